@@ -1,0 +1,1 @@
+"""Thin pytango devices: one class per file over one base device."""

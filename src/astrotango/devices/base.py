@@ -1,0 +1,247 @@
+"""The one base device: control-model attributes and the long-running-command protocol.
+
+Every astrotango device derives from :class:`AstroDevice`. It provides the standard SKA
+control-model attributes (``adminMode`` memorized, ``healthState``, ...), the LRC attributes
+(``lrcQueue``, ``lrcExecuting``, ``lrcFinished``, ``_lrcEvent``, the older
+``longRunningCommand*`` ones), the commands ``Abort``, ``AbortCommands`` and
+``CheckLongRunningCommandStatus``, and change and archive events for all of them, pushed from a
+publisher thread so worker threads never block on Tango. Subclasses build their component
+manager in :meth:`create_component_manager` and start long-running commands with
+:meth:`submit_lrc`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tango import AttrWriteType, DevState, DevVarLongStringArray
+from tango.server import Device, attribute, command
+
+from astrotango import __version__
+from astrotango.control import BaseComponentManager
+from astrotango.control_model import (
+    AdminMode,
+    CommunicationStatus,
+    ControlMode,
+    HealthState,
+    LoggingLevel,
+    ResultCode,
+    SimulationMode,
+    TaskStatus,
+    TestMode,
+)
+from astrotango.devices.codec import lrc_reply, raise_dev_failed
+from astrotango.devices.events import EventPublisher
+from astrotango.lrc import LRC_PROTOCOL_VERSIONS, CommandRegistry, TaskFunction
+
+__all__ = ["AstroDevice"]
+
+_RW = AttrWriteType.READ_WRITE
+_ACTIVE_MODES = (AdminMode.ONLINE, AdminMode.ENGINEERING)
+_PARKED_MODES = (AdminMode.NOT_FITTED, AdminMode.RESERVED)
+_STANDARD = ("adminMode", "healthState", "controlMode", "simulationMode", "testMode")
+_STANDARD += ("loggingLevel", "buildState", "versionId", "State", "Status")
+_LRC = ("lrcQueue", "lrcExecuting", "lrcFinished", "lrcProtocolVersions", "_lrcEvent")
+_LRC += ("longRunningCommandStatus", "longRunningCommandProgress", "longRunningCommandResult")
+_LRC += ("longRunningCommandIDsInQueue", "longRunningCommandsInQueue")
+_LRC += ("longRunningCommandInProgress",)
+_PYTHON_LEVELS = {
+    LoggingLevel.OFF: logging.CRITICAL + 10,
+    LoggingLevel.FATAL: logging.CRITICAL,
+    LoggingLevel.ERROR: logging.ERROR,
+    LoggingLevel.WARNING: logging.WARNING,
+    LoggingLevel.INFO: logging.INFO,
+    LoggingLevel.DEBUG: logging.DEBUG,
+}
+# Bounds large enough that nothing is ever truncated: 32 queued + executing + 100 finished.
+_MAX_COMMANDS = 160
+
+
+def _lrc_list(name: str, doc: str, max_dim_x: int = _MAX_COMMANDS) -> Any:
+    def read(self: AstroDevice) -> Any:
+        return () if name == "_lrcEvent" else self._commands.attribute_values()[name]
+
+    return attribute(name=name, dtype=(str,), max_dim_x=max_dim_x, doc=doc, fget=read)
+
+
+def _mode(name: str, dtype: type) -> Any:
+    def read(self: AstroDevice) -> int:
+        return self._modes[name]
+
+    def write(self: AstroDevice, value: int) -> None:
+        self._write_mode(name, value)
+
+    return attribute(
+        name=name, dtype=dtype, access=_RW, memorized=True, hw_memorized=True,
+        fget=read, fset=write,
+    )
+
+
+class AstroDevice(Device):
+    """Base of every astrotango device; Tango class name = Python class name."""
+
+    def init_device(self) -> None:
+        """Set up events, the command registry and the component manager."""
+        super().init_device()
+        self.logger = logging.getLogger(f"astrotango.device.{self.get_name()}")
+        self._publisher = EventPublisher(self)
+        self._commands = CommandRegistry(self._publisher.push_many)
+        self._admin_mode = AdminMode.OFFLINE
+        self._health_state = HealthState.UNKNOWN
+        self._modes: dict[str, int] = {
+            "controlMode": ControlMode.REMOTE,
+            "simulationMode": SimulationMode.TRUE,
+            "testMode": TestMode.NONE,
+            "loggingLevel": LoggingLevel.INFO,
+        }
+        for name in (*_STANDARD, *_LRC):
+            self.set_change_event(name, True, False)
+            self.set_archive_event(name, True, False)
+        self.component_manager = self.create_component_manager()
+        self._set_state(DevState.DISABLE, "Admin mode OFFLINE: not talking to the component")
+
+    def delete_device(self) -> None:
+        """Stop the component manager and the publisher."""
+        self.component_manager.close()
+        self._publisher.stop()
+
+    def create_component_manager(self) -> BaseComponentManager:
+        """Return this device's component manager; subclasses override."""
+        return BaseComponentManager(
+            logger=self.logger, communication_callback=self._communication_changed
+        )
+
+    # -- state and health, for subclasses ------------------------------------------------
+
+    def _set_state(self, state: DevState, status: str) -> None:
+        if state != self.get_state():
+            self.set_state(state)
+            self._publisher.push("State", state)
+        if status != self.get_status():
+            self.set_status(status)
+            self._publisher.push("Status", status)
+
+    def _set_health(self, health: HealthState) -> None:
+        if health != self._health_state:
+            self._health_state = health
+            self._publisher.push("healthState", health)
+
+    def _communication_changed(self, status: CommunicationStatus) -> None:
+        if status == CommunicationStatus.ESTABLISHED:
+            self._component_connected()
+        elif status == CommunicationStatus.NOT_ESTABLISHED:
+            self._set_state(DevState.UNKNOWN, "Trying to reach the component")
+            self._set_health(HealthState.UNKNOWN)
+        else:
+            self._set_state(DevState.DISABLE, "Admin mode OFFLINE: not talking to the component")
+            self._set_health(HealthState.UNKNOWN)
+
+    def _component_connected(self) -> None:
+        """Called when communication is established; subclasses derive state from monitoring."""
+        self._set_state(DevState.ON, "Communicating with the component")
+        self._set_health(HealthState.OK)
+
+    # -- long-running commands -----------------------------------------------------------
+
+    def submit_lrc(self, name: str, func: TaskFunction, *args: Any, **kwargs: Any) -> Any:
+        """Register and queue a long-running command; return its ``[[code], [id or reason]]``."""
+        uid = self._commands.new_command(name)
+
+        def report(**changes: Any) -> None:
+            self._commands.update(uid, **changes)
+
+        status, message = self.component_manager.submit(func, *args, task_callback=report, **kwargs)
+        if status == TaskStatus.REJECTED:
+            return lrc_reply(ResultCode.REJECTED, message)
+        return lrc_reply(ResultCode.QUEUED, uid)
+
+    def _abort(self, name: str) -> Any:
+        uid = self._commands.new_command(name)
+
+        def report(**changes: Any) -> None:
+            self._commands.update(uid, **changes)
+
+        self.component_manager.abort_commands(report)
+        return lrc_reply(ResultCode.STARTED, uid)
+
+    @command(dtype_out=DevVarLongStringArray)
+    def Abort(self) -> Any:  # noqa: N802 - Tango command names are CamelCase
+        """Abort all queued commands and stop the running one; returns STARTED and an id."""
+        return self._abort("Abort")
+
+    @command(dtype_out=DevVarLongStringArray)
+    def AbortCommands(self) -> Any:  # noqa: N802
+        """The older name of :meth:`Abort`, with the same effect."""
+        return self._abort("AbortCommands")
+
+    @command(dtype_in=str, dtype_out=str)
+    def CheckLongRunningCommandStatus(self, command_id: str) -> str:  # noqa: N802
+        """Return the status name of a command, or ``NOT_FOUND``."""
+        return self._commands.status_of(command_id).name
+
+    lrcQueue = _lrc_list("lrcQueue", "Queued commands: uid, name, submitted_time (JSON)")
+    lrcExecuting = _lrc_list("lrcExecuting", "Executing commands with progress (JSON)")
+    lrcFinished = _lrc_list("lrcFinished", "The last 100 finished commands (JSON)")
+    _lrcEvent = _lrc_list("_lrcEvent", "Events only: (command_id, json of status/progress/result)", 2)
+    longRunningCommandStatus = _lrc_list("longRunningCommandStatus", "id, STATUS, ...", 2 * _MAX_COMMANDS)
+    longRunningCommandProgress = _lrc_list("longRunningCommandProgress", "id, progress, ...", 2 * _MAX_COMMANDS)
+    longRunningCommandResult = _lrc_list("longRunningCommandResult", "(id, json result)", 2)
+    longRunningCommandIDsInQueue = _lrc_list("longRunningCommandIDsInQueue", "Known command ids")
+    longRunningCommandsInQueue = _lrc_list("longRunningCommandsInQueue", "Known command names")
+    longRunningCommandInProgress = _lrc_list("longRunningCommandInProgress", "Executing names")
+
+    @attribute(dtype=(int,), max_dim_x=8)
+    def lrcProtocolVersions(self) -> tuple[int, ...]:
+        """The LRC protocol versions this device speaks."""
+        return LRC_PROTOCOL_VERSIONS
+
+    # -- standard control-model attributes -----------------------------------------------
+
+    @attribute(dtype=AdminMode, access=_RW, memorized=True, hw_memorized=True)
+    def adminMode(self) -> AdminMode:
+        """Administrative mode; ONLINE/ENGINEERING talk to the component, others do not."""
+        return self._admin_mode
+
+    @adminMode.write
+    def adminMode(self, value: int) -> None:
+        new, old = AdminMode(value), self._admin_mode
+        if (old in _PARKED_MODES and new in _ACTIVE_MODES) or (
+            old in _ACTIVE_MODES and new in _PARKED_MODES
+        ):
+            raise_dev_failed(
+                "API_AttrValueNotAllowed",
+                f"adminMode: {old.name} -> {new.name} is not allowed; go through OFFLINE",
+            )
+        self._admin_mode = new
+        self._publisher.push("adminMode", new)
+        if new in _ACTIVE_MODES:
+            self.component_manager.start_communicating()
+        else:
+            self.component_manager.stop_communicating()
+
+    @attribute(dtype=HealthState)
+    def healthState(self) -> HealthState:
+        """Health of the component as this device sees it."""
+        return self._health_state
+
+    def _write_mode(self, name: str, value: int) -> None:
+        self._modes[name] = value
+        self._publisher.push(name, self._modes[name])
+        if name == "loggingLevel":
+            self.logger.setLevel(_PYTHON_LEVELS[LoggingLevel(self._modes[name])])
+
+    controlMode = _mode("controlMode", ControlMode)
+    simulationMode = _mode("simulationMode", SimulationMode)
+    testMode = _mode("testMode", TestMode)
+    loggingLevel = _mode("loggingLevel", LoggingLevel)
+
+    @attribute(dtype=str)
+    def buildState(self) -> str:
+        """What build of astrotango this is."""
+        return f"astrotango {__version__}"
+
+    @attribute(dtype=str)
+    def versionId(self) -> str:
+        """The astrotango version."""
+        return __version__

@@ -1,0 +1,31 @@
+"""Entry point of every astrotango device server: ``python -m astrotango.devices.servers NAME INSTANCE``.
+
+The server name in ``tango-db/`` selects the device classes the process serves.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tango.server import run
+
+from astrotango.devices.reference import LrcReference
+
+__all__ = ["SERVERS", "main"]
+
+#: Tango server name -> the device classes it serves.
+SERVERS: dict[str, tuple[type, ...]] = {
+    "AstroReference": (LrcReference,),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server named by the first argument; the rest are Tango's own arguments."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in SERVERS:
+        sys.exit(f"usage: python -m astrotango.devices.servers {{{','.join(SERVERS)}}} INSTANCE")
+    run(SERVERS[args[0]], args=args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""A queued, abortable executor for long-running commands.
+
+One worker thread runs queued task functions in order. Every task function follows one
+calling convention::
+
+    def task(*args, task_callback: TaskCallback, abort_event: threading.Event, **kwargs) -> None
+
+reporting ``status=``, ``progress=`` and ``result=`` through ``task_callback`` and checking
+``abort_event`` between (and inside) its steps. The executor reports QUEUED on submission,
+IN_PROGRESS when the task starts, and a FAILED status with the exception text when a task
+raises, so no result is ever lost. A task that returns without a final status is a bug; it is
+reported FAILED, never silently COMPLETED.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
+
+__all__ = ["MAX_QUEUED_COMMANDS", "TaskCallback", "TaskExecutor", "TaskFunction"]
+
+MAX_QUEUED_COMMANDS = 32
+
+_LOG = logging.getLogger(__name__)
+
+
+class TaskCallback(Protocol):
+    """What a task function calls to report status, progress and result."""
+
+    def __call__(
+        self,
+        *,
+        status: TaskStatus | None = None,
+        progress: int | None = None,
+        result: Any = None,
+    ) -> None:
+        """Report a change; any argument left out is unchanged."""
+
+
+TaskFunction = Callable[..., None]
+
+
+def _ignore(**_: Any) -> None:
+    """A task callback that drops every report."""
+
+
+@dataclass
+class _Job:
+    func: TaskFunction
+    args: Sequence[Any]
+    kwargs: Mapping[str, Any]
+    report: TaskCallback
+    final: bool = field(default=False)
+
+    def callback(
+        self, *, status: TaskStatus | None = None, progress: int | None = None, result: Any = None
+    ) -> None:
+        """Forward a report, remembering whether the job has reached a final status."""
+        if self.final:
+            return
+        if status is not None and status in TERMINAL_TASK_STATUSES:
+            self.final = True
+        self.report(status=status, progress=progress, result=result)
+
+
+class TaskExecutor:
+    """Runs long-running task functions one at a time from a bounded queue.
+
+    Args:
+        max_queued: Commands that may wait at once; one more is REJECTED.
+        name: Thread name, for logs and debuggers.
+    """
+
+    def __init__(self, *, max_queued: int = MAX_QUEUED_COMMANDS, name: str = "lrc") -> None:
+        self._max_queued = max_queued
+        self._queue: collections.deque[_Job] = collections.deque()
+        self._cond = threading.Condition()
+        self._abort_event = threading.Event()
+        self._running: _Job | None = None
+        self._aborting = False
+        self._stopped = False
+        self._worker = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
+        self._worker.start()
+
+    @property
+    def queued(self) -> int:
+        """Number of commands waiting to start."""
+        with self._cond:
+            return len(self._queue)
+
+    @property
+    def busy(self) -> bool:
+        """True while a task is running or waiting."""
+        with self._cond:
+            return self._running is not None or bool(self._queue)
+
+    def submit(
+        self,
+        func: TaskFunction,
+        *,
+        args: Sequence[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        task_callback: TaskCallback | None = None,
+    ) -> tuple[TaskStatus, str]:
+        """Queue a task function.
+
+        Returns:
+            ``(QUEUED, "Task queued")``, or ``(REJECTED, reason)`` when the queue is full, an
+            abort is in progress, or the executor is shut down; a rejected task never runs and
+            its callback hears ``status=REJECTED``.
+        """
+        report = task_callback or _ignore
+        with self._cond:
+            reason = None
+            if self._stopped:
+                reason = "The executor has been shut down"
+            elif self._aborting:
+                reason = "An abort is in progress; try again when it has completed"
+            elif len(self._queue) >= self._max_queued:
+                reason = f"Input queue supports a maximum of {self._max_queued} commands"
+            if reason is not None:
+                report(status=TaskStatus.REJECTED, result=(ResultCode.REJECTED, reason))
+                return TaskStatus.REJECTED, reason
+            job = _Job(func, tuple(args), dict(kwargs or {}), report)
+            # Reported under the lock so QUEUED always precedes the worker's IN_PROGRESS.
+            job.callback(status=TaskStatus.QUEUED)
+            self._queue.append(job)
+            self._cond.notify_all()
+        return TaskStatus.QUEUED, "Task queued"
+
+    def abort(self, task_callback: TaskCallback | None = None) -> tuple[TaskStatus, str]:
+        """Abort every queued task and ask the running one to stop.
+
+        Queued tasks end ABORTED at once. The running task sees ``abort_event`` set and stops
+        at its next check. ``task_callback`` hears IN_PROGRESS now and COMPLETED only once the
+        running task has reached its final status, so an abort is never reported complete
+        before the command it aborted.
+
+        Returns:
+            ``(IN_PROGRESS, "Aborting")``.
+        """
+        report = task_callback or _ignore
+        with self._cond:
+            self._aborting = True
+            self._abort_event.set()
+            drained = list(self._queue)
+            self._queue.clear()
+            report(status=TaskStatus.IN_PROGRESS)
+            for job in drained:
+                job.callback(
+                    status=TaskStatus.ABORTED,
+                    result=(ResultCode.ABORTED, "Command has been aborted"),
+                )
+        threading.Thread(
+            target=self._finish_abort, args=(report,), name="lrc-abort", daemon=True
+        ).start()
+        return TaskStatus.IN_PROGRESS, "Aborting"
+
+    def _finish_abort(self, report: TaskCallback) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._running is None)
+            self._abort_event.clear()
+            self._aborting = False
+            report(status=TaskStatus.COMPLETED, result=(ResultCode.OK, "Abort completed OK"))
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Abort everything, stop the worker and wait for it (at most ``timeout_s``)."""
+        with self._cond:
+            if self._stopped:
+                return
+        self.abort()
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._worker.join(timeout_s)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._queue) or self._stopped)
+                if not self._queue:
+                    return
+                job = self._queue.popleft()
+                self._running = job
+            self._run(job)
+            with self._cond:
+                self._running = None
+                self._cond.notify_all()
+
+    def _run(self, job: _Job) -> None:
+        job.callback(status=TaskStatus.IN_PROGRESS)
+        try:
+            job.func(*job.args, task_callback=job.callback, abort_event=self._abort_event, **job.kwargs)
+        except Exception as exc:  # noqa: BLE001 - the worker-thread boundary: report, never die
+            _LOG.exception("Long-running task %r raised", getattr(job.func, "__name__", job.func))
+            job.callback(
+                status=TaskStatus.FAILED,
+                result=(ResultCode.FAILED, f"{type(exc).__name__}: {exc}"),
+            )
+            return
+        if not job.final:
+            job.callback(
+                status=TaskStatus.FAILED,
+                result=(ResultCode.FAILED, "The task ended without reporting a final status"),
+            )
