@@ -1,0 +1,113 @@
+"""The ``astrotango`` command line: run the system and talk to it through Tango."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from astrotango.launcher import STATE_FILE, LaunchError, System, pid_alive, stop_group
+
+__all__ = ["app"]
+
+app = typer.Typer(add_completion=False, help="astrotango: a robotic observatory on Tango Controls")
+_console = Console()
+
+ConfigDir = Annotated[
+    Path, typer.Option("--config", help="Folder of dsconfig JSON files", exists=True, file_okay=False)
+]
+RunDir = Annotated[Path | None, typer.Option("--run-dir", help="State, logs and database files")]
+Port = Annotated[int, typer.Option("--port", help="Tango database port; 0 picks a free one")]
+
+
+def default_run_dir() -> Path:
+    """``$ASTROTANGO_RUN_DIR``, or a per-user folder under the system's temporary directory."""
+    configured = os.environ.get("ASTROTANGO_RUN_DIR")
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / f"astrotango-{getpass.getuser()}"
+
+
+def _start(config: Path, run_dir: Path | None, port: int) -> System:
+    run_dir = run_dir or default_run_dir()
+    state = run_dir / STATE_FILE
+    if state.exists() and pid_alive(json.loads(state.read_text())["launcher_pid"]):
+        _console.print(f"[red]A system is already running from {run_dir}; `astrotango down` first")
+        raise typer.Exit(1)
+    system = System(config, run_dir, port=port)
+    with _console.status(f"Starting {len(system.servers)} device servers..."):
+        try:
+            system.start()
+        except LaunchError as exc:
+            _console.print(f"[red]Start-up failed: {exc}")
+            raise typer.Exit(1) from exc
+    _console.print(f"TANGO_HOST={system.tango_host}")
+    for device in system.devices:
+        _console.print(f"  {device}")
+    return system
+
+
+def _wait_for_stop_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@app.command()
+def up(
+    config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port = 0
+) -> None:
+    """Start the Tango database and every device server; stop them all on Ctrl-C or `down`."""
+    system = _start(config, run_dir, port)
+    _console.print(f"Running. Clients: export TANGO_HOST={system.tango_host}. Ctrl-C stops.")
+    try:
+        _wait_for_stop_signal()
+    finally:
+        with _console.status("Stopping..."):
+            system.stop()
+        _console.print("Stopped; no process left behind.")
+
+
+@app.command()
+def down(run_dir: RunDir = None, timeout_s: float = 30.0) -> None:
+    """Stop the system that `astrotango up` started."""
+    run_dir = run_dir or default_run_dir()
+    state_file = run_dir / STATE_FILE
+    if not state_file.exists():
+        _console.print(f"No system is running from {run_dir}.")
+        return
+    state = json.loads(state_file.read_text())
+    launcher = int(state["launcher_pid"])
+    if pid_alive(launcher):
+        os.kill(launcher, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while pid_alive(launcher) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    for pid in state["pids"]:  # the launcher died without cleaning up: do it here
+        if pid_alive(pid):
+            stop_group(pid)
+    state_file.unlink(missing_ok=True)
+    _console.print("Stopped.")
+
+
+@app.command()
+def run(config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port = 0) -> None:
+    """The main job on the embedded default: start the system, exercise it, stop it."""
+    from astrotango.client.main_job import exercise_system
+
+    system = _start(config, run_dir, port)
+    try:
+        ok = exercise_system(system, _console)
+    finally:
+        with _console.status("Stopping..."):
+            system.stop()
+        _console.print("Stopped; no process left behind.")
+    raise typer.Exit(0 if ok else 1)

@@ -1,0 +1,103 @@
+"""Invoke a long-running command and follow it to the end through ``_lrcEvent``.
+
+The client subscribes before it invokes, so it cannot miss an event, and buffers events until
+it knows its command id.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import tango
+
+from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
+
+__all__ = ["LrcError", "LrcOutcome", "invoke_lrc"]
+
+
+class LrcError(RuntimeError):
+    """The command was rejected, or did not finish in time."""
+
+
+@dataclass
+class LrcOutcome:
+    """How one long-running command ended, and what was seen on the way."""
+
+    command_id: str
+    status: TaskStatus
+    result: Any
+    statuses: list[TaskStatus] = field(default_factory=list)
+    progress: list[int] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+
+    @property
+    def result_code(self) -> ResultCode | None:
+        """The ResultCode of a conventional ``[code, message]`` result."""
+        if isinstance(self.result, list) and self.result and isinstance(self.result[0], int):
+            return ResultCode(self.result[0])
+        return None
+
+
+def invoke_lrc(
+    proxy: tango.DeviceProxy,
+    command: str,
+    argument: Any = None,
+    *,
+    timeout_s: float = 60.0,
+    on_progress: Callable[[int], None] | None = None,
+) -> LrcOutcome:
+    """Run ``command`` on ``proxy`` and wait for its final status.
+
+    Raises:
+        LrcError: when the device rejects the command or it does not finish in ``timeout_s``.
+        tango.DevFailed: when the device refuses the argument.
+    """
+    events: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
+
+    def on_event(event: tango.EventData) -> None:
+        if not event.err and event.attr_value is not None and len(event.attr_value.value or ()) == 2:
+            uid, payload = event.attr_value.value
+            events.put((uid, json.loads(payload)))
+
+    sub = proxy.subscribe_event("_lrcEvent", tango.EventType.CHANGE_EVENT, on_event)
+    try:
+        [code], [text] = proxy.command_inout(command, argument)
+        if code == ResultCode.REJECTED:
+            raise LrcError(f"{command} rejected: {text}")
+        outcome = LrcOutcome(text, TaskStatus.STAGING, None)
+        deadline = time.monotonic() + timeout_s
+        while outcome.status not in TERMINAL_TASK_STATUSES:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LrcError(f"{command} {text} did not finish within {timeout_s} s")
+            try:
+                uid, payload = events.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            if uid == text:
+                _apply(outcome, payload, on_progress)
+        return outcome
+    finally:
+        proxy.unsubscribe_event(sub)
+
+
+def _apply(
+    outcome: LrcOutcome, payload: dict[str, Any], on_progress: Callable[[int], None] | None
+) -> None:
+    if "status" in payload:
+        outcome.status = TaskStatus(payload["status"])
+        outcome.statuses.append(outcome.status)
+        outcome.order.append(f"status:{outcome.status.name}")
+    if "progress" in payload:
+        outcome.progress.append(int(payload["progress"]))
+        outcome.order.append("progress")
+        if on_progress is not None:
+            on_progress(int(payload["progress"]))
+    if "result" in payload:
+        outcome.result = payload["result"]
+        outcome.order.append("result")

@@ -1,0 +1,45 @@
+"""The main job on a running system: what ``make run`` shows.
+
+For now it exercises every reference device's long-running-command path end to end through
+Tango, with a live progress bar fed by ``_lrcEvent``; it grows with the system.
+"""
+
+from __future__ import annotations
+
+import json
+
+import tango
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+from astrotango.client.lrc import invoke_lrc
+from astrotango.control_model import ResultCode, TaskStatus
+from astrotango.launcher import System
+
+__all__ = ["exercise_system"]
+
+
+def exercise_system(system: System, console: Console) -> bool:
+    """Check every device is up and run the reference self-test; True when all went well."""
+    ok = True
+    for name in system.devices:
+        proxy = tango.DeviceProxy(name)
+        console.print(f"{name}: {proxy.state()} — {proxy.status()}")
+    for name in (d for d in system.devices if "/reference/" in d):
+        proxy = tango.DeviceProxy(name)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=console
+        ) as bar:
+            task = bar.add_task(f"{name} Exercise", total=100)
+            outcome = invoke_lrc(
+                proxy, "Exercise", json.dumps({"steps": 20, "step_s": 0.1}),
+                on_progress=lambda p, t=task: bar.update(t, completed=p),
+            )
+        good = outcome.status == TaskStatus.COMPLETED and outcome.result_code == ResultCode.OK
+        ok &= good
+        console.print(
+            f"{name} Exercise: {outcome.status.name}, result {outcome.result}, "
+            f"{len(outcome.progress)} progress events"
+        )
+    console.print("[green]All devices answered and every self-test passed." if ok else "[red]FAILED")
+    return ok

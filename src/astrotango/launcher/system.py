@@ -1,0 +1,195 @@
+"""Start and stop a whole astrotango system: Tango database, configuration, device servers.
+
+:class:`System` is what ``astrotango up`` runs and what every integration test uses: it starts
+pytango's SQLite Tango database on a free (or given) port with its state in a run directory,
+loads every ``tango-db/*.json`` with dsconfig, starts each declared device server as a child
+process, and waits until every device answers a ping. ``stop`` ends everything it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import tango
+
+from astrotango.launcher.config import ServerSpec, config_files, load_servers
+from astrotango.launcher.processes import Child
+
+__all__ = ["STATE_FILE", "LaunchError", "System"]
+
+STATE_FILE = "system.json"
+_PORT_LINE = re.compile(r"host=(?P<host>[^,\s]+),\s*port=(?P<port>\d+)")
+
+
+class LaunchError(RuntimeError):
+    """The system could not be started; the message says which part and shows its log."""
+
+
+class System:
+    """A running astrotango system (context manager).
+
+    Args:
+        config_dir: The folder of dsconfig JSON files (``tango-db/``).
+        run_dir: Where the Tango database file, logs and the state file live.
+        host: Address the Tango database listens on.
+        port: Its port; 0 picks a free one.
+        env: Extra environment for the device servers.
+        startup_timeout_s: How long every device has to answer.
+    """
+
+    def __init__(
+        self,
+        config_dir: Path,
+        run_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        env: dict[str, str] | None = None,
+        startup_timeout_s: float = 60.0,
+    ) -> None:
+        self.config_dir = Path(config_dir)
+        self.run_dir = Path(run_dir)
+        self.host = host
+        self.port = port
+        self.extra_env = dict(env or {})
+        self.startup_timeout_s = startup_timeout_s
+        self.servers: list[ServerSpec] = load_servers(self.config_dir)
+        self.database: Child | None = None
+        self.children: dict[str, Child] = {}
+
+    @property
+    def tango_host(self) -> str:
+        """``host:port`` of the Tango database."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def devices(self) -> list[str]:
+        """Every device the configuration declares."""
+        return [d for spec in self.servers for d in spec.devices]
+
+    def env(self) -> dict[str, str]:
+        """The environment every child (and client) needs: TANGO_HOST and the extras."""
+        return {**os.environ, **self.extra_env, "TANGO_HOST": self.tango_host}
+
+    def __enter__(self) -> System:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start the database, load the configuration, start and wait for every server.
+
+        Raises:
+            LaunchError: naming the part that failed, with the end of its log.
+        """
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_database()
+            self._load_configuration()
+            for spec in self.servers:
+                self.start_server(spec.key, wait=False)
+            self.wait_for_devices(self.devices)
+        except BaseException:
+            self.stop()
+            raise
+        self._write_state()
+
+    def _start_database(self) -> None:
+        log = self.run_dir / "logs" / "databaseds.log"
+        log.unlink(missing_ok=True)
+        argv = [sys.executable, "-m", "tango.databaseds.database", "--host", self.host,
+                "--port", str(self.port), "--print-host-port", "2"]
+        env = {**os.environ, "PYTANGO_DATABASE_NAME": str(self.run_dir / "tango_database.db")}
+        env.pop("TANGO_HOST", None)
+        self.database = Child("databaseds", argv, log, env)
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            match = _PORT_LINE.search(text)
+            if match and "Ready to accept request" in text:
+                self.port = int(match["port"])
+                return
+            if not self.database.alive():
+                break
+            time.sleep(0.05)
+        raise LaunchError(f"the Tango database did not start:\n{self.database.log_tail()}")
+
+    def _load_configuration(self) -> None:
+        json2tango = shutil.which("json2tango", path=str(Path(sys.executable).parent))
+        argv = [json2tango] if json2tango else [sys.executable, "-m", "dsconfig.json2tango"]
+        for path in config_files(self.config_dir):
+            done = subprocess.run(
+                [*argv, "-w", "-a", "-u", str(path)], env=self.env(),
+                capture_output=True, text=True, timeout=120, check=False,
+            )
+            if done.returncode not in (0, 2):  # 2 = applied, 0 = nothing to do
+                raise LaunchError(f"json2tango {path.name} failed:\n{done.stdout}{done.stderr}")
+
+    def start_server(self, key: str, *, wait: bool = True) -> None:
+        """Start (or restart) the server ``Name/instance`` and, with ``wait``, its devices."""
+        spec = next((s for s in self.servers if s.key == key), None)
+        if spec is None:
+            raise LaunchError(f"no server {key} in {self.config_dir}")
+        old = self.children.get(key)
+        if old is not None and old.alive():
+            raise LaunchError(f"server {key} is already running")
+        argv = [sys.executable, "-m", "astrotango.devices.servers", spec.name, spec.instance]
+        log = self.run_dir / "logs" / f"{spec.name}-{spec.instance}.log"
+        self.children[key] = Child(key, argv, log, {**self.env(), "PYTHONUNBUFFERED": "1"})
+        if wait:
+            self.wait_for_devices(spec.devices)
+
+    def wait_for_devices(self, devices: list[str]) -> None:
+        """Block until every device answers a ping.
+
+        Raises:
+            LaunchError: when one does not within the start-up timeout, or its server died.
+        """
+        os.environ["TANGO_HOST"] = self.tango_host  # this process is a client too
+        deadline = time.monotonic() + self.startup_timeout_s
+        pending = list(devices)
+        while pending:
+            device = pending[0]
+            try:
+                tango.DeviceProxy(device).ping()
+                pending.pop(0)
+                continue
+            except tango.DevFailed:
+                pass
+            dead = [c for c in self.children.values() if not c.alive()]
+            if dead:
+                raise LaunchError(f"server {dead[0].name} exited:\n{dead[0].log_tail()}")
+            if time.monotonic() > deadline:
+                raise LaunchError(f"device {device} did not answer within "
+                                  f"{self.startup_timeout_s:.0f} s")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop every server, then the database; remove the state file."""
+        for child in reversed(list(self.children.values())):
+            child.stop()
+        if self.database is not None:
+            self.database.stop()
+        (self.run_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def _write_state(self) -> None:
+        state = {
+            "launcher_pid": os.getpid(),
+            "tango_host": self.tango_host,
+            "pids": [c.pid for c in [self.database, *self.children.values()] if c is not None],
+            "devices": self.devices,
+        }
+        (self.run_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
