@@ -23,7 +23,8 @@ app = typer.Typer(add_completion=False, help="astrotango: a robotic observatory 
 _console = Console()
 
 ConfigDir = Annotated[
-    Path, typer.Option("--config", help="Folder of dsconfig JSON files", exists=True, file_okay=False)
+    Path,
+    typer.Option("--config", help="Folder of dsconfig JSON files", exists=True, file_okay=False),
 ]
 RunDir = Annotated[Path | None, typer.Option("--run-dir", help="State, logs and database files")]
 Port = Annotated[int, typer.Option("--port", help="Tango database port; 0 picks a free one")]
@@ -32,7 +33,11 @@ Port = Annotated[int, typer.Option("--port", help="Tango database port; 0 picks 
 def default_run_dir() -> Path:
     """``$ASTROTANGO_RUN_DIR``, or a per-user folder under the system's temporary directory."""
     configured = os.environ.get("ASTROTANGO_RUN_DIR")
-    return Path(configured) if configured else Path(tempfile.gettempdir()) / f"astrotango-{getpass.getuser()}"
+    return (
+        Path(configured)
+        if configured
+        else Path(tempfile.gettempdir()) / f"astrotango-{getpass.getuser()}"
+    )
 
 
 def _start(config: Path, run_dir: Path | None, port: int) -> System:
@@ -62,9 +67,7 @@ def _wait_for_stop_signal() -> None:
 
 
 @app.command()
-def up(
-    config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port = 0
-) -> None:
+def up(config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port = 0) -> None:
     """Start the Tango database and every device server; stop them all on Ctrl-C or `down`."""
     system = _start(config, run_dir, port)
     _console.print(f"Running. Clients: export TANGO_HOST={system.tango_host}. Ctrl-C stops.")

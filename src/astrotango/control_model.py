@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "TASK_STATUS_TRANSITIONS",
+    "TERMINAL_TASK_STATUSES",
     "AdminMode",
     "CommunicationStatus",
     "ControlMode",
@@ -21,8 +23,6 @@ __all__ = [
     "SimulationMode",
     "TaskStatus",
     "TestMode",
-    "TERMINAL_TASK_STATUSES",
-    "TASK_STATUS_TRANSITIONS",
 ]
 
 

@@ -60,7 +60,11 @@ def invoke_lrc(
     events: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
 
     def on_event(event: tango.EventData) -> None:
-        if not event.err and event.attr_value is not None and len(event.attr_value.value or ()) == 2:
+        if (
+            not event.err
+            and event.attr_value is not None
+            and len(event.attr_value.value or ()) == 2
+        ):
             uid, payload = event.attr_value.value
             events.put((uid, json.loads(payload)))
 

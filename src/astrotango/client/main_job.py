@@ -6,17 +6,22 @@ Tango, with a live progress bar fed by ``_lrcEvent``; it grows with the system.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import tango
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
 
 from astrotango.client.lrc import invoke_lrc
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.launcher import System
 
 __all__ = ["exercise_system"]
+
+
+def _advance(bar: Progress, task: TaskID, progress: int) -> None:
+    bar.update(task, completed=progress)
 
 
 def exercise_system(system: System, console: Console) -> bool:
@@ -32,8 +37,10 @@ def exercise_system(system: System, console: Console) -> bool:
         ) as bar:
             task = bar.add_task(f"{name} Exercise", total=100)
             outcome = invoke_lrc(
-                proxy, "Exercise", json.dumps({"steps": 20, "step_s": 0.1}),
-                on_progress=lambda p, t=task: bar.update(t, completed=p),
+                proxy,
+                "Exercise",
+                json.dumps({"steps": 20, "step_s": 0.1}),
+                on_progress=functools.partial(_advance, bar, task),
             )
         good = outcome.status == TaskStatus.COMPLETED and outcome.result_code == ResultCode.OK
         ok &= good
@@ -41,5 +48,7 @@ def exercise_system(system: System, console: Console) -> bool:
             f"{name} Exercise: {outcome.status.name}, result {outcome.result}, "
             f"{len(outcome.progress)} progress events"
         )
-    console.print("[green]All devices answered and every self-test passed." if ok else "[red]FAILED")
+    console.print(
+        "[green]All devices answered and every self-test passed." if ok else "[red]FAILED"
+    )
     return ok

@@ -40,9 +40,21 @@ __all__ = ["AstroDevice"]
 _RW = AttrWriteType.READ_WRITE
 _ACTIVE_MODES = (AdminMode.ONLINE, AdminMode.ENGINEERING)
 _PARKED_MODES = (AdminMode.NOT_FITTED, AdminMode.RESERVED)
-_STANDARD = ("adminMode", "healthState", "controlMode", "simulationMode", "testMode")
+_STANDARD: tuple[str, ...] = (
+    "adminMode",
+    "healthState",
+    "controlMode",
+    "simulationMode",
+    "testMode",
+)
 _STANDARD += ("loggingLevel", "buildState", "versionId", "State", "Status")
-_LRC = ("lrcQueue", "lrcExecuting", "lrcFinished", "lrcProtocolVersions", "_lrcEvent")
+_LRC: tuple[str, ...] = (
+    "lrcQueue",
+    "lrcExecuting",
+    "lrcFinished",
+    "lrcProtocolVersions",
+    "_lrcEvent",
+)
 _LRC += ("longRunningCommandStatus", "longRunningCommandProgress", "longRunningCommandResult")
 _LRC += ("longRunningCommandIDsInQueue", "longRunningCommandsInQueue")
 _LRC += ("longRunningCommandInProgress",)
@@ -73,8 +85,13 @@ def _mode(name: str, dtype: type) -> Any:
         self._write_mode(name, value)
 
     return attribute(
-        name=name, dtype=dtype, access=_RW, memorized=True, hw_memorized=True,
-        fget=read, fset=write,
+        name=name,
+        dtype=dtype,
+        access=_RW,
+        memorized=True,
+        hw_memorized=True,
+        fget=read,
+        fset=write,
     )
 
 
@@ -166,26 +183,32 @@ class AstroDevice(Device):
         return lrc_reply(ResultCode.STARTED, uid)
 
     @command(dtype_out=DevVarLongStringArray)
-    def Abort(self) -> Any:  # noqa: N802 - Tango command names are CamelCase
+    def Abort(self) -> Any:
         """Abort all queued commands and stop the running one; returns STARTED and an id."""
         return self._abort("Abort")
 
     @command(dtype_out=DevVarLongStringArray)
-    def AbortCommands(self) -> Any:  # noqa: N802
+    def AbortCommands(self) -> Any:
         """The older name of :meth:`Abort`, with the same effect."""
         return self._abort("AbortCommands")
 
     @command(dtype_in=str, dtype_out=str)
-    def CheckLongRunningCommandStatus(self, command_id: str) -> str:  # noqa: N802
+    def CheckLongRunningCommandStatus(self, command_id: str) -> str:
         """Return the status name of a command, or ``NOT_FOUND``."""
         return self._commands.status_of(command_id).name
 
     lrcQueue = _lrc_list("lrcQueue", "Queued commands: uid, name, submitted_time (JSON)")
     lrcExecuting = _lrc_list("lrcExecuting", "Executing commands with progress (JSON)")
     lrcFinished = _lrc_list("lrcFinished", "The last 100 finished commands (JSON)")
-    _lrcEvent = _lrc_list("_lrcEvent", "Events only: (command_id, json of status/progress/result)", 2)
-    longRunningCommandStatus = _lrc_list("longRunningCommandStatus", "id, STATUS, ...", 2 * _MAX_COMMANDS)
-    longRunningCommandProgress = _lrc_list("longRunningCommandProgress", "id, progress, ...", 2 * _MAX_COMMANDS)
+    _lrcEvent = _lrc_list(
+        "_lrcEvent", "Events only: (command_id, json of status/progress/result)", 2
+    )
+    longRunningCommandStatus = _lrc_list(
+        "longRunningCommandStatus", "id, STATUS, ...", 2 * _MAX_COMMANDS
+    )
+    longRunningCommandProgress = _lrc_list(
+        "longRunningCommandProgress", "id, progress, ...", 2 * _MAX_COMMANDS
+    )
     longRunningCommandResult = _lrc_list("longRunningCommandResult", "(id, json result)", 2)
     longRunningCommandIDsInQueue = _lrc_list("longRunningCommandIDsInQueue", "Known command ids")
     longRunningCommandsInQueue = _lrc_list("longRunningCommandsInQueue", "Known command names")
@@ -203,8 +226,9 @@ class AstroDevice(Device):
         """Administrative mode; ONLINE/ENGINEERING talk to the component, others do not."""
         return self._admin_mode
 
-    @adminMode.write
+    @adminMode.write  # type: ignore[no-redef]
     def adminMode(self, value: int) -> None:
+        """Change admin mode; NOT_FITTED/RESERVED and ONLINE/ENGINEERING meet only via OFFLINE."""
         new, old = AdminMode(value), self._admin_mode
         if (old in _PARKED_MODES and new in _ACTIVE_MODES) or (
             old in _ACTIVE_MODES and new in _PARKED_MODES

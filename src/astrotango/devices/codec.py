@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import tango
 
-__all__ = ["decode_json_argument", "raise_dev_failed", "lrc_reply"]
+__all__ = ["decode_json_argument", "lrc_reply", "raise_dev_failed"]
 
 
 def raise_dev_failed(reason: str, message: str, origin: str = "astrotango") -> NoReturn:

@@ -25,12 +25,12 @@ class LrcReference(AstroDevice):
             logger=self.logger, communication_callback=self._communication_changed
         )
 
-    def is_Exercise_allowed(self) -> bool:  # noqa: N802 - pytango's naming convention
+    def is_Exercise_allowed(self) -> bool:
         """Exercise needs the device ONLINE or in ENGINEERING."""
         return self.get_state() != DevState.DISABLE
 
     @command(dtype_in=str, dtype_out=DevVarLongStringArray)
-    def Exercise(self, argument: str) -> Any:  # noqa: N802
+    def Exercise(self, argument: str) -> Any:
         """Run a self-test LRC; argument JSON ``{"steps", "step_s", "fail_step"}``."""
         data = decode_json_argument(argument or "{}", what="Exercise argument")
         try:

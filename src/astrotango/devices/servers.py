@@ -1,6 +1,7 @@
-"""Entry point of every astrotango device server: ``python -m astrotango.devices.servers NAME INSTANCE``.
+"""Entry point of every astrotango device server.
 
-The server name in ``tango-db/`` selects the device classes the process serves.
+Run as ``python -m astrotango.devices.servers NAME INSTANCE``; the server name in
+``tango-db/`` selects the device classes the process serves.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -84,7 +85,9 @@ class System:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()
@@ -110,8 +113,17 @@ class System:
     def _start_database(self) -> None:
         log = self.run_dir / "logs" / "databaseds.log"
         log.unlink(missing_ok=True)
-        argv = [sys.executable, "-m", "tango.databaseds.database", "--host", self.host,
-                "--port", str(self.port), "--print-host-port", "2"]
+        argv = [
+            sys.executable,
+            "-m",
+            "tango.databaseds.database",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--print-host-port",
+            "2",
+        ]
         env = {**os.environ, "PYTANGO_DATABASE_NAME": str(self.run_dir / "tango_database.db")}
         env.pop("TANGO_HOST", None)
         self.database = Child("databaseds", argv, log, env)
@@ -132,8 +144,12 @@ class System:
         argv = [json2tango] if json2tango else [sys.executable, "-m", "dsconfig.json2tango"]
         for path in config_files(self.config_dir):
             done = subprocess.run(
-                [*argv, "-w", "-a", "-u", str(path)], env=self.env(),
-                capture_output=True, text=True, timeout=120, check=False,
+                [*argv, "-w", "-a", "-u", str(path)],
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
             )
             if done.returncode not in (0, 2):  # 2 = applied, 0 = nothing to do
                 raise LaunchError(f"json2tango {path.name} failed:\n{done.stdout}{done.stderr}")
@@ -152,7 +168,7 @@ class System:
         if wait:
             self.wait_for_devices(spec.devices)
 
-    def wait_for_devices(self, devices: list[str]) -> None:
+    def wait_for_devices(self, devices: Sequence[str]) -> None:
         """Block until every device answers a ping.
 
         Raises:
@@ -173,8 +189,9 @@ class System:
             if dead:
                 raise LaunchError(f"server {dead[0].name} exited:\n{dead[0].log_tail()}")
             if time.monotonic() > deadline:
-                raise LaunchError(f"device {device} did not answer within "
-                                  f"{self.startup_timeout_s:.0f} s")
+                raise LaunchError(
+                    f"device {device} did not answer within {self.startup_timeout_s:.0f} s"
+                )
             time.sleep(0.1)
 
     def stop(self) -> None:

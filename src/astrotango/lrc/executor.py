@@ -196,7 +196,9 @@ class TaskExecutor:
     def _run(self, job: _Job) -> None:
         job.callback(status=TaskStatus.IN_PROGRESS)
         try:
-            job.func(*job.args, task_callback=job.callback, abort_event=self._abort_event, **job.kwargs)
+            job.func(
+                *job.args, task_callback=job.callback, abort_event=self._abort_event, **job.kwargs
+            )
         except Exception as exc:  # noqa: BLE001 - the worker-thread boundary: report, never die
             _LOG.exception("Long-running task %r raised", getattr(job.func, "__name__", job.func))
             job.callback(

@@ -46,8 +46,8 @@ class ExerciseSpec:
         unknown = set(data) - {"steps", "step_s", "fail_step"}
         if unknown:
             raise ValueError(f"{sorted(unknown)[0]}: unknown field")
-        steps = data.get("steps", cls.steps)
-        step_s = data.get("step_s", cls.step_s)
+        steps = data.get("steps", 5)
+        step_s = data.get("step_s", 0.1)
         fail_step = data.get("fail_step")
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1000:
             raise ValueError("steps: must be an integer from 1 to 1000")
@@ -56,7 +56,8 @@ class ExerciseSpec:
         if not 0 <= step_s <= 60:
             raise ValueError("step_s: must be from 0 to 60 seconds")
         if fail_step is not None and (
-            isinstance(fail_step, bool) or not isinstance(fail_step, int)
+            isinstance(fail_step, bool)
+            or not isinstance(fail_step, int)
             or not 1 <= fail_step <= steps
         ):
             raise ValueError("fail_step: must be null or a step number from 1 to steps")
@@ -77,8 +78,12 @@ class ReferenceComponentManager(BaseComponentManager):
             task_callback(progress=payload["progress"])
 
         tracker = TaskTracker(
-            "Exercise", spec.steps, completed_callback=on_tracker, logger=self.logger,
-            progress_updates=True, progress_step=1,
+            "Exercise",
+            spec.steps,
+            completed_callback=on_tracker,
+            logger=self.logger,
+            progress_updates=True,
+            progress_step=1,
         )
         for step in range(1, spec.steps + 1):
             name = f"step_{step}"
@@ -90,8 +95,10 @@ class ReferenceComponentManager(BaseComponentManager):
                 break
             if step == spec.fail_step:
                 tracker.update_task(
-                    task_name=name, status=TaskStatus.FAILED,
-                    result=(ResultCode.FAILED, f"step {step} failed as asked"), critical=True,
+                    task_name=name,
+                    status=TaskStatus.FAILED,
+                    result=(ResultCode.FAILED, f"step {step} failed as asked"),
+                    critical=True,
                 )
                 break
             tracker.update_task(

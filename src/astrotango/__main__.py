@@ -1,0 +1,5 @@
+"""``python -m astrotango``: the command line."""
+
+from astrotango.cli import app
+
+app()

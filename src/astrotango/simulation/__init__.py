@@ -1,0 +1,7 @@
+"""Simulation: injected clocks now; hardware and sensor simulators behind driver Protocols."""
+
+from __future__ import annotations
+
+from astrotango.simulation.clock import Clock, ManualClock, ScaledClock, WallClock
+
+__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock"]

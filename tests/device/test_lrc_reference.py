@@ -1,0 +1,150 @@
+"""LrcReference through a real client in another process: the whole LRC protocol.
+
+The device server runs in a subprocess (``DeviceTestContext(process=True)``); this test process
+is the Tango client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import tango
+from tango.test_context import DeviceTestContext
+
+from astrotango.control_model import AdminMode, ResultCode, TaskStatus
+from astrotango.devices.reference import LrcReference
+
+FINAL = {int(s) for s in (TaskStatus.ABORTED, TaskStatus.COMPLETED, TaskStatus.FAILED)}
+
+
+@pytest.fixture(scope="module")
+def device() -> Iterator[tango.DeviceProxy]:
+    with DeviceTestContext(LrcReference, process=True, timeout=30) as proxy:
+        proxy.adminMode = AdminMode.ONLINE
+        yield proxy
+
+
+def exercise(proxy: tango.DeviceProxy, **spec: Any) -> tuple[int, str]:
+    [code], [text] = proxy.Exercise(json.dumps(spec))
+    return code, text
+
+
+def final_event(command_id: str) -> Any:
+    def match(name: str, value: Any) -> bool:
+        return (
+            name == "_lrcevent"
+            and value[0] == command_id
+            and json.loads(value[1]).get("status") in FINAL
+        )
+
+    return match
+
+
+def test_admin_mode_offline_disables_and_online_restores(device: tango.DeviceProxy) -> None:
+    device.adminMode = AdminMode.OFFLINE
+    assert device.state() == tango.DevState.DISABLE
+    with pytest.raises(tango.DevFailed):
+        exercise(device, steps=1)
+    device.adminMode = AdminMode.ONLINE
+    assert device.state() == tango.DevState.ON
+    assert device.lrcProtocolVersions.tolist() == [1, 2]
+    assert device.versionId and device.buildState.startswith("astrotango")
+
+
+def test_event_sequence_from_staging_to_completed(device: tango.DeviceProxy, events: Any) -> None:
+    log = events(device, "_lrcEvent", "longRunningCommandStatus", "longRunningCommandResult")
+    code, command_id = exercise(device, steps=5, step_s=0.05)
+    assert code == ResultCode.QUEUED
+    log.wait_for(final_event(command_id))
+    lrc = log.lrc(command_id)
+    statuses = [e["status"] for e in lrc if "status" in e]
+    assert statuses == [
+        TaskStatus.STAGING,
+        TaskStatus.QUEUED,
+        TaskStatus.IN_PROGRESS,
+        TaskStatus.COMPLETED,
+    ]
+    progress = [e["progress"] for e in lrc if "progress" in e]
+    assert progress == sorted(progress) and progress[-1] == 100 and len(progress) >= 5
+    kinds = ["result" if "result" in e else "status" for e in lrc if "progress" not in e]
+    assert kinds[-2:] == ["result", "status"], "the result comes before the final status"
+    assert [e["result"] for e in lrc if "result" in e] == [[0, "Exercise of 5 steps completed"]]
+    # the v1 attributes tell the same story
+    log.wait_for(
+        lambda n, v: n == "longrunningcommandstatus" and command_id in v and "COMPLETED" in v
+    )
+    assert device.longRunningCommandResult == (command_id, '[0, "Exercise of 5 steps completed"]')
+    finished = [json.loads(f) for f in device.lrcFinished]
+    assert any(f["uid"] == command_id and f["status"] == "COMPLETED" for f in finished)
+    assert device.CheckLongRunningCommandStatus(command_id) == "COMPLETED"
+    assert device.CheckLongRunningCommandStatus("1_2_Nothing") == "NOT_FOUND"
+
+
+def test_a_failing_step_gives_a_failed_result_not_an_exception(
+    device: tango.DeviceProxy, events: Any
+) -> None:
+    log = events(device, "_lrcEvent")
+    _, command_id = exercise(device, steps=3, step_s=0.02, fail_step=2)
+    log.wait_for(final_event(command_id))
+    [result] = [e["result"] for e in log.lrc(command_id) if "result" in e]
+    assert result[0] == ResultCode.FAILED and "step 2 failed" in result[1]
+
+
+@pytest.mark.parametrize(
+    ("argument", "field"),
+    [
+        ("{", "not valid JSON"),
+        ('{"steps": 0}', "steps"),
+        ('{"step_s": -1}', "step_s"),
+        ('{"fail_step": 9, "steps": 2}', "fail_step"),
+        ('{"speed": 1}', "speed"),
+    ],
+)
+def test_bad_arguments_raise_dev_failed_naming_the_field(
+    device: tango.DeviceProxy, argument: str, field: str
+) -> None:
+    with pytest.raises(tango.DevFailed) as info:
+        device.Exercise(argument)
+    assert field in info.value.args[0].desc
+    assert info.value.args[0].reason == "API_InvalidArgument"
+
+
+def test_abort_ends_the_running_and_the_queued_command(
+    device: tango.DeviceProxy, events: Any
+) -> None:
+    log = events(device, "_lrcEvent")
+    _, running = exercise(device, steps=100, step_s=0.2)
+    log.wait_for(lambda n, v: n == "_lrcevent" and v[0] == running and '"status": 2' in v[1])
+    _, queued = exercise(device, steps=1)
+    [code], [abort_id] = device.Abort()
+    assert code == ResultCode.STARTED
+    log.wait_for(final_event(abort_id))
+    for command_id in (running, queued):
+        assert device.CheckLongRunningCommandStatus(command_id) == "ABORTED"
+    queued_results = [e["result"] for e in log.lrc(queued) if "result" in e]
+    assert queued_results == [[7, "Command has been aborted"]]
+    assert [e["result"] for e in log.lrc(abort_id) if "result" in e] == [[0, "Abort completed OK"]]
+    ids_in_order = [
+        v[0]
+        for n, v in log.seen
+        if (n == "_lrcevent" and '"status": 3' in v[1]) or '"status": 5' in v[1]
+    ]
+    assert ids_in_order.index(running) < ids_in_order.index(abort_id), "abort completes last"
+
+
+def test_the_33rd_waiting_command_is_rejected(device: tango.DeviceProxy, events: Any) -> None:
+    log = events(device, "_lrcEvent")
+    _, running = exercise(device, steps=100, step_s=0.2)
+    log.wait_for(lambda n, v: n == "_lrcevent" and v[0] == running and '"status": 2' in v[1])
+    for _ in range(32):
+        assert exercise(device, steps=1)[0] == ResultCode.QUEUED
+    code, reason = exercise(device, steps=1)
+    assert code == ResultCode.REJECTED
+    assert reason == "Input queue supports a maximum of 32 commands"
+    assert len(device.lrcQueue) == 32
+    [_], [abort_id] = device.AbortCommands()
+    log.wait_for(final_event(abort_id))
+    assert device.lrcQueue == () or device.lrcQueue is None

@@ -1,0 +1,117 @@
+"""The launcher with a real Tango database: `astrotango up`, a client in another process, `down`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from astrotango.launcher import STATE_FILE, System, pid_alive
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT = """
+import json, sys, tango
+from astrotango.client import invoke_lrc
+proxy = tango.DeviceProxy("astro/reference/1")
+proxy.ping()
+outcome = invoke_lrc(proxy, "Exercise", json.dumps({"steps": 4, "step_s": 0.05}))
+print(json.dumps({"state": str(proxy.state()), "status": outcome.status.name,
+                  "result": outcome.result, "progress": outcome.progress}))
+"""
+
+
+def wait_for_state(run_dir: Path, process: subprocess.Popen[str], timeout_s: float = 90) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state_file = run_dir / STATE_FILE
+        if state_file.exists():
+            return json.loads(state_file.read_text())
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        time.sleep(0.1)
+    raise AssertionError("astrotango up did not come up")
+
+
+def wait_gone(pids: list[int], timeout_s: float = 30) -> list[int]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
+        time.sleep(0.1)
+    return [p for p in pids if pid_alive(p)]
+
+
+def astrotango(*args: str) -> list[str]:
+    return [sys.executable, "-m", "astrotango", *args]
+
+
+def test_up_serves_a_client_in_another_process_and_down_leaves_nothing(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    up = subprocess.Popen(
+        astrotango("up", "--config", str(ROOT / "tango-db"), "--run-dir", str(run_dir)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        state = wait_for_state(run_dir, up)
+        assert "astro/reference/1" in state["devices"]
+        env = {**os.environ, "TANGO_HOST": state["tango_host"]}
+        client = subprocess.run(
+            [sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert client.returncode == 0, client.stderr
+        seen = json.loads(client.stdout.strip().splitlines()[-1])
+        assert seen["state"] == "ON"
+        assert seen["status"] == "COMPLETED"
+        assert seen["result"] == [0, "Exercise of 4 steps completed"]
+        assert seen["progress"][-1] == 100
+        down = subprocess.run(
+            astrotango("down", "--run-dir", str(run_dir)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert up.wait(timeout=30) == 0
+        assert wait_gone([state["launcher_pid"], *state["pids"]]) == []
+        assert not (run_dir / STATE_FILE).exists()
+        assert not list(ROOT.glob("*.db")), "no state in the source tree"
+    finally:
+        if up.poll() is None:
+            up.kill()
+
+
+def test_children_die_with_a_killed_launcher(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    up = subprocess.Popen(
+        astrotango("up", "--config", str(ROOT / "tango-db"), "--run-dir", str(run_dir)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    state = wait_for_state(run_dir, up)  # type: ignore[arg-type]
+    up.send_signal(signal.SIGKILL)
+    up.wait(timeout=10)
+    assert wait_gone(state["pids"]) == [], "no orphan outlives its launcher"
+
+
+def test_the_system_harness_restarts_a_killed_server(tmp_path: Path) -> None:
+    import tango
+
+    with System(ROOT / "tango-db", tmp_path / "run") as system:
+        os.environ["TANGO_HOST"] = system.tango_host
+        proxy = tango.DeviceProxy("astro/reference/1")
+        assert proxy.state() == tango.DevState.ON
+        system.children["AstroReference/1"].kill()
+        with pytest.raises(tango.DevFailed):
+            proxy.ping()
+        system.start_server("AstroReference/1")
+        # the memorized adminMode came back from the Tango database
+        assert tango.DeviceProxy("astro/reference/1").state() == tango.DevState.ON
+        pids = [c.pid for c in system.children.values()]
+    assert wait_gone(pids) == []
