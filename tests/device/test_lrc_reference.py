@@ -7,6 +7,7 @@ is the Tango client.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -148,3 +149,53 @@ def test_the_33rd_waiting_command_is_rejected(device: tango.DeviceProxy, events:
     [_], [abort_id] = device.AbortCommands()
     log.wait_for(final_event(abort_id))
     assert device.lrcQueue == () or device.lrcQueue is None
+
+
+def test_standard_attributes_push_change_and_archive_events(device: tango.DeviceProxy) -> None:
+    import queue
+
+    seen: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+    def on_event(event: tango.EventData) -> None:
+        if not event.err:
+            name = event.attr_name.rsplit("/", 1)[-1].split("#", 1)[0].lower()
+            seen.put((f"{name}:{event.event}", event.attr_value.value))
+
+    subs = [
+        device.subscribe_event(name, kind, on_event)
+        for name in ("adminMode", "State", "lrcFinished")
+        for kind in (tango.EventType.CHANGE_EVENT, tango.EventType.ARCHIVE_EVENT)
+    ]
+    try:
+        device.adminMode = AdminMode.ENGINEERING
+        device.adminMode = AdminMode.ONLINE
+        _, command_id = exercise(device, steps=1, step_s=0.01)
+        wanted = {
+            ("adminmode:change", AdminMode.ENGINEERING),
+            ("adminmode:archive", AdminMode.ENGINEERING),
+        }
+        finished_kinds: set[str] = set()
+        deadline = time.monotonic() + 15
+        while (wanted or len(finished_kinds) < 2) and time.monotonic() < deadline:
+            try:
+                key, value = seen.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            wanted.discard((key, value))
+            if key.startswith("lrcfinished") and any(command_id in v for v in value or ()):
+                finished_kinds.add(key)
+        assert not wanted
+        assert finished_kinds == {"lrcfinished:change", "lrcfinished:archive"}
+    finally:
+        for sub in subs:
+            device.unsubscribe_event(sub)
+
+
+def test_admin_mode_refuses_a_jump_from_not_fitted_to_online(device: tango.DeviceProxy) -> None:
+    device.adminMode = AdminMode.OFFLINE
+    device.adminMode = AdminMode.NOT_FITTED
+    with pytest.raises(tango.DevFailed, match="go through OFFLINE"):
+        device.adminMode = AdminMode.ONLINE
+    device.adminMode = AdminMode.OFFLINE
+    device.adminMode = AdminMode.ONLINE
+    assert device.state() == tango.DevState.ON

@@ -1,0 +1,43 @@
+# astrotango — the two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run up test test-fast lint bench install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job on the embedded default: start the observatory, run it, stop it.
+run: $(STAMP)
+	$(VENV)/bin/astrotango run
+
+## Keep the system running for clients (Ctrl-C or `astrotango down` stops it).
+up: $(STAMP)
+	$(VENV)/bin/astrotango up
+
+## Everything CI runs: lint, then every test (slow system tests included).
+test: lint
+	$(PY) -m pytest
+
+## Unit and device tests only, for a quick loop.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow" tests/unit tests/device
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(PY) bench/store/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
