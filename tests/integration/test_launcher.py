@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 from astrotango.launcher import STATE_FILE, System, pid_alive
 
 ROOT = Path(__file__).resolve().parents[2]
