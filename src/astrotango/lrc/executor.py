@@ -56,6 +56,7 @@ class _Job:
     args: Sequence[Any]
     kwargs: Mapping[str, Any]
     report: TaskCallback
+    abort_event: threading.Event = field(default_factory=threading.Event)
     final: bool = field(default=False)
 
     def callback(
@@ -81,7 +82,6 @@ class TaskExecutor:
         self._max_queued = max_queued
         self._queue: collections.deque[_Job] = collections.deque()
         self._cond = threading.Condition()
-        self._abort_event = threading.Event()
         self._running: _Job | None = None
         self._aborting = False
         self._stopped = False
@@ -148,24 +148,60 @@ class TaskExecutor:
         report = task_callback or _ignore
         with self._cond:
             self._aborting = True
-            self._abort_event.set()
-            drained = list(self._queue)
-            self._queue.clear()
             report(status=TaskStatus.IN_PROGRESS)
-            for job in drained:
-                job.callback(
-                    status=TaskStatus.ABORTED,
-                    result=(ResultCode.ABORTED, "Command has been aborted"),
-                )
+            target = self._running
+            self._abort_all_locked()
         threading.Thread(
-            target=self._finish_abort, args=(report,), name="lrc-abort", daemon=True
+            target=self._finish_abort, args=(report, target), name="lrc-abort", daemon=True
         ).start()
         return TaskStatus.IN_PROGRESS, "Aborting"
 
-    def _finish_abort(self, report: TaskCallback) -> None:
+    def preempt(
+        self,
+        func: TaskFunction,
+        *,
+        args: Sequence[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        task_callback: TaskCallback | None = None,
+    ) -> tuple[TaskStatus, str]:
+        """Run ``func`` next, ahead of everything.
+
+        Queued tasks end ABORTED, the running one is asked to stop, and ``func`` starts as soon
+        as it has. For safety commands such as a telescope's SafeShutdown, which must never
+        wait behind ordinary work.
+
+        Returns:
+            ``(QUEUED, "Task preempts the queue")``, or ``(REJECTED, reason)`` after shutdown.
+        """
+        report = task_callback or _ignore
         with self._cond:
-            self._cond.wait_for(lambda: self._running is None)
-            self._abort_event.clear()
+            if self._stopped:
+                reason = "The executor has been shut down"
+                report(status=TaskStatus.REJECTED, result=(ResultCode.REJECTED, reason))
+                return TaskStatus.REJECTED, reason
+            self._abort_all_locked()
+            job = _Job(func, tuple(args), dict(kwargs or {}), report)
+            job.callback(status=TaskStatus.QUEUED)
+            self._queue.appendleft(job)
+            self._cond.notify_all()
+        return TaskStatus.QUEUED, "Task preempts the queue"
+
+    def _abort_all_locked(self) -> None:
+        """Abort the queue and signal the running task (the condition's lock must be held)."""
+        if self._running is not None:
+            self._running.abort_event.set()
+        drained = list(self._queue)
+        self._queue.clear()
+        for job in drained:
+            job.abort_event.set()
+            job.callback(
+                status=TaskStatus.ABORTED,
+                result=(ResultCode.ABORTED, "Command has been aborted"),
+            )
+
+    def _finish_abort(self, report: TaskCallback, target: _Job | None) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._running is not target)
             self._aborting = False
             report(status=TaskStatus.COMPLETED, result=(ResultCode.OK, "Abort completed OK"))
 
@@ -194,10 +230,15 @@ class TaskExecutor:
                 self._cond.notify_all()
 
     def _run(self, job: _Job) -> None:
+        if job.abort_event.is_set():
+            job.callback(
+                status=TaskStatus.ABORTED, result=(ResultCode.ABORTED, "Command has been aborted")
+            )
+            return
         job.callback(status=TaskStatus.IN_PROGRESS)
         try:
             job.func(
-                *job.args, task_callback=job.callback, abort_event=self._abort_event, **job.kwargs
+                *job.args, task_callback=job.callback, abort_event=job.abort_event, **job.kwargs
             )
         except Exception as exc:  # noqa: BLE001 - the worker-thread boundary: report, never die
             _LOG.exception("Long-running task %r raised", getattr(job.func, "__name__", job.func))

@@ -122,3 +122,29 @@ def test_abort_ends_queued_tasks_and_completes_only_after_the_running_one(
     again = Recorder()
     executor.submit(succeed, args=(2,), task_callback=again)
     assert again.done.wait(5)
+
+
+def test_preempt_stops_the_running_task_aborts_the_queue_and_runs_first(
+    executor: TaskExecutor,
+) -> None:
+    running, queued, urgent = Recorder(), Recorder(), Recorder()
+    executor.submit(wait_for_abort, task_callback=running)
+    assert running.started.wait(5)
+    executor.submit(succeed, args=(1,), task_callback=queued)
+    assert executor.preempt(succeed, args=(9,), task_callback=urgent)[0] == TaskStatus.QUEUED
+    assert urgent.done.wait(5)
+    assert running.statuses[-1] == TaskStatus.ABORTED
+    assert queued.statuses == [TaskStatus.QUEUED, TaskStatus.ABORTED]
+    assert urgent.statuses == [TaskStatus.QUEUED, TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED]
+    assert urgent.result == (ResultCode.OK, "got 9")
+
+
+def test_each_task_gets_a_fresh_abort_event(executor: TaskExecutor) -> None:
+    first, second = Recorder(), Recorder()
+    executor.submit(wait_for_abort, task_callback=first)
+    assert first.started.wait(5)
+    executor.abort()
+    assert first.done.wait(5)
+    executor.preempt(succeed, args=(3,), task_callback=second)
+    assert second.done.wait(5)
+    assert second.statuses[-1] == TaskStatus.COMPLETED
