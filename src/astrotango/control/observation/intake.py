@@ -1,0 +1,94 @@
+"""Submission: validate, check the queue's policy, expand, store — all or nothing.
+
+The ObservationController's ``SubmitObservation`` hands its argument here. A bad document or
+one its queue's policy refuses raises a domain error naming the field, before anything is
+written; a good one is stored with every task and its creation transition in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from astrotango.control.observation.records import observation_record, task_record
+from astrotango.domain import (
+    DEFAULT_POLICIES,
+    DEFAULT_QUEUES,
+    Actor,
+    ObservationStatus,
+    ObservingPolicy,
+    Overheads,
+    Queue,
+    expand_observation,
+    make_observation_id,
+    parse_observation,
+    policy_for_queue,
+    validate_against_policy,
+)
+from astrotango.simulation import Clock
+from astrotango.store import Store, TransitionRecord
+
+__all__ = ["ObservationIntake"]
+
+
+class ObservationIntake:
+    """Turns submitted documents into stored observations and tasks.
+
+    Args:
+        store: Where observations and tasks are kept.
+        clock: Submission time source.
+        policies: Observing policies by name.
+        queues: Queues by name, each naming its policy.
+        fov_deg: Field of view used to tile large optical fields, degrees.
+        overheads: Slew, settle and readout costs added to task durations.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        policies: Mapping[str, ObservingPolicy] = DEFAULT_POLICIES,
+        queues: Mapping[str, Queue] = DEFAULT_QUEUES,
+        fov_deg: float = 1.0,
+        overheads: Overheads | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._policies = policies
+        self._queues = queues
+        self._fov_deg = fov_deg
+        self._overheads = overheads
+
+    def submit(self, document: str | bytes | Mapping[str, Any]) -> str:
+        """Validate, expand and store one observation; return its id.
+
+        Raises:
+            ValidationError: the document is malformed (the message names each field).
+            PolicyViolation: the queue's policy refuses it (names the field).
+            DuplicateId: the same document was submitted at the same instant already.
+        """
+        observation = parse_observation(document)
+        validate_against_policy(
+            observation, policy_for_queue(observation.queue, self._queues, self._policies)
+        )
+        now = self._clock.now()
+        observation_id = make_observation_id(observation, now)
+        tasks = expand_observation(
+            observation, observation_id, fov_deg=self._fov_deg, overheads=self._overheads
+        )
+        created = TransitionRecord(
+            entity_kind="observation",
+            entity_id=observation_id,
+            from_status=None,
+            to_status=ObservationStatus.PENDING.value,
+            actor=Actor.USER.value,
+            reason=f"submitted by {observation.owner} to queue {observation.queue}",
+            at=now,
+        )
+        self._store.add_observation(
+            observation_record(observation, observation_id, at=now),
+            [task_record(t) for t in tasks],
+            created,
+        )
+        return observation_id

@@ -1,0 +1,101 @@
+"""The Store's observation methods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from astrotango.store import observations as obs_rows
+from astrotango.store._base import StoreBase
+from astrotango.store.records import NewObservation, ObservationRecord, TaskRecord, TransitionRecord
+
+__all__ = ["ObservationMethods"]
+
+
+class ObservationMethods(StoreBase):
+    """Adding, reading, listing and moving observations."""
+
+    def add_observation(
+        self,
+        observation: ObservationRecord,
+        tasks: Sequence[TaskRecord],
+        transition: TransitionRecord | None = None,
+    ) -> None:
+        """Add an observation with all its tasks (and its creation transition) atomically.
+
+        Raises:
+            DuplicateId: the observation or a task id exists already or repeats; nothing stored.
+            ValueError: a task belongs to another observation, or a datetime is naive.
+        """
+        self.add_observations([NewObservation(observation, tasks, transition)])
+
+    def add_observations(self, batch: Sequence[NewObservation]) -> None:
+        """Add many observations with their tasks in one transaction (bulk executemany).
+
+        Raises:
+            DuplicateId: any id exists already or repeats; nothing of the batch is stored.
+        """
+        with self._write() as conn:
+            obs_rows.insert_observations(conn, batch)
+
+    def get_observation(self, observation_id: str) -> ObservationRecord:
+        """The observation with that id. Raises NotFound if there is none."""
+        with self._read() as conn:
+            return obs_rows.get_observation(conn, observation_id)
+
+    def list_observations(
+        self,
+        *,
+        status: str | None = None,
+        queue: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ObservationRecord]:
+        """Observations, oldest first, optionally of one status and/or queue."""
+        with self._read() as conn:
+            return obs_rows.list_observations(
+                conn, status=status, queue=queue, limit=limit, offset=offset
+            )
+
+    def count_by_status(self) -> dict[str, int]:
+        """The number of observations in each status."""
+        with self._read() as conn:
+            return obs_rows.count_by_status(conn)
+
+    def transition_observation(
+        self,
+        observation_id: str,
+        *,
+        expected_version: int,
+        from_status: str,
+        to_status: str,
+        actor: str,
+        reason: str,
+        at: datetime,
+        updates: Mapping[str, object] | None = None,
+    ) -> int:
+        """Move an observation from ``from_status`` at ``expected_version``; record the change.
+
+        ``updates`` sets other columns in the same UPDATE (e.g. ``cadence_next_eligible``,
+        ``series_count``, ``progress``); ``updated_at`` becomes ``at``.
+
+        Returns:
+            The new version (``expected_version + 1``).
+
+        Raises:
+            NotFound: no such observation.
+            ConcurrencyConflict: another writer moved it first (status or version differ).
+            ValueError: ``updates`` names id, version, status, created_at or an unknown column.
+        """
+        with self._write() as conn:
+            return obs_rows.transition_observation(
+                conn,
+                observation_id,
+                expected_version=expected_version,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+                reason=reason,
+                at=at,
+                updates=updates,
+            )
