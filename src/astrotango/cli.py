@@ -114,3 +114,11 @@ def run(config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port
             system.stop()
         _console.print("Stopped; no process left behind.")
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the observation document (the submission contract)."""
+    from astrotango.domain import observation_json_schema
+
+    typer.echo(json.dumps(observation_json_schema(), indent=2))
