@@ -1,0 +1,55 @@
+"""Planner settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from astrotango.scheduling.constraints import DEFAULT_CONSTRAINTS, Constraint
+from astrotango.scheduling.merits import DEFAULT_MERITS, Merit
+
+__all__ = ["Placement", "PlannerConfig"]
+
+Placement = Literal["contention", "packing"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannerConfig:
+    """How the planner samples time and which gates and preferences it applies.
+
+    Attributes:
+        step_s: Grid resolution, seconds; blocks start on grid samples.
+        margin_deg: Safety margin on every angular limit (altitude, airmass, sun, moon),
+            degrees; keeps plans valid for an independent astropy check.
+        constraints: Hard gates (all must hold at every sample a block covers).
+        merits: Soft factors multiplied with priority and queue priority.
+        chunk_tasks: Tasks per chunk when building (tasks x times) masks (bounds memory).
+        placements: Construction rules tried in turn, the best plan kept: ``"contention"``
+            (a block goes where unplanned tasks want the time least) and ``"packing"``
+            (where it leaves the smallest free run beside it).
+        multi_start_max_tasks: Above this many tasks only the first placement rule is used.
+        repair_max_trials: Ejection trials allowed per construction (a deterministic
+            effort bound; trials by pushing neighbours are not counted).
+        repair_passes: Improvement passes (insert an unscheduled task by ejecting cheaper
+            blocks, then re-placing them) after the greedy construction.
+    """
+
+    step_s: float = 60.0
+    margin_deg: float = 0.02
+    constraints: tuple[Constraint, ...] = DEFAULT_CONSTRAINTS
+    merits: tuple[Merit, ...] = DEFAULT_MERITS
+    chunk_tasks: int = 2048
+    repair_passes: int = 3
+    placements: tuple[Placement, ...] = ("contention", "packing")
+    multi_start_max_tasks: int = 150
+    repair_max_trials: int = 1500
+
+    def __post_init__(self) -> None:
+        if self.step_s <= 0.0:
+            raise ValueError("step_s must be positive")
+        if self.margin_deg < 0.0:
+            raise ValueError("margin_deg must be >= 0")
+        if not self.placements:
+            raise ValueError("at least one placement rule is required")
+        if self.chunk_tasks < 1 or self.repair_passes < 0:
+            raise ValueError("chunk_tasks must be >= 1 and repair_passes >= 0")

@@ -1,0 +1,114 @@
+"""Column arrays of a task list, relative to a time grid, for vectorised evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from astrotango.scheduling.ephemeris import Ephemeris
+from astrotango.scheduling.grid import TimeGrid
+from astrotango.scheduling.sky import target_vectors
+from astrotango.scheduling.task import SchedulableTask
+from astrotango.scheduling.task_constraints import TWILIGHT_SUN_ALT_DEG
+
+__all__ = ["TaskArrays", "task_arrays"]
+
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskArrays:
+    """One row per task; times are seconds from the grid start (``+-inf`` when unset).
+
+    Attributes:
+        tasks: The tasks, in input order.
+        vectors: Apparent unit directions in the frame of date, (n, 3).
+        slots: Grid steps each block spans, (n,).
+        priority: ``priority * queue_priority``, (n,).
+        max_airmass: ``inf`` when unlimited.
+        min_altitude_deg: Lowest altitude (at least 0).
+        min_moon_sep_deg: Smallest moon separation.
+        max_moon_illum: Highest moon illumination while the moon is up.
+        sun_limit_deg: Highest sun altitude from the twilight kind.
+        window_start_s: Window opening (``-inf`` when none).
+        window_end_s: Window closing (``inf`` when none).
+        eligible_s: Cadence: earliest start (``-inf`` when none).
+        last_observed_s: Last observation (``-inf`` = never).
+    """
+
+    tasks: tuple[SchedulableTask, ...]
+    vectors: F64
+    slots: NDArray[np.int64]
+    priority: F64
+    max_airmass: F64
+    min_altitude_deg: F64
+    min_moon_sep_deg: F64
+    max_moon_illum: F64
+    sun_limit_deg: F64
+    window_start_s: F64
+    window_end_s: F64
+    eligible_s: F64
+    last_observed_s: F64
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def take(self, rows: slice | NDArray[np.int64]) -> TaskArrays:
+        """The sub-table of ``rows``."""
+        picked = self.tasks[rows] if isinstance(rows, slice) else tuple(self.tasks[i] for i in rows)
+        return TaskArrays(
+            picked,
+            *(getattr(self, name)[rows] for name in _COLUMNS),
+        )
+
+
+_COLUMNS = (
+    "vectors",
+    "slots",
+    "priority",
+    "max_airmass",
+    "min_altitude_deg",
+    "min_moon_sep_deg",
+    "max_moon_illum",
+    "sun_limit_deg",
+    "window_start_s",
+    "window_end_s",
+    "eligible_s",
+    "last_observed_s",
+)
+
+
+def _offsets(grid: TimeGrid, moments: Sequence[datetime | None], missing: float) -> F64:
+    return np.array([missing if m is None else grid.offset_s(m) for m in moments], float)
+
+
+def task_arrays(tasks: Sequence[SchedulableTask], grid: TimeGrid, ephem: Ephemeris) -> TaskArrays:
+    """Build the column table of ``tasks`` on ``grid``."""
+    ts = tuple(tasks)
+    cons = [t.constraints for t in ts]
+    windows = [t.time_window for t in ts]
+    return TaskArrays(
+        tasks=ts,
+        vectors=target_vectors(
+            np.array([t.ra_deg for t in ts], float).reshape(-1),
+            np.array([t.dec_deg for t in ts], float).reshape(-1),
+            ephem,
+        ).reshape(-1, 3),
+        slots=np.array([grid.slots_for(t.duration_s) for t in ts], np.int64).reshape(-1),
+        priority=np.array([t.priority * t.queue_priority for t in ts], float).reshape(-1),
+        max_airmass=np.array(
+            [np.inf if c.max_airmass is None else c.max_airmass for c in cons], float
+        ).reshape(-1),
+        min_altitude_deg=np.array([max(0.0, c.min_altitude_deg) for c in cons], float).reshape(-1),
+        min_moon_sep_deg=np.array([c.min_moon_separation_deg for c in cons], float).reshape(-1),
+        max_moon_illum=np.array([c.max_moon_illumination for c in cons], float).reshape(-1),
+        sun_limit_deg=np.array([TWILIGHT_SUN_ALT_DEG[c.twilight] for c in cons], float).reshape(-1),
+        window_start_s=_offsets(grid, [w[0] if w else None for w in windows], -np.inf),
+        window_end_s=_offsets(grid, [w[1] if w else None for w in windows], np.inf),
+        eligible_s=_offsets(grid, [t.cadence_next_eligible for t in ts], -np.inf),
+        last_observed_s=_offsets(grid, [t.last_observed for t in ts], -np.inf),
+    )
