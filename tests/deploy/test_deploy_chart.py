@@ -192,7 +192,11 @@ def test_one_statefulset_and_headless_service_per_server_instance_of_tango_db(
 
 def test_override_runs_two_instances(tmp_path: Path) -> None:
     docs = render(tmp_path, OVERRIDE)
-    statefulsets = of_kind(docs, "StatefulSet", "device-server")
+    statefulsets = [
+        s
+        for s in of_kind(docs, "StatefulSet", "device-server")
+        if s["metadata"]["labels"]["astrotango/server"] == "AstroReference"
+    ]
     assert sorted(s["metadata"]["name"] for s in statefulsets) == [
         f"{FULLNAME}-astroreference-1",
         f"{FULLNAME}-astroreference-2",

@@ -11,12 +11,14 @@ import sys
 from tango.server import run
 
 from astrotango.devices.reference import LrcReference
+from astrotango.devices.telescope import Telescope
 
 __all__ = ["SERVERS", "main"]
 
 #: Tango server name -> the device classes it serves.
 SERVERS: dict[str, tuple[type, ...]] = {
     "AstroReference": (LrcReference,),
+    "AstroTelescope": (Telescope,),
 }
 
 

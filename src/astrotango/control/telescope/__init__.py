@@ -1,0 +1,43 @@
+"""The telescope component: monitoring, ExecuteTask, SafeShutdown and motions, Tango-free."""
+
+from __future__ import annotations
+
+from astrotango.control.telescope.component_manager import (
+    TaskActivity,
+    TelescopeComponentManager,
+    TelescopeSettings,
+)
+from astrotango.control.telescope.plan import (
+    SKY_FIELD,
+    Step,
+    StepKind,
+    TaskPlan,
+    TaskRefused,
+    plan_task,
+)
+from astrotango.control.telescope.pointing import resolve_pointing
+from astrotango.control.telescope.state import (
+    STATE_RULES,
+    StateRule,
+    TelescopeState,
+    derive_state,
+)
+from astrotango.control.telescope.waiting import ExecutionTimeouts
+
+__all__ = [
+    "SKY_FIELD",
+    "STATE_RULES",
+    "ExecutionTimeouts",
+    "StateRule",
+    "Step",
+    "StepKind",
+    "TaskActivity",
+    "TaskPlan",
+    "TaskRefused",
+    "TelescopeComponentManager",
+    "TelescopeSettings",
+    "TelescopeState",
+    "derive_state",
+    "plan_task",
+    "resolve_pointing",
+]

@@ -1,0 +1,272 @@
+"""The telescope component manager: owns the driver, monitors it, runs its commands.
+
+State comes from monitoring: a poll thread measures the telescope, the state table turns each
+measurement into an operating state, and commands complete when the telemetry says so. Long-
+running commands run on the LRC executor; SafeShutdown preempts whatever runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
+from astrotango.control.telescope.execution import TaskRun
+from astrotango.control.telescope.monitor import TelescopeMonitor
+from astrotango.control.telescope.motions import FanOut, MotionCommands
+from astrotango.control.telescope.plan import TaskPlan, TaskRefused, plan_task
+from astrotango.control.telescope.pointing import resolve_pointing
+from astrotango.control.telescope.state import TelescopeState, derive_state
+from astrotango.control.telescope.waiting import ExecutionTimeouts, Waiter
+from astrotango.control_model import CommunicationStatus, HealthState, ResultCode, TaskStatus
+from astrotango.domain import TaskSpec
+from astrotango.hardware import (
+    Asset,
+    CameraInfo,
+    LimitViolation,
+    ReceiverInfo,
+    Telemetry,
+    TelescopeDriver,
+)
+from astrotango.lrc import TaskCallback, TaskExecutor
+from astrotango.simulation import Clock
+from astrotango.simulation.telescope import Fault, TelescopeSimulator
+
+__all__ = ["TaskActivity", "TelescopeComponentManager", "TelescopeSettings"]
+
+_LIMIT_REASONS = {"horizon": "TargetBelowHorizon", "sun": "TargetTooCloseToSun"}
+
+
+@dataclass(frozen=True)
+class TelescopeSettings:
+    """How the component manager works (periods in real seconds, timeouts in clock seconds).
+
+    Attributes:
+        max_integration_s: Longest single radio integration; longer tracks are split.
+        max_assets: How many asset records are remembered (oldest dropped first).
+    """
+
+    monitor_period_s: float = 0.2
+    heartbeat_period_s: float = 1.0
+    max_integration_s: float = 60.0
+    max_assets: int = 200
+    timeouts: ExecutionTimeouts = field(default_factory=ExecutionTimeouts)
+
+
+@dataclass(frozen=True)
+class TaskActivity:
+    """What the telescope is executing: task id ('' when idle), subtask, progress 0..100."""
+
+    task_id: str
+    subtask: str
+    progress: int
+
+
+class TelescopeComponentManager(BaseComponentManager):
+    """Owns one telescope driver.
+
+    Args:
+        driver: The telescope (the simulator or a hardware adapter).
+        clock: The clock timeouts and timestamps use.
+        settings: Periods, limits and timeouts.
+        logger: Where to log.
+        executor: The LRC executor; a new one when left out.
+        communication_callback: Told every change of communication status.
+        state_callback: Told every measurement with the state, health and status it implies.
+        heartbeat_callback: Told the telemetry time (unix seconds) on every heartbeat.
+        activity_callback: Told every change of task, subtask or progress.
+        asset_callback: Told every asset kept.
+    """
+
+    def __init__(
+        self,
+        driver: TelescopeDriver,
+        clock: Clock,
+        settings: TelescopeSettings | None = None,
+        *,
+        logger: logging.Logger | None = None,
+        executor: TaskExecutor | None = None,
+        communication_callback: CommunicationCallback | None = None,
+        state_callback: Callable[[Telemetry, TelescopeState, HealthState, str], None] | None = None,
+        heartbeat_callback: Callable[[float], None] | None = None,
+        activity_callback: Callable[[TaskActivity], None] | None = None,
+        asset_callback: Callable[[Asset], None] | None = None,
+    ) -> None:
+        super().__init__(
+            logger=logger, executor=executor, communication_callback=communication_callback
+        )
+        self.driver, self.clock = driver, clock
+        self.settings = settings or TelescopeSettings()
+        self._state_cb, self._asset_cb = state_callback, asset_callback
+        self._activity_cb = activity_callback
+        self.monitor = TelescopeMonitor(
+            driver.telemetry,
+            period_s=self.settings.monitor_period_s,
+            heartbeat_period_s=self.settings.heartbeat_period_s,
+            on_telemetry=self._on_telemetry,
+            on_heartbeat=heartbeat_callback or (lambda _: None),
+            on_freshness=self._on_freshness,
+            logger=self.logger,
+        )
+        waiter = Waiter(self.monitor, clock)
+        self._waiter = waiter
+        self.motions = MotionCommands(driver, waiter, clock, self.settings.timeouts, self.logger)
+        self._assets: deque[Asset] = deque(maxlen=self.settings.max_assets)
+        self._lock = threading.Lock()
+        self.activity = TaskActivity("", "", 0)
+        self._pending_shutdown: FanOut | None = None
+
+    @property
+    def instruments(self) -> tuple[CameraInfo | ReceiverInfo, ...]:
+        """The telescope's instruments."""
+        return tuple(i.info for i in self.driver.instruments.values())
+
+    @property
+    def has_enclosure(self) -> bool:
+        """Whether the telescope has an enclosure."""
+        return self.driver.enclosure is not None
+
+    # -- communication --------------------------------------------------------------------
+
+    def start_communicating(self) -> None:
+        """Start monitoring; ESTABLISHED once telemetry arrives."""
+        if self.communication_status is CommunicationStatus.DISABLED:
+            self._set_communication_status(CommunicationStatus.NOT_ESTABLISHED)
+        self.monitor.start()
+
+    def stop_communicating(self) -> None:
+        """Stop monitoring."""
+        self.monitor.stop()
+        self._set_communication_status(CommunicationStatus.DISABLED)
+
+    def _on_freshness(self, fresh: bool) -> None:
+        self._set_communication_status(
+            CommunicationStatus.ESTABLISHED if fresh else CommunicationStatus.NOT_ESTABLISHED
+        )
+
+    def _on_telemetry(self, telemetry: Telemetry) -> None:
+        if self._state_cb is not None:
+            self._state_cb(telemetry, *derive_state(telemetry))
+
+    # -- ExecuteTask ----------------------------------------------------------------------
+
+    def prepare_task(self, spec: TaskSpec) -> TaskPlan:
+        """Plan a task and check it can start now.
+
+        Raises:
+            TaskRefused: not communicating, no suitable instrument, or the target is below
+                the horizon limit or too close to the sun now.
+        """
+        if self.communication_status is not CommunicationStatus.ESTABLISHED:
+            raise TaskRefused("TelescopeNotReady", "the telescope is not responding")
+        now = self.clock.now()
+        pointing = resolve_pointing(spec.target, now, self.driver.site) if spec.target else None
+        plan = plan_task(
+            spec, pointing, self.instruments, max_integration_s=self.settings.max_integration_s
+        )
+        self._check_limits(plan)
+        return plan
+
+    def _check_limits(self, plan: TaskPlan) -> None:
+        if plan.pointing is None:
+            return
+        try:
+            self.driver.mount.limits.check(plan.pointing, self.clock.now(), self.driver.site)
+        except LimitViolation as exc:
+            reason = _LIMIT_REASONS.get(exc.limit, "TargetNotObservable")
+            raise TaskRefused(reason, str(exc)) from exc
+
+    def execute_task(
+        self, plan: TaskPlan, *, task_callback: TaskCallback, abort_event: threading.Event
+    ) -> None:
+        """Run a planned task (a task function for the executor)."""
+        try:
+            self._check_limits(plan)  # it may have waited in the queue
+        except TaskRefused as exc:
+            task_callback(status=TaskStatus.FAILED, result=(ResultCode.FAILED, str(exc)))
+            return
+        self._set_activity(plan.task_id, "", 0)
+        run = TaskRun(
+            plan,
+            self.driver,
+            self._waiter,
+            self.clock,
+            self.settings.timeouts,
+            keep_asset=self._keep_asset,
+            activity=lambda subtask, progress: self._set_activity(plan.task_id, subtask, progress),
+            logger=self.logger,
+        )
+        try:
+            run.run(task_callback, abort_event)
+        finally:
+            self._set_activity("", "", self.activity.progress)
+
+    def submit_task(self, plan: TaskPlan, task_callback: TaskCallback) -> tuple[TaskStatus, str]:
+        """Queue a planned task."""
+        return self.submit(self.execute_task, plan, task_callback=task_callback)
+
+    def submit_safe_shutdown(self, task_callback: TaskCallback) -> tuple[TaskStatus, str]:
+        """Run SafeShutdown next, aborting the queue and stopping the running command.
+
+        A SafeShutdown asked for while another is queued and not yet started joins it: both
+        callers hear the same reports, nothing is aborted twice.
+        """
+        with self._lock:
+            pending = self._pending_shutdown
+            if pending is not None:
+                pending.join(task_callback)
+                return TaskStatus.QUEUED, "Joined the SafeShutdown already queued"
+            fan_out = self._pending_shutdown = FanOut(task_callback, self._shutdown_started)
+        status, message = self.executor.preempt(self.motions.safe_shutdown, task_callback=fan_out)
+        if status is TaskStatus.REJECTED:
+            self._shutdown_started(fan_out)
+        return status, message
+
+    def _shutdown_started(self, fan_out: FanOut) -> None:
+        with self._lock:
+            if self._pending_shutdown is fan_out:
+                self._pending_shutdown = None
+
+    # -- assets, activity, faults ---------------------------------------------------------
+
+    def _keep_asset(self, asset: Asset) -> None:
+        with self._lock:
+            self._assets.append(asset)
+        if self._asset_cb is not None:
+            self._asset_cb(asset)
+
+    def assets(self, task_id: str | None = None) -> list[dict[str, Any]]:
+        """The asset records kept (all, or those of ``task_id``), oldest first."""
+        with self._lock:
+            kept = list(self._assets)
+        return [a.as_dict() for a in kept if task_id is None or a.task_info["task_id"] == task_id]
+
+    def _set_activity(self, task_id: str, subtask: str, progress: int) -> None:
+        activity = TaskActivity(task_id, subtask, progress)
+        with self._lock:
+            changed, self.activity = activity != self.activity, activity
+        if changed and self._activity_cb is not None:
+            self._activity_cb(activity)
+
+    def inject_fault(self, fault: str, active: bool) -> None:
+        """Activate or clear a simulator fault.
+
+        Raises:
+            ValueError: an unknown fault, or the driver is not the simulator.
+        """
+        if not isinstance(self.driver, TelescopeSimulator):
+            raise ValueError("fault injection needs the simulator")
+        try:
+            kind = Fault(fault)
+        except ValueError:
+            known = ", ".join(f.value for f in Fault)
+            raise ValueError(f"fault: unknown {fault!r}; expected one of {known}") from None
+        self.driver.inject(kind, active)
+
+    def close(self) -> None:
+        """Stop monitoring and the executor."""
+        super().close()

@@ -1,0 +1,328 @@
+"""Telescope: one telescope's device (simulator by default), thin over its component manager.
+
+Commands convert and validate their argument, hand it to the component manager and return;
+attributes return the state the monitor last pushed. ``ExecuteTask`` and ``SafeShutdown`` are
+long-running commands; SafeShutdown preempts whatever runs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pydantic
+from tango import AttrWriteType, DevState, DevVarLongStringArray
+from tango.server import attribute, command, device_property
+
+from astrotango.control.telescope import (
+    TaskActivity,
+    TaskRefused,
+    TelescopeComponentManager,
+    TelescopeSettings,
+    TelescopeState,
+    derive_state,
+)
+from astrotango.control_model import HealthState, ResultCode, SimulationMode, TaskStatus
+from astrotango.devices.base import AstroDevice
+from astrotango.devices.codec import decode_json_argument, lrc_reply, raise_dev_failed
+from astrotango.domain import TaskSpec
+from astrotango.domain.base import field_errors_from_pydantic
+from astrotango.hardware import (
+    Asset,
+    EnclosureState,
+    MountState,
+    Site,
+    Telemetry,
+    parse_instruments,
+)
+from astrotango.simulation import Clock, ScaledClock, WallClock
+from astrotango.simulation.telescope import SimulatorConfig, TelescopeSimulator
+
+__all__ = ["Telescope"]
+
+#: Change (and archive) thresholds of the pointing attributes, degrees.
+ANGLE_CHANGE_DEG = 0.01
+_ANGLES = ("ra", "dec", "alt", "az")
+_PUSHED = (
+    *_ANGLES,
+    "tracking",
+    "enclosureOpen",
+    "enclosureState",
+    "mountState",
+    "parked",
+    "currentTaskId",
+    "currentSubtask",
+    "taskProgress",
+    "heartbeat",
+    "instruments",
+    "site",
+    "assets",
+)
+_DEFAULT_INSTRUMENTS = (
+    '[{"kind": "optical_camera", "name": "cam", "fov_deg": 0.5, "filters": ["g", "r", "i"]}]'
+)
+_R = AttrWriteType.READ
+
+
+def _angle(name: str, doc: str) -> Any:
+    def read(self: Telescope) -> float:
+        return float(self._values[name])
+
+    return attribute(
+        name=name,
+        dtype=float,
+        unit="deg",
+        doc=doc,
+        fget=read,
+        format="%.4f",
+        abs_change=ANGLE_CHANGE_DEG,
+        archive_abs_change=ANGLE_CHANGE_DEG,
+    )
+
+
+def _cached(name: str, dtype: Any, doc: str) -> Any:
+    def read(self: Telescope) -> Any:
+        return self._values[name]
+
+    return attribute(name=name, dtype=dtype, access=_R, doc=doc, fget=read)
+
+
+class Telescope(AstroDevice):
+    """One telescope: mount, enclosure and instruments behind a driver (the simulator)."""
+
+    component_manager: TelescopeComponentManager
+
+    TelescopeId = device_property(dtype=str, default_value="", doc="Defaults to the member")
+    SiteName = device_property(dtype=str, default_value="Roque de los Muchachos")
+    SiteLatitude = device_property(dtype=float, default_value=28.7606, doc="deg, north +")
+    SiteLongitude = device_property(dtype=float, default_value=-17.8816, doc="deg, east +")
+    SiteElevation = device_property(dtype=float, default_value=2396.0, doc="metres")
+    Instruments = device_property(dtype=str, default_value=_DEFAULT_INSTRUMENTS, doc="JSON list")
+    SimulatorParameters = device_property(dtype=str, default_value="{}", doc="JSON object")
+    ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
+    SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
+    HeartbeatPeriod = device_property(dtype=float, default_value=1.0, doc="real seconds")
+    MonitorPeriod = device_property(dtype=float, default_value=0.2, doc="real seconds")
+    MaxIntegration = device_property(dtype=float, default_value=60.0, doc="seconds")
+
+    def init_device(self) -> None:
+        """Set up cached values, then the base (which builds the component manager)."""
+        self._values: dict[str, Any] = {
+            **dict.fromkeys(_ANGLES, 0.0),
+            "tracking": False,
+            "enclosureOpen": False,
+            "enclosureState": EnclosureState.CLOSED,
+            "mountState": MountState.PARKED,
+            "parked": True,
+            "currentTaskId": "",
+            "currentSubtask": "",
+            "taskProgress": 0,
+            "heartbeat": 0.0,
+            "instruments": "[]",
+            "site": "{}",
+            "assets": "[]",
+        }
+        super().init_device()
+        for name in _PUSHED:
+            self.set_change_event(name, True, False)
+            self.set_archive_event(name, True, False)
+        cm = self.component_manager
+        self._update("instruments", json.dumps([i.model_dump() for i in cm.instruments]))
+        site = cm.driver.site
+        self._update("site", json.dumps({**vars(site), "telescope_id": self._telescope_id}))
+
+    def create_component_manager(self) -> TelescopeComponentManager:
+        """Build the simulator and the component manager from the device properties."""
+        self._telescope_id = self.TelescopeId or self.get_name().rsplit("/", 1)[-1]
+        try:
+            instruments = parse_instruments(self.Instruments)
+            config = SimulatorConfig.model_validate_json(self.SimulatorParameters or "{}")
+        except ValueError as exc:
+            raise ValueError(f"Instruments / SimulatorParameters property: {exc}") from exc
+        site = Site(self.SiteName, self.SiteLatitude, self.SiteLongitude, self.SiteElevation)
+        clock = self._make_clock()
+        driver = TelescopeSimulator(self._telescope_id, site, instruments, clock, config)
+        settings = TelescopeSettings(
+            monitor_period_s=self.MonitorPeriod,
+            heartbeat_period_s=self.HeartbeatPeriod,
+            max_integration_s=self.MaxIntegration,
+            max_assets=100,
+        )
+        return TelescopeComponentManager(
+            driver,
+            clock,
+            settings,
+            logger=self.logger,
+            communication_callback=self._communication_changed,
+            state_callback=self._on_state,
+            heartbeat_callback=lambda value: self._update("heartbeat", value, always=True),
+            activity_callback=self._on_activity,
+            asset_callback=self._on_asset,
+        )
+
+    def _make_clock(self) -> Clock:
+        start = (
+            datetime.fromisoformat(self.SimulationStart).astimezone(UTC)
+            if self.SimulationStart
+            else None
+        )
+        if start is None and self.ClockScale == 1.0:
+            return WallClock()
+        return ScaledClock(start or datetime.now(UTC), self.ClockScale)
+
+    # -- monitored state ------------------------------------------------------------------
+
+    def _update(self, name: str, value: Any, *, always: bool = False) -> None:
+        old = self._values.get(name)
+        if name in _ANGLES:
+            changed = old is None or abs(float(value) - float(old)) >= ANGLE_CHANGE_DEG
+        else:
+            changed = value != old
+        if changed or always:
+            self._values[name] = value
+            self._publisher.push(name, value)
+
+    def _on_state(
+        self, t: Telemetry, state: TelescopeState, health: HealthState, status: str
+    ) -> None:
+        mount = t.mount
+        angles = (mount.ra_deg, mount.dec_deg, mount.alt_deg, mount.az_deg)
+        for name, value in zip(_ANGLES, angles, strict=True):
+            self._update(name, value)
+        self._update("tracking", t.mount.tracking)
+        self._update("mountState", t.mount.state)
+        self._update("parked", t.mount.parked)
+        self._update("enclosureState", t.enclosure.state)
+        self._update("enclosureOpen", t.enclosure.state is EnclosureState.OPEN)
+        if self.get_state() not in (DevState.DISABLE, DevState.UNKNOWN, DevState.INIT):
+            self._set_state(getattr(DevState, state.name), status)
+            self._set_health(health)
+
+    def _component_connected(self) -> None:
+        latest = self.component_manager.monitor.latest
+        if latest is None:
+            super()._component_connected()
+            return
+        state, health, status = derive_state(latest)
+        self._set_state(getattr(DevState, state.name), status)
+        self._set_health(health)
+
+    def _on_activity(self, activity: TaskActivity) -> None:
+        self._update("currentTaskId", activity.task_id)
+        self._update("currentSubtask", activity.subtask)
+        self._update("taskProgress", activity.progress)
+
+    def _on_asset(self, asset: Asset) -> None:
+        del asset  # the attribute carries every kept asset
+        self._update("assets", json.dumps(self.component_manager.assets()))
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _allowed(self) -> bool:
+        return self.get_state() != DevState.DISABLE
+
+    is_ExecuteTask_allowed = is_SafeShutdown_allowed = is_Park_allowed = _allowed
+    is_Unpark_allowed = is_OpenEnclosure_allowed = is_CloseEnclosure_allowed = _allowed
+
+    @command(dtype_in=str, dtype_out=DevVarLongStringArray)
+    def ExecuteTask(self, argument: str) -> Any:
+        """Execute a task (TaskSpec JSON): slew, settle, expose/integrate, upload; an LRC.
+
+        Raises DevFailed at once when the task is malformed (API_InvalidArgument) or cannot
+        run now (TargetBelowHorizon, TargetTooCloseToSun, InstrumentUnavailable, ...).
+        """
+        try:
+            spec = TaskSpec.model_validate_json(argument)
+        except pydantic.ValidationError as exc:
+            errors = "; ".join(str(e) for e in field_errors_from_pydantic(exc))
+            raise_dev_failed("API_InvalidArgument", f"ExecuteTask argument: {errors}")
+        try:
+            plan = self.component_manager.prepare_task(spec)
+        except TaskRefused as exc:
+            raise_dev_failed(exc.reason, f"ExecuteTask {spec.id} refused: {exc}")
+        return self.submit_lrc("ExecuteTask", self.component_manager.execute_task, plan)
+
+    @command(dtype_out=DevVarLongStringArray)
+    def SafeShutdown(self) -> Any:
+        """Close the enclosure and park the mount in parallel, ahead of anything else; an LRC."""
+        uid = self._commands.new_command("SafeShutdown")
+
+        def report(**changes: Any) -> None:
+            self._commands.update(uid, **changes)
+
+        status, message = self.component_manager.submit_safe_shutdown(report)
+        if status == TaskStatus.REJECTED:
+            return lrc_reply(ResultCode.REJECTED, message)
+        return lrc_reply(ResultCode.QUEUED, uid)
+
+    @command(dtype_out=DevVarLongStringArray)
+    def Park(self) -> Any:
+        """Park the mount; an LRC."""
+        return self.submit_lrc("Park", self.component_manager.motions.park)
+
+    @command(dtype_out=DevVarLongStringArray)
+    def Unpark(self) -> Any:
+        """Unpark the mount; an LRC."""
+        return self.submit_lrc("Unpark", self.component_manager.motions.unpark)
+
+    @command(dtype_out=DevVarLongStringArray)
+    def OpenEnclosure(self) -> Any:
+        """Open the enclosure; an LRC."""
+        self._need_enclosure()
+        return self.submit_lrc("OpenEnclosure", self.component_manager.motions.open_enclosure)
+
+    @command(dtype_out=DevVarLongStringArray)
+    def CloseEnclosure(self) -> Any:
+        """Close the enclosure; an LRC."""
+        self._need_enclosure()
+        return self.submit_lrc("CloseEnclosure", self.component_manager.motions.close_enclosure)
+
+    def _need_enclosure(self) -> None:
+        if not self.component_manager.has_enclosure:
+            raise_dev_failed("API_CommandNotAllowed", "this telescope has no enclosure")
+
+    def is_InjectFault_allowed(self) -> bool:
+        """Only in simulation mode."""
+        return self._modes["simulationMode"] == SimulationMode.TRUE
+
+    @command(dtype_in=str)
+    def InjectFault(self, argument: str) -> None:
+        """Simulation only: activate or clear a simulator fault.
+
+        The argument is ``{"fault": "enclosure_stuck|mount_fault|camera_timeout|hang",
+        "active": true|false}``.
+        """
+        data = decode_json_argument(argument, what="InjectFault argument")
+        if not isinstance(data, dict) or not isinstance(data.get("active", True), bool):
+            raise_dev_failed(
+                "API_InvalidArgument", "InjectFault argument: expected {fault, active}"
+            )
+        try:
+            self.component_manager.inject_fault(str(data.get("fault")), data.get("active", True))
+        except ValueError as exc:
+            raise_dev_failed("API_InvalidArgument", f"InjectFault argument: {exc}")
+
+    @command(dtype_in=str, dtype_out=str)
+    def GetAssets(self, task_id: str) -> str:
+        """The asset records (JSON list) of one task, or of every task when empty."""
+        return json.dumps(self.component_manager.assets(task_id or None))
+
+    # -- attributes -----------------------------------------------------------------------
+
+    ra = _angle("ra", "Right ascension (ICRS) the mount points at")
+    dec = _angle("dec", "Declination (ICRS) the mount points at")
+    alt = _angle("alt", "Altitude the mount points at")
+    az = _angle("az", "Azimuth (east of north) the mount points at")
+    tracking = _cached("tracking", bool, "Whether the mount tracks the sky")
+    parked = _cached("parked", bool, "Whether the mount is parked")
+    mountState = _cached("mountState", MountState, "What the mount is doing")
+    enclosureOpen = _cached("enclosureOpen", bool, "Whether the enclosure is fully open")
+    enclosureState = _cached("enclosureState", EnclosureState, "What the enclosure is doing")
+    currentTaskId = _cached("currentTaskId", str, "The task being executed ('' when idle)")
+    currentSubtask = _cached("currentSubtask", str, "The subtask being executed")
+    taskProgress = _cached("taskProgress", int, "Progress of the current task, 0..100")
+    heartbeat = _cached("heartbeat", float, "Telemetry time (unix s), beaten while healthy")
+    instruments = _cached("instruments", str, "The instruments (JSON list)")
+    site = _cached("site", str, "The site and telescope id (JSON)")
+    assets = _cached("assets", str, "Asset records kept, with task_info (JSON list)")

@@ -1,0 +1,234 @@
+"""Simulated instruments: the acquisition cycle, and an optical camera producing FITS headers.
+
+Both go IDLE → EXPOSING (exposing or integrating) → READING → READY → (``readout``) IDLE. An
+abort cuts the exposure short; what was taken is still read out, as a *partial* asset. While
+the ``camera_timeout`` fault is active a camera never finishes reading out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from astrotango.hardware import (
+    Asset,
+    CameraInfo,
+    ExposureRequest,
+    HardwareError,
+    InstrumentState,
+    InstrumentStatus,
+    MountStatus,
+    TaskInfo,
+)
+from astrotango.hardware.types import HeaderValue
+from astrotango.simulation.clock import Clock
+from astrotango.simulation.telescope.faults import Fault, FaultBoard
+
+__all__ = ["PointingSource", "SimulatedCamera", "SimulatedInstrument"]
+
+#: Where the telescope points when an acquisition starts (None if the mount does not answer).
+PointingSource = Callable[[], MountStatus | None]
+_COUNTER = itertools.count(1)
+
+
+class SimulatedInstrument:
+    """The acquisition cycle both instruments share."""
+
+    kind = "asset"
+
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        faults: FaultBoard,
+        pointing: PointingSource,
+        header: dict[str, HeaderValue],
+    ) -> None:
+        self._name, self._clock, self._faults, self._pointing = name, clock, faults, pointing
+        self._base_header = header
+        self._lock = threading.Lock()
+        self._state = InstrumentState.IDLE
+        self._start = clock.now()
+        self._duration_s = 0.0
+        self._exposure_end = self._start
+        self._readout_s = 0.0
+        self._partial = False
+        self._header: dict[str, HeaderValue] = {}
+        self._task: TaskInfo | None = None
+
+    def status(self) -> InstrumentStatus:
+        """Measure the instrument now."""
+        self._faults.gate(self._name)
+        with self._lock:
+            now = self._advance()
+            elapsed = (min(now, self._exposure_end) - self._start).total_seconds()
+            return InstrumentStatus(self._name, self._state, max(0.0, elapsed), self._duration_s)
+
+    def abort(self) -> None:
+        """Cut the current acquisition short; it is read out as a partial asset."""
+        self._faults.gate(self._name)
+        with self._lock:
+            now = self._advance()
+            if self._state is InstrumentState.EXPOSING:
+                self._exposure_end = max(self._start, now)
+                self._partial = True
+                self._state = InstrumentState.READING
+
+    def readout(self) -> Asset:
+        """Return the asset of a READY instrument, which becomes IDLE.
+
+        Raises:
+            HardwareError: nothing is ready.
+        """
+        self._faults.gate(self._name)
+        with self._lock:
+            self._advance()
+            if self._state is not InstrumentState.READY or self._task is None:
+                raise HardwareError(f"{self._name}: nothing to read out ({self._state.name})")
+            actual_s = (self._exposure_end - self._start).total_seconds()
+            header = {**self._base_header, **self._header, **self._actual(actual_s)}
+            stamp = self._start.strftime("%Y%m%dT%H%M%S")
+            asset = Asset(
+                asset_id=f"{self._base_header['TELESCOP']}-{self._name}-{stamp}-{next(_COUNTER):05d}",
+                kind=self.kind,
+                instrument=self._name,
+                start_time=self._start,
+                duration_s=actual_s,
+                partial=self._partial,
+                header=header,
+                task_info=self._task.as_dict(),
+            )
+            self._state, self._task = InstrumentState.IDLE, None
+            return asset
+
+    def _actual(self, actual_s: float) -> dict[str, HeaderValue]:
+        return {"PARTIAL": self._partial}
+
+    def _begin(
+        self,
+        now: datetime,
+        delay_s: float,
+        duration_s: float,
+        task: TaskInfo,
+        header: dict[str, HeaderValue],
+    ) -> None:
+        if self._state is not InstrumentState.IDLE:
+            raise HardwareError(f"{self._name}: busy ({self._state.name})")
+        mount = self._pointing()
+        self._start = now + timedelta(seconds=delay_s)
+        self._duration_s = duration_s
+        self._exposure_end = self._start + timedelta(seconds=duration_s)
+        self._partial, self._task, self._state = False, task, InstrumentState.EXPOSING
+        self._header = {
+            "DATE-OBS": self._start.isoformat(timespec="milliseconds").replace("+00:00", ""),
+            "OBJECT": task.target or "none",
+            "ATTASKID": task.task_id,
+            "ATOBSID": task.observation_id,
+            "ATSUBTSK": task.subtask,
+            **header,
+        }
+        if mount is not None:
+            self._header.update(
+                RA=round(mount.ra_deg, 5),
+                DEC=round(mount.dec_deg, 5),
+                ALT=round(mount.alt_deg, 3),
+                AZ=round(mount.az_deg, 3),
+                TRACKING=mount.tracking,
+            )
+
+    def _advance(self) -> datetime:
+        now = self._clock.now()
+        if self._state is InstrumentState.EXPOSING and now >= self._exposure_end:
+            self._state = InstrumentState.READING
+        if self._state is InstrumentState.READING:
+            done = self._exposure_end + timedelta(seconds=self._readout_s)
+            if now >= done and not self._stalled():
+                self._state = InstrumentState.READY
+        return now
+
+    def _stalled(self) -> bool:
+        return False
+
+
+class SimulatedCamera(SimulatedInstrument):
+    """An optical camera implementing :class:`~astrotango.hardware.Camera`.
+
+    Args:
+        info: The camera's description.
+        clock: The simulation clock.
+        faults: The shared fault board.
+        pointing: Where the telescope points (for the FITS header).
+        header: Header keywords common to every image (TELESCOP, site).
+        readout_s: Time to read the detector out.
+        filter_change_s: Time to change filter before an exposure.
+    """
+
+    kind = "fits_image"
+
+    def __init__(
+        self,
+        info: CameraInfo,
+        clock: Clock,
+        faults: FaultBoard,
+        pointing: PointingSource,
+        header: dict[str, HeaderValue],
+        *,
+        readout_s: float,
+        filter_change_s: float,
+    ) -> None:
+        super().__init__(info.name, clock, faults, pointing, header)
+        self.info = info
+        self._readout_s = readout_s
+        self._filter_change_s = filter_change_s
+        self._filter = info.filters[0]
+
+    def set_filter(self, name: str) -> None:
+        """Select a filter (the wheel moves at the next exposure).
+
+        Raises:
+            HardwareError: no such filter.
+        """
+        self._faults.gate(self._name)
+        if name not in self.info.filters:
+            raise HardwareError(f"{self._name}: no filter {name!r}; has {list(self.info.filters)}")
+        with self._lock:
+            self._filter = name
+
+    def expose(self, request: ExposureRequest) -> None:
+        """Start an exposure (after a filter change if the wheel must move)."""
+        self._faults.gate(self._name)
+        wanted = request.filter or self._filter
+        if wanted not in self.info.filters:
+            raise HardwareError(f"{self._name}: no filter {wanted!r}")
+        with self._lock:
+            now = self._advance()
+            delay = self._filter_change_s if wanted != self._filter else 0.0
+            self._filter = wanted
+            size = self.info.pixels // request.binning
+            self._begin(
+                now,
+                delay,
+                request.exposure_s,
+                request.task,
+                {
+                    "SIMPLE": True,
+                    "BITPIX": 16,
+                    "NAXIS": 2,
+                    "NAXIS1": size,
+                    "NAXIS2": size,
+                    "IMAGETYP": request.image_type,
+                    "FILTER": wanted,
+                    "XBINNING": request.binning,
+                    "YBINNING": request.binning,
+                    "FOV_DEG": self.info.fov_deg,
+                    "INSTRUME": self._name,
+                },
+            )
+
+    def _actual(self, actual_s: float) -> dict[str, HeaderValue]:
+        return {"EXPTIME": round(actual_s, 3), "PARTIAL": self._partial}
+
+    def _stalled(self) -> bool:
+        return self._faults.active(Fault.CAMERA_TIMEOUT)

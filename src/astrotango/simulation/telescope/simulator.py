@@ -1,0 +1,148 @@
+"""The simulated telescope: one :class:`~astrotango.hardware.TelescopeDriver` with faults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from astrotango.hardware import (
+    CameraInfo,
+    EnclosureState,
+    EnclosureStatus,
+    HardwareError,
+    MountStatus,
+    ReceiverInfo,
+    Site,
+    Telemetry,
+    radec_to_altaz,
+    sun_radec,
+)
+from astrotango.hardware.types import HeaderValue
+from astrotango.simulation.clock import Clock
+from astrotango.simulation.telescope.config import SimulatorConfig
+from astrotango.simulation.telescope.enclosure import SimulatedEnclosure
+from astrotango.simulation.telescope.faults import Fault, FaultBoard
+from astrotango.simulation.telescope.instruments import SimulatedCamera
+from astrotango.simulation.telescope.mount import SimulatedMount
+from astrotango.simulation.telescope.receiver import SimulatedReceiver
+
+__all__ = ["TelescopeSimulator"]
+
+_NO_ENCLOSURE = EnclosureStatus(EnclosureState.NONE, 1.0)
+
+
+class TelescopeSimulator:
+    """A whole telescope in simulation, on the injected clock.
+
+    Args:
+        telescope_id: Goes into every asset (``TELESCOP``) and asset id.
+        site: Where it stands.
+        instruments: Its cameras and receivers.
+        clock: The simulation clock.
+        config: Motion, timing and limit parameters; defaults when left out.
+    """
+
+    def __init__(
+        self,
+        telescope_id: str,
+        site: Site,
+        instruments: tuple[CameraInfo | ReceiverInfo, ...],
+        clock: Clock,
+        config: SimulatorConfig | None = None,
+    ) -> None:
+        self.config = config or SimulatorConfig()
+        self._clock = clock
+        self._site = site
+        self._faults = FaultBoard(clock, self.config.call_timeout_s)
+        self._mount = SimulatedMount(clock, site, self.config, self._faults)
+        self._enclosure = (
+            SimulatedEnclosure(
+                clock, self.config.enclosure_travel_s, self.config.stall_detect_s, self._faults
+            )
+            if self.config.has_enclosure
+            else None
+        )
+        header: dict[str, HeaderValue] = {
+            "TELESCOP": telescope_id,
+            "OBSERVAT": site.name,
+            "SITELAT": site.latitude_deg,
+            "SITELONG": site.longitude_deg,
+            "SITEELEV": site.elevation_m,
+        }
+        self._instruments: dict[str, SimulatedCamera | SimulatedReceiver] = {}
+        for info in instruments:
+            if isinstance(info, CameraInfo):
+                self._instruments[info.name] = SimulatedCamera(
+                    info,
+                    clock,
+                    self._faults,
+                    self._pointing,
+                    header,
+                    readout_s=self.config.readout_s,
+                    filter_change_s=self.config.filter_change_s,
+                )
+            else:
+                self._instruments[info.name] = SimulatedReceiver(
+                    info, clock, self._faults, self._pointing, header
+                )
+
+    # -- the driver Protocol --------------------------------------------------------------
+
+    @property
+    def site(self) -> Site:
+        """Where the telescope stands."""
+        return self._site
+
+    @property
+    def mount(self) -> SimulatedMount:
+        """The mount."""
+        return self._mount
+
+    @property
+    def enclosure(self) -> SimulatedEnclosure | None:
+        """The enclosure, or None without one (``has_enclosure`` false)."""
+        return self._enclosure
+
+    @property
+    def instruments(self) -> Mapping[str, SimulatedCamera | SimulatedReceiver]:
+        """The instruments by name."""
+        return self._instruments
+
+    def telemetry(self) -> Telemetry:
+        """Measure everything now.
+
+        Raises:
+            HardwareTimeout: the simulator hangs.
+        """
+        self._faults.gate("telescope")
+        now = self._clock.now()
+        sun_alt, _ = radec_to_altaz(*sun_radec(now), now, self._site)
+        return Telemetry(
+            time=now,
+            mount=self._mount.position(),
+            enclosure=self._enclosure.state() if self._enclosure else _NO_ENCLOSURE,
+            instruments=tuple(i.status() for i in self._instruments.values()),
+            sun_alt_deg=sun_alt,
+        )
+
+    # -- fault injection (not part of the Protocol) ---------------------------------------
+
+    @property
+    def faults(self) -> frozenset[Fault]:
+        """The active faults."""
+        return self._faults.faults
+
+    def inject(self, fault: Fault, active: bool = True) -> None:
+        """Activate (or clear, ``active=False``) a fault; never blocks, even when hung."""
+        self._faults.set(fault, active)
+        if fault is Fault.MOUNT_FAULT:
+            self._mount.set_fault(
+                "mount fault: servo amplifier error (injected)" if active else None
+            )
+        elif fault is Fault.ENCLOSURE_STUCK and self._enclosure is not None:
+            self._enclosure.set_stuck(active)
+
+    def _pointing(self) -> MountStatus | None:
+        try:
+            return self._mount.position()
+        except HardwareError:
+            return None

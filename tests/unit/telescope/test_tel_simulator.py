@@ -1,0 +1,222 @@
+"""The simulated telescope on a ManualClock: motion, limits, enclosure, instruments, faults."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from tel_rig import LA_PALMA, NIGHT, OPTICAL, RADIO
+
+from astrotango.hardware import (
+    EnclosureState,
+    EquatorialPointing,
+    ExposureRequest,
+    HardwareError,
+    HardwareTimeout,
+    HorizontalPointing,
+    InstrumentState,
+    IntegrationRequest,
+    LimitViolation,
+    MountState,
+    TaskInfo,
+    parse_instruments,
+)
+from astrotango.simulation import ManualClock
+from astrotango.simulation.telescope import (
+    AxisMove,
+    Fault,
+    SimulatedCamera,
+    SimulatedReceiver,
+    SimulatorConfig,
+    TelescopeSimulator,
+)
+
+TASK = TaskInfo("obs-x-r0-i0-j0-t0-e0-n0", "obs-x", "expose_1", "Capella")
+
+
+def simulator(
+    instruments: str = OPTICAL, **config: object
+) -> tuple[TelescopeSimulator, ManualClock]:
+    clock = ManualClock(NIGHT)
+    sim = TelescopeSimulator(
+        "t1", LA_PALMA, parse_instruments(instruments), clock, SimulatorConfig(**config)
+    )
+    return sim, clock
+
+
+@pytest.mark.parametrize(
+    ("distance", "rate", "accel", "duration"),
+    [(0.0, 3.0, 1.0, 0.0), (4.0, 3.0, 1.0, 4.0), (30.0, 3.0, 1.0, 13.0), (-30.0, 3.0, 1.0, 13.0)],
+)
+def test_axis_moves_follow_a_trapezoidal_profile(
+    distance: float, rate: float, accel: float, duration: float
+) -> None:
+    move = AxisMove(10.0, distance, rate, accel)
+    assert move.duration_s == pytest.approx(duration)
+    assert move.position(duration) == pytest.approx(10.0 + distance)
+    assert move.position(duration / 2) == pytest.approx(10.0 + distance / 2)
+    assert move.position(-1) == 10.0
+
+
+def test_the_mount_unparks_slews_settles_and_tracks_on_the_clock() -> None:
+    sim, clock = simulator(settle_s=3.0, unpark_s=2.0)
+    mount = sim.mount
+    assert mount.position().state is MountState.PARKED
+    with pytest.raises(HardwareError, match="parked"):
+        mount.slew(EquatorialPointing(79.172, 45.998, "Capella"))
+    mount.unpark()
+    clock.advance(2.0)
+    assert mount.position().state is MountState.IDLE
+    mount.slew(EquatorialPointing(79.172, 45.998, "Capella"))
+    states = []
+    for _ in range(30):
+        clock.advance(1.0)
+        states.append(mount.position().state)
+    assert states.index(MountState.SETTLING) > 5  # alt-az axes at 3-4 deg/s over ~45 deg
+    assert states.index(MountState.TRACKING) - states.index(MountState.SETTLING) == 3
+    status = mount.position()
+    assert status.on_target and status.tracking
+    assert (status.ra_deg, status.dec_deg) == (79.172, 45.998)
+    assert status.alt_deg == pytest.approx(62.2, abs=0.3)
+    mount.park()
+    clock.advance(60.0)
+    assert mount.position().parked
+
+
+def test_the_mount_refuses_targets_beyond_its_limits() -> None:
+    sim, clock = simulator()
+    sim.mount.unpark()
+    clock.advance(5)
+    with pytest.raises(LimitViolation, match="below the horizon limit") as info:
+        sim.mount.slew(EquatorialPointing(200.0, -80.0, "Southern"))
+    assert info.value.limit == "horizon"
+    with pytest.raises(LimitViolation):
+        sim.mount.slew(HorizontalPointing(5.0, 90.0, "low"))
+
+
+def test_the_enclosure_takes_its_travel_time_and_reverses() -> None:
+    sim, clock = simulator(enclosure_travel_s=20.0)
+    enclosure = sim.enclosure
+    assert enclosure is not None
+    enclosure.open()
+    clock.advance(10.0)
+    half = enclosure.state()
+    assert half.state is EnclosureState.OPENING and half.open_fraction == pytest.approx(0.5)
+    enclosure.close()
+    clock.advance(5.0)
+    assert enclosure.state().open_fraction == pytest.approx(0.25)
+    clock.advance(5.0)
+    assert enclosure.state().state is EnclosureState.CLOSED
+
+
+def test_a_stuck_enclosure_reports_a_stall_and_moves_again_when_freed() -> None:
+    sim, clock = simulator(enclosure_travel_s=20.0, stall_detect_s=5.0)
+    enclosure = sim.enclosure
+    assert enclosure is not None
+    enclosure.open()
+    clock.advance(4.0)
+    sim.inject(Fault.ENCLOSURE_STUCK)
+    clock.advance(4.0)
+    assert enclosure.state().state is EnclosureState.OPENING
+    clock.advance(2.0)
+    stalled = enclosure.state()
+    assert stalled.state is EnclosureState.FAULT and "stalled at 20% while opening" in stalled.fault
+    sim.inject(Fault.ENCLOSURE_STUCK, False)
+    clock.advance(16.0)
+    assert enclosure.state().state is EnclosureState.OPEN
+
+
+def test_an_exposure_reads_out_into_an_asset_naming_its_task() -> None:
+    sim, clock = simulator(readout_s=5.0, filter_change_s=2.0)
+    camera = sim.instruments["cam"]
+    assert isinstance(camera, SimulatedCamera)
+    camera.expose(ExposureRequest(10.0, TASK, "r", 2, "object"))
+    clock.advance(12.0)  # filter change + exposure
+    assert camera.status().state is InstrumentState.READING
+    with pytest.raises(HardwareError, match="nothing to read out"):
+        camera.readout()
+    clock.advance(5.0)
+    asset = camera.readout()
+    assert camera.status().state is InstrumentState.IDLE
+    assert asset.kind == "fits_image" and not asset.partial and asset.duration_s == 10.0
+    assert asset.task_info["task_id"] == TASK.task_id and asset.task_info["subtask"] == "expose_1"
+    header = asset.header
+    assert (header["FILTER"], header["NAXIS1"], header["EXPTIME"], header["TELESCOP"]) == (
+        "r",
+        2048,
+        10.0,
+        "t1",
+    )
+    assert (
+        header["DATE-OBS"] == (NIGHT + timedelta(seconds=2)).isoformat(timespec="milliseconds")[:23]
+    )
+
+
+def test_an_aborted_exposure_is_read_out_as_a_partial_asset() -> None:
+    sim, clock = simulator(readout_s=5.0)
+    camera = sim.instruments["cam"]
+    assert isinstance(camera, SimulatedCamera)
+    camera.expose(ExposureRequest(60.0, TASK, "g"))
+    clock.advance(25.0)
+    camera.abort()
+    clock.advance(5.0)
+    asset = camera.readout()
+    assert asset.partial and asset.duration_s == 25.0 and asset.header["PARTIAL"] is True
+
+
+def test_a_camera_timeout_never_finishes_reading_out() -> None:
+    sim, clock = simulator(readout_s=5.0)
+    sim.inject(Fault.CAMERA_TIMEOUT)
+    camera = sim.instruments["cam"]
+    assert isinstance(camera, SimulatedCamera)
+    camera.expose(ExposureRequest(1.0, TASK, "g"))
+    clock.advance(600.0)
+    assert camera.status().state is InstrumentState.READING
+
+
+def test_the_receiver_tunes_in_band_and_integrates_spectra() -> None:
+    sim, clock = simulator(RADIO, has_enclosure=False)
+    receiver = sim.instruments["rx"]
+    assert isinstance(receiver, SimulatedReceiver) and sim.enclosure is None
+    with pytest.raises(HardwareError, match="outside the band"):
+        receiver.tune(5.0)
+    receiver.tune(1.42)
+    receiver.integrate(IntegrationRequest(30.0, TASK))
+    clock.advance(30.0)
+    asset = receiver.readout()
+    assert asset.kind == "radio_spectrum" and asset.header["FREQ_GHZ"] == 1.42
+    assert sim.telemetry().enclosure.state is EnclosureState.NONE
+
+
+def test_a_mount_fault_stops_the_mount_and_refuses_commands() -> None:
+    sim, _ = simulator()
+    sim.inject(Fault.MOUNT_FAULT)
+    status = sim.mount.position()
+    assert status.state is MountState.FAULT and "servo amplifier" in status.fault
+    with pytest.raises(HardwareError, match="mount fault"):
+        sim.mount.park()
+    sim.inject(Fault.MOUNT_FAULT, False)
+    assert sim.mount.position().state is MountState.IDLE
+
+
+def test_a_hung_simulator_blocks_calls_until_its_call_timeout() -> None:
+    sim, clock = simulator(call_timeout_s=10.0)
+    sim.inject(Fault.HANG)
+    errors: list[Exception] = []
+
+    def call() -> None:
+        try:
+            sim.telemetry()
+        except HardwareTimeout as exc:
+            errors.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    caller.join(0.2)
+    assert caller.is_alive()  # blocked: no answer yet
+    clock.advance(10.0)
+    caller.join(5.0)
+    assert "no answer within 10 s" in str(errors[0])
+    sim.inject(Fault.HANG, False)
+    assert sim.telemetry().mount.parked and sim.faults == frozenset()
