@@ -122,3 +122,28 @@ def schema() -> None:
     from astrotango.domain import observation_json_schema
 
     typer.echo(json.dumps(observation_json_schema(), indent=2))
+
+
+@app.command()
+def schedule(
+    workload: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+) -> None:
+    """Plan a `peerbench-workload/1` file without any device; print the blocks as JSON.
+
+    `wall_s` is the planning time from the loaded workload to the finished plan, sky model
+    included; interpreter start-up, imports and astropy's one-time warm-up are excluded.
+    """
+    from astrotango.scheduling import plan_workload, warm_up
+
+    try:
+        document = json.loads(workload.read_text())
+    except ValueError as exc:
+        typer.echo(f"{workload}: not valid JSON ({exc})", err=True)
+        raise typer.Exit(2) from exc
+    warm_up()
+    try:
+        result = plan_workload(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        typer.echo(f"{workload}: not a peerbench-workload/1 document ({exc!r})", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(result))
