@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ def test_schedule_prints_non_overlapping_blocks_inside_the_night() -> None:
     )
     assert all(b["start"].endswith("Z") and b["telescope"] == "T1" for b in blocks)
     assert night[0] <= spans[0][0] and spans[-1][1] <= night[1]
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 
 def test_schedule_refuses_a_file_that_is_not_a_workload(tmp_path: Path) -> None:
