@@ -11,6 +11,7 @@ import sys
 from tango.server import run
 
 from astrotango.devices.reference import LrcReference
+from astrotango.devices.scheduler import Scheduler
 from astrotango.devices.telescope import Telescope
 
 __all__ = ["SERVERS", "main"]
@@ -19,6 +20,7 @@ __all__ = ["SERVERS", "main"]
 SERVERS: dict[str, tuple[type, ...]] = {
     "AstroReference": (LrcReference,),
     "AstroTelescope": (Telescope,),
+    "AstroScheduler": (Scheduler,),
 }
 
 

@@ -8,7 +8,6 @@ long-running commands; SafeShutdown preempts whatever runs.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
@@ -36,7 +35,7 @@ from astrotango.hardware import (
     Telemetry,
     parse_instruments,
 )
-from astrotango.simulation import Clock, ScaledClock, WallClock
+from astrotango.simulation import Clock, make_clock
 from astrotango.simulation.telescope import SimulatorConfig, TelescopeSimulator
 
 __all__ = ["Telescope"]
@@ -162,14 +161,7 @@ class Telescope(AstroDevice):
         )
 
     def _make_clock(self) -> Clock:
-        start = (
-            datetime.fromisoformat(self.SimulationStart).astimezone(UTC)
-            if self.SimulationStart
-            else None
-        )
-        if start is None and self.ClockScale == 1.0:
-            return WallClock()
-        return ScaledClock(start or datetime.now(UTC), self.ClockScale)
+        return make_clock(self.ClockScale, self.SimulationStart)
 
     # -- monitored state ------------------------------------------------------------------
 

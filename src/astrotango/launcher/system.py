@@ -76,9 +76,21 @@ class System:
         """Every device the configuration declares."""
         return [d for spec in self.servers for d in spec.devices]
 
+    @property
+    def store_url(self) -> str:
+        """The store every server shares: ``$ASTROTANGO_STORE_URL`` or SQLite in the run dir."""
+        return self.extra_env.get("ASTROTANGO_STORE_URL") or os.environ.get(
+            "ASTROTANGO_STORE_URL", f"sqlite:///{self.run_dir / 'astrotango.db'}"
+        )
+
     def env(self) -> dict[str, str]:
-        """The environment every child (and client) needs: TANGO_HOST and the extras."""
-        return {**os.environ, **self.extra_env, "TANGO_HOST": self.tango_host}
+        """The environment every child (and client) needs: TANGO_HOST, the store, the extras."""
+        return {
+            **os.environ,
+            **self.extra_env,
+            "TANGO_HOST": self.tango_host,
+            "ASTROTANGO_STORE_URL": self.store_url,
+        }
 
     def __enter__(self) -> System:
         self.start()

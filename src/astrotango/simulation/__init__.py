@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from astrotango.simulation.clock import Clock, ManualClock, ScaledClock, WallClock
+from astrotango.simulation.clock import Clock, ManualClock, ScaledClock, WallClock, make_clock
 
-__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock"]
+__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock", "make_clock"]

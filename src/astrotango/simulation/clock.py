@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock"]
+__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock", "make_clock"]
 
 
 class Clock(Protocol):
@@ -101,3 +101,21 @@ class ManualClock:
                     return True
                 self._cond.wait(0.05)
             return wake is not None and wake.is_set()
+
+
+def make_clock(scale: float = 1.0, start_iso: str = "") -> Clock:
+    """The clock a device's ``ClockScale`` and ``SimulationStart`` properties describe.
+
+    Real time (``WallClock``) for scale 1 and no start; otherwise a ``ScaledClock`` from
+    ``start_iso`` (ISO 8601, UTC when no offset is given) or from now.
+
+    Raises:
+        ValueError: a bad start time or a scale that is not positive.
+    """
+    start = None
+    if start_iso:
+        parsed = datetime.fromisoformat(start_iso)
+        start = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if start is None and scale == 1.0:
+        return WallClock()
+    return ScaledClock(start or datetime.now(UTC), scale)

@@ -1,0 +1,266 @@
+"""The Scheduler's logic: plan the pending tasks onto every telescope, re-plan on triggers.
+
+Triggers (mission/003): the task pool changes (seen by a light poll of the store's counts),
+telescope availability changes (good weather back), a task starts or finishes (``trigger``),
+or ``Run``. Each trigger bumps a generation number; a run checks it at each phase and
+discards its plan when a newer trigger has arrived, and at most one further run waits in the
+queue. The first slot of each telescope is published as soon as a short look-ahead plan finds
+it; the full plan follows.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from astrotango.control.component_manager import BaseComponentManager
+from astrotango.control.observation.records import task_spec
+from astrotango.control.scheduler.mapping import schedulable_tasks
+from astrotango.control_model import ResultCode, TaskStatus
+from astrotango.domain import parse_task_id
+from astrotango.lrc import TaskCallback
+from astrotango.scheduling import (
+    Plan,
+    PlannerConfig,
+    SchedulableTask,
+    ScheduledBlock,
+    Telescope,
+    explain_task,
+    iso_z,
+    plan,
+)
+from astrotango.simulation import Clock
+from astrotango.store import Store
+
+__all__ = ["Planner", "ScheduleSnapshot", "SchedulerComponentManager"]
+
+Planner = Callable[[Sequence[SchedulableTask], Sequence[Telescope], datetime, datetime], Plan]
+_FIRST_SLOT_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSnapshot:
+    """What the Scheduler publishes."""
+
+    version: int
+    blocks: tuple[dict[str, Any], ...]
+    last_run_s: float
+    tasks_considered: int
+    partial: bool
+
+    @property
+    def schedule_json(self) -> str:
+        """The ``schedule`` attribute: one entry per planned block."""
+        return json.dumps(list(self.blocks))
+
+
+class SchedulerComponentManager(BaseComponentManager):
+    """Plans pending tasks from the store onto the configured telescopes.
+
+    Args:
+        store: Read for pending tasks (the controller is the only writer).
+        telescopes: The telescopes to plan onto.
+        clock: Planning starts at ``clock.now()``.
+        publish: Told every new schedule (first slots, then the full plan).
+        horizon_s: How far ahead to plan, seconds.
+        resolution_s: Time-grid step, seconds.
+        fov_deg: Field of view the intake tiles with (tiled tasks need at least this).
+        planner: The planning function (injected for tests).
+        **kwargs: Passed to :class:`BaseComponentManager`.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        telescopes: Sequence[Telescope],
+        clock: Clock,
+        publish: Callable[[ScheduleSnapshot], None],
+        horizon_s: float = 43_200.0,
+        resolution_s: float = 60.0,
+        fov_deg: float = 1.0,
+        planner: Planner | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._store = store
+        self._telescopes = {t.id: t for t in telescopes}
+        self._clock = clock
+        self._publish = publish
+        self._horizon = timedelta(seconds=horizon_s)
+        self._config = PlannerConfig(step_s=int(resolution_s))
+        self._fov_deg = fov_deg
+        self._planner: Planner = planner or (lambda t, s, a, b: plan(t, s, a, b, self._config))
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._run_waiting = False
+        self._version = 0
+        self._plan: Plan | None = None
+        self._pool_signature: dict[str, int] | None = None
+
+    @property
+    def telescopes(self) -> tuple[Telescope, ...]:
+        """The telescopes as last told (availability included)."""
+        with self._lock:
+            return tuple(self._telescopes.values())
+
+    def trigger(self, reason: str) -> None:
+        """Ask for a new plan; a run in progress becomes stale and is discarded."""
+        with self._lock:
+            self._generation += 1
+            if self._run_waiting:
+                return
+            self._run_waiting = True
+        self.logger.info("Scheduler re-triggered: %s", reason)
+        self.submit(self.run, task_callback=lambda **_: None)
+
+    def set_availability(self, telescope_id: str, available: bool, until: datetime | None) -> None:
+        """Record a telescope's availability (and predicted good-weather time); re-plan.
+
+        Raises:
+            KeyError: for an unknown telescope.
+        """
+        with self._lock:
+            self._telescopes[telescope_id] = replace(
+                self._telescopes[telescope_id], available=available, unavailable_until=until
+            )
+        self.trigger(f"{telescope_id} {'available' if available else 'unavailable'}")
+
+    def poll_task_pool(self) -> bool:
+        """Re-plan when the store's task counts changed since the last poll; True if so."""
+        signature = self._store.count_by_status()
+        changed = self._pool_signature is not None and signature != self._pool_signature
+        self._pool_signature = signature
+        if changed:
+            self.trigger("task pool changed")
+        return changed
+
+    def run(self, *, task_callback: TaskCallback, abort_event: threading.Event) -> None:
+        """Plan once (an LRC): load, map, first slots, full plan, publish; progress 0..100."""
+        with self._lock:
+            self._run_waiting = False
+            generation = self._generation
+        started = time.perf_counter()
+        task_callback(progress=5)
+        start = self._clock.now()
+        end = start + self._horizon
+        telescopes = self.telescopes
+        records = self._store.tasks_by_status("pending")
+        lat = telescopes[0].site.lat_deg if telescopes else 0.0
+        tasks = schedulable_tasks(
+            [task_spec(r) for r in records], at=start, site_lat_deg=lat, fov_deg=self._fov_deg
+        )
+        task_callback(progress=25)
+        first = self._planner(
+            tasks, telescopes, start, min(end, start + timedelta(seconds=_FIRST_SLOT_S))
+        )
+        if self._stale(generation, abort_event, task_callback):
+            return
+        firsts: dict[str, ScheduledBlock] = {}
+        for block in sorted(first.blocks, key=lambda b: b.start):
+            firsts.setdefault(block.telescope_id, block)
+        self._emit(first, tuple(firsts.values()), started, partial=True)
+        task_callback(progress=40)
+        full = self._planner(tasks, telescopes, start, end)
+        if self._stale(generation, abort_event, task_callback):
+            return
+        self._plan = full
+        self._emit(full, full.blocks, started, partial=False)
+        task_callback(progress=100)
+        task_callback(
+            status=TaskStatus.COMPLETED,
+            result=(
+                ResultCode.OK,
+                f"Planned {len(full.blocks)} of {len(tasks)} tasks on {len(telescopes)} "
+                f"telescopes (schedule version {self._version})",
+            ),
+        )
+
+    def _stale(
+        self, generation: int, abort_event: threading.Event, task_callback: TaskCallback
+    ) -> bool:
+        if abort_event.is_set():
+            task_callback(
+                status=TaskStatus.ABORTED, result=(ResultCode.ABORTED, "Command has been aborted")
+            )
+            return True
+        with self._lock:
+            stale = generation != self._generation
+        if stale:
+            task_callback(
+                status=TaskStatus.COMPLETED,
+                result=(ResultCode.OK, "Plan discarded: a newer trigger superseded this run"),
+            )
+        return stale
+
+    def _emit(self, result: Plan, blocks: Sequence[Any], started: float, *, partial: bool) -> None:
+        entries = tuple(
+            {
+                "task": b.task_id,
+                "observation": parse_task_id(b.task_id)[0],
+                "telescope": b.telescope_id,
+                "start": iso_z(b.start),
+                "end": iso_z(b.end),
+                "score": round(float(b.score), 6),
+                "merits": {k: round(float(v), 6) for k, v in b.merits.items()},
+            }
+            for b in blocks
+        )
+        self._version += 1
+        self._publish(
+            ScheduleSnapshot(
+                self._version,
+                entries,
+                time.perf_counter() - started,
+                result.tasks_considered,
+                partial,
+            )
+        )
+
+    def explain(self, observation_id: str) -> list[dict[str, Any]]:
+        """Why each task of an observation is (not) planned, and when it next could be.
+
+        Raises:
+            NotFound: no such observation.
+        """
+        self._store.get_observation(observation_id)
+        start = self._clock.now()
+        telescopes = self.telescopes
+        lat = telescopes[0].site.lat_deg if telescopes else 0.0
+        specs = [task_spec(r) for r in self._store.tasks_of_observation(observation_id)]
+        tasks = schedulable_tasks(specs, at=start, site_lat_deg=lat, fov_deg=self._fov_deg)
+        answers = []
+        for task, spec in zip(tasks, specs, strict=True):
+            why = explain_task(
+                task,
+                telescopes,
+                start,
+                start + self._horizon,
+                plan=self._plan,
+                config=self._config,
+            )
+            answers.append(
+                {
+                    "task": spec.id,
+                    "request_index": spec.request_index,
+                    "scheduled": why.scheduled,
+                    "message": why.message,
+                    "next_possible": iso_z(why.next_possible) if why.next_possible else None,
+                    "reasons": [
+                        {
+                            "constraint": r.constraint,
+                            "telescope": r.telescope_id,
+                            "until": iso_z(r.until) if r.until else None,
+                            "message": r.message,
+                        }
+                        for r in why.reasons
+                    ],
+                    "merits": dict(why.merits),
+                }
+            )
+        return answers

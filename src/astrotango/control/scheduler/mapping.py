@@ -1,0 +1,120 @@
+"""Stored tasks and configured telescopes to the scheduler's neutral models.
+
+Pointing rules: sidereal targets (ICRS, galactic) plan at their ICRS position; a solar-system
+body at its position at the horizon start (it moves a fraction of a degree in a night); a
+fixed alt/az position and an untargeted calibration (bias, dark, flat) are always "up" by
+definition, so they plan at the celestial pole above the site, which never sets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from astrotango.domain import OpticalImagingRequest, RequestType, TaskSpec
+from astrotango.domain.expansion import icrs_center
+from astrotango.domain.targets import GalacticTarget, IcrsTarget, SolarSystemTarget
+from astrotango.scheduling import SchedulableTask, Site, TaskConstraints, Telescope
+
+__all__ = ["schedulable_tasks", "telescopes_from_json"]
+
+_RADIO = {RequestType.RADIO_TRACKING, RequestType.RADIO_MAPPING}
+
+
+def _capability(spec: TaskSpec) -> str:
+    if spec.type in _RADIO or spec.frequency_ghz is not None:
+        return "radio"
+    return "optical"
+
+
+def _pointing(spec: TaskSpec, at: datetime, site_lat_deg: float) -> tuple[float, float]:
+    target = spec.target
+    if isinstance(target, IcrsTarget | GalacticTarget):
+        centre = icrs_center(target)
+        return centre.ra_deg, centre.dec_deg
+    if isinstance(target, SolarSystemTarget):
+        from astropy.coordinates import get_body
+        from astropy.time import Time
+
+        import astrotango.astro  # noqa: F401 - offline astropy first
+
+        # The geocentric (GCRS, ICRS-aligned) direction: ``.icrs`` would be the barycentric
+        # direction, off by the parallax (degrees for the planets, the whole sky for the moon).
+        body = get_body(target.body.value, Time(at))
+        return float(body.ra.deg) % 360.0, float(body.dec.deg)
+    return 0.0, 89.9 if site_lat_deg >= 0 else -89.9
+
+
+def schedulable_tasks(
+    specs: Sequence[TaskSpec], *, at: datetime, site_lat_deg: float, fov_deg: float
+) -> list[SchedulableTask]:
+    """Map pending tasks onto :class:`SchedulableTask` (sync groups sized from ``specs``)."""
+    group_sizes = Counter(s.sync_group for s in specs if s.sync_group)
+    tasks = []
+    for spec in specs:
+        ra_deg, dec_deg = _pointing(spec, at, site_lat_deg)
+        c = spec.constraints
+        tiled = isinstance(spec.request, OpticalImagingRequest) and spec.request.field is not None
+        tasks.append(
+            SchedulableTask(
+                id=spec.id,
+                ra_deg=ra_deg,
+                dec_deg=dec_deg,
+                duration_s=spec.duration_s,
+                priority=float(spec.priority),
+                constraints=TaskConstraints(
+                    max_airmass=c.max_airmass,
+                    min_altitude_deg=c.min_altitude_deg or 0.0,
+                    min_moon_separation_deg=c.min_moon_separation_deg or 0.0,
+                    max_moon_illumination=(
+                        1.0 if c.max_moon_illumination is None else c.max_moon_illumination
+                    ),
+                    twilight=c.twilight.value if c.twilight else "none",
+                ),
+                time_window=(spec.window.start, spec.window.end),
+                required_capability=_capability(spec),
+                fov_need_deg=fov_deg if tiled else 0.0,
+                sync_group=spec.sync_group,
+                sync_size=group_sizes[spec.sync_group] if spec.sync_group else 1,
+            )
+        )
+    return tasks
+
+
+def telescopes_from_json(text: str) -> tuple[Telescope, ...]:
+    """Parse the Scheduler's ``Telescopes`` property.
+
+    Each entry: ``{"id", "lat_deg", "lon_deg", "elevation_m", "capabilities": [...],
+    "fov_deg"}``; ``id`` is the telescope's Tango device name.
+
+    Raises:
+        ValueError: naming the entry and field that is wrong.
+    """
+    try:
+        entries: Any = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"Telescopes: not valid JSON ({exc})") from exc
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("Telescopes: expected a non-empty JSON list")
+    telescopes = []
+    for i, entry in enumerate(entries):
+        try:
+            telescopes.append(
+                Telescope(
+                    id=str(entry["id"]),
+                    site=Site(
+                        name=str(entry.get("site", "")),
+                        lat_deg=float(entry["lat_deg"]),
+                        lon_deg=float(entry["lon_deg"]),
+                        elevation_m=float(entry.get("elevation_m", 0.0)),
+                    ),
+                    capabilities=frozenset(entry.get("capabilities", ["optical"])),
+                    fov_deg=float(entry.get("fov_deg", 1.0)),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"Telescopes.{i}: {exc!r}") from exc
+    return tuple(telescopes)

@@ -1,0 +1,153 @@
+"""Scheduler: publishes the plan of pending tasks onto every telescope (mission/003)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import datetime
+from typing import Any
+
+from tango import DevState, DevVarLongStringArray
+from tango.server import attribute, command, device_property
+
+from astrotango.control.scheduler import (
+    SchedulerComponentManager,
+    ScheduleSnapshot,
+    telescopes_from_json,
+)
+from astrotango.devices.base import AstroDevice
+from astrotango.devices.codec import decode_json_argument, raise_dev_failed
+from astrotango.domain import NotFound
+from astrotango.simulation import make_clock
+from astrotango.store import open_store
+
+__all__ = ["Scheduler"]
+
+
+class Scheduler(AstroDevice):
+    """Plans pending tasks; ``Run`` is a long-running command; ``Explain`` says why (not)."""
+
+    StoreUrl = device_property(dtype=str, default_value="", doc="'' = $ASTROTANGO_STORE_URL")
+    Telescopes = device_property(dtype=str, default_value="[]", doc="JSON list, see mapping")
+    HorizonSeconds = device_property(dtype=float, default_value=43_200.0)
+    ResolutionSeconds = device_property(dtype=float, default_value=60.0)
+    TileFovDeg = device_property(dtype=float, default_value=1.0)
+    PoolPollSeconds = device_property(dtype=float, default_value=2.0, doc="Real seconds")
+    ClockScale = device_property(dtype=float, default_value=1.0)
+    SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
+
+    component_manager: SchedulerComponentManager
+
+    def init_device(self) -> None:
+        """Start with an empty schedule and the pool monitor."""
+        self._snapshot = ScheduleSnapshot(0, (), 0.0, 0, False)
+        self._stop = threading.Event()
+        super().init_device()
+        for name in ("schedule", "scheduleVersion", "lastRunSeconds", "tasksConsidered"):
+            self.set_change_event(name, True, False)
+            self.set_archive_event(name, True, False)
+        threading.Thread(target=self._watch_pool, name="pool-monitor", daemon=True).start()
+
+    def delete_device(self) -> None:
+        """Stop the pool monitor, then the base device."""
+        self._stop.set()
+        super().delete_device()
+
+    def create_component_manager(self) -> SchedulerComponentManager:
+        """Open the store and read the telescope configuration."""
+        url = self.StoreUrl or os.environ.get("ASTROTANGO_STORE_URL", "")
+        if not url:
+            raise ValueError("StoreUrl: set the property or $ASTROTANGO_STORE_URL")
+        return SchedulerComponentManager(
+            store=open_store(url),
+            telescopes=telescopes_from_json(self.Telescopes),
+            clock=make_clock(self.ClockScale, self.SimulationStart),
+            publish=self._on_schedule,
+            horizon_s=self.HorizonSeconds,
+            resolution_s=self.ResolutionSeconds,
+            fov_deg=self.TileFovDeg,
+            logger=self.logger,
+            communication_callback=self._communication_changed,
+        )
+
+    def _watch_pool(self) -> None:
+        while not self._stop.wait(self.PoolPollSeconds):
+            if self.get_state() != DevState.DISABLE:
+                try:
+                    self.component_manager.poll_task_pool()
+                except Exception:
+                    self.logger.exception("Task-pool poll failed")
+
+    def _on_schedule(self, snapshot: ScheduleSnapshot) -> None:
+        self._snapshot = snapshot
+        self._publisher.push_many(
+            [
+                ("schedule", snapshot.schedule_json),
+                ("scheduleVersion", snapshot.version),
+                ("lastRunSeconds", snapshot.last_run_s),
+                ("tasksConsidered", snapshot.tasks_considered),
+            ]
+        )
+
+    def _allowed(self) -> bool:
+        return self.get_state() != DevState.DISABLE
+
+    is_Run_allowed = is_Trigger_allowed = is_SetAvailability_allowed = _allowed
+
+    @command(dtype_out=DevVarLongStringArray)
+    def Run(self) -> Any:
+        """Plan now (LRC with progress); a run already in progress becomes stale."""
+        self.component_manager.trigger("Run() requested")
+        return self.submit_lrc("Run", self.component_manager.run)
+
+    @command(dtype_in=str)
+    def Trigger(self, reason: str) -> None:
+        """Re-plan because something changed (a task started or finished, ...)."""
+        self.component_manager.trigger(reason or "triggered")
+
+    @command(dtype_in=str)
+    def SetAvailability(self, argument: str) -> None:
+        """``{"telescope", "available", "until"}``: a telescope's availability; re-plans."""
+        data = decode_json_argument(argument, what="SetAvailability argument")
+        if not isinstance(data, dict) or not isinstance(data.get("available"), bool):
+            raise_dev_failed("API_InvalidArgument", "available: must be true or false")
+        try:
+            until = datetime.fromisoformat(data["until"]) if data.get("until") else None
+            self.component_manager.set_availability(
+                str(data.get("telescope")), data["available"], until
+            )
+        except KeyError:
+            raise_dev_failed("API_InvalidArgument", f"telescope: unknown {data.get('telescope')!r}")
+        except ValueError as exc:
+            raise_dev_failed("API_InvalidArgument", f"until: {exc}")
+
+    @command(dtype_in=str, dtype_out=str)
+    def Explain(self, observation_id: str) -> str:
+        """Why each task of an observation is (not) scheduled, and when it next could be."""
+        try:
+            return json.dumps(self.component_manager.explain(observation_id))
+        except NotFound:
+            raise_dev_failed(
+                "API_InvalidArgument", f"observation: no observation {observation_id!r}"
+            )
+
+    @attribute(dtype=str, doc="JSON: task, observation, telescope, start, end, score, merits")
+    def schedule(self) -> str:
+        """The current schedule."""
+        return self._snapshot.schedule_json
+
+    @attribute(dtype=int)
+    def scheduleVersion(self) -> int:
+        """Grows by one with every published schedule (first slots included)."""
+        return self._snapshot.version
+
+    @attribute(dtype=float, unit="s")
+    def lastRunSeconds(self) -> float:
+        """Wall time of the last planning run."""
+        return self._snapshot.last_run_s
+
+    @attribute(dtype=int)
+    def tasksConsidered(self) -> int:
+        """Pending tasks the last run considered."""
+        return self._snapshot.tasks_considered

@@ -1,0 +1,89 @@
+"""Scheduler device with a client in another process: Run progress and result, Explain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import tango
+from sched_rig import NIGHT, TELESCOPES, example, single_target
+from tango.test_context import DeviceTestContext
+
+from astrotango.control.observation import ObservationIntake
+from astrotango.control_model import AdminMode, ResultCode, TaskStatus
+from astrotango.devices.scheduler import Scheduler
+from astrotango.simulation import ManualClock
+from astrotango.store import open_store
+
+
+@pytest.fixture(scope="module")
+def observations(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('sched') / 'store.db'}"
+    store = open_store(url)
+    intake = ObservationIntake(store, clock=ManualClock(NIGHT - timedelta(hours=6)))
+    ids = {
+        "m31": intake.submit(json.dumps(example("m31_mosaic"))),
+        "never": intake.submit(json.dumps(single_target("south", 30.0, -80.0))),
+    }
+    store.close()
+    return url, ids
+
+
+@pytest.fixture(scope="module")
+def device(observations: tuple[str, dict[str, str]]) -> Iterator[tango.DeviceProxy]:
+    url, _ = observations
+    properties = {
+        "StoreUrl": url,
+        "Telescopes": json.dumps(TELESCOPES),
+        "SimulationStart": NIGHT.isoformat(),
+        "ClockScale": 1.0001,
+        "PoolPollSeconds": 60.0,
+    }
+    with DeviceTestContext(Scheduler, process=True, properties=properties, timeout=60) as proxy:
+        proxy.adminMode = AdminMode.ONLINE
+        yield proxy
+
+
+def test_run_reports_progress_and_publishes_the_schedule(
+    device: tango.DeviceProxy, events: Any
+) -> None:
+    log = events(device, "_lrcEvent", "scheduleVersion")
+    version = device.scheduleVersion
+    [code], [command_id] = device.Run()
+    assert code == ResultCode.QUEUED
+    log.wait_for(
+        lambda n, v: (
+            n == "_lrcevent"
+            and v[0] == command_id
+            and json.loads(v[1]).get("status") == TaskStatus.COMPLETED
+        )
+    )
+    lrc = log.lrc(command_id)
+    progress = [e["progress"] for e in lrc if "progress" in e]
+    assert progress == sorted(progress) and progress[-1] == 100
+    [result] = [e["result"] for e in lrc if "result" in e]
+    assert result[0] == ResultCode.OK and "Planned" in result[1]
+    assert device.scheduleVersion >= version + 2, "first slots, then the full plan"
+    schedule = json.loads(device.schedule)
+    assert schedule and {"task", "telescope", "start", "end", "score", "merits"} <= set(schedule[0])
+    assert device.tasksConsidered > 0 and device.lastRunSeconds > 0
+
+
+def test_explain_names_the_blocking_constraint(
+    device: tango.DeviceProxy, observations: tuple[str, dict[str, str]]
+) -> None:
+    _, ids = observations
+    [answer] = json.loads(device.Explain(ids["never"]))
+    assert not answer["scheduled"] and "never rises" in answer["message"]
+    with pytest.raises(tango.DevFailed, match="no observation"):
+        device.Explain("obs-unknown")
+
+
+def test_bad_availability_is_refused_naming_the_field(device: tango.DeviceProxy) -> None:
+    with pytest.raises(tango.DevFailed, match="telescope"):
+        device.SetAvailability(json.dumps({"telescope": "astro/telescope/zz", "available": False}))
+    with pytest.raises(tango.DevFailed, match="available"):
+        device.SetAvailability(json.dumps({"telescope": "astro/telescope/t1"}))

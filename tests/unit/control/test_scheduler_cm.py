@@ -1,0 +1,166 @@
+"""The Scheduler component manager against a real store: plans, stale runs, explanations."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sched_rig import NIGHT, TELESCOPES, example, moon_position, single_target
+
+from astrotango.control.observation import ObservationIntake
+from astrotango.control.scheduler import (
+    SchedulerComponentManager,
+    ScheduleSnapshot,
+    telescopes_from_json,
+)
+from astrotango.control_model import ResultCode, TaskStatus
+from astrotango.scheduling import Plan, SchedulableTask, Telescope, plan
+from astrotango.simulation import ManualClock
+from astrotango.store import Store, open_store
+
+
+RADIO = {"astro/telescope/r1", "astro/telescope/r2"}
+
+
+class Reports:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def __call__(self, **report: Any) -> None:
+        self.items.append({k: v for k, v in report.items() if v is not None})
+
+    @property
+    def progress(self) -> list[int]:
+        return [r["progress"] for r in self.items if "progress" in r]
+
+    @property
+    def result(self) -> Any:
+        return [r["result"] for r in self.items if "result" in r][-1]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield s
+    s.close()
+
+
+def manager(
+    store: Store, published: list[ScheduleSnapshot], **kwargs: Any
+) -> SchedulerComponentManager:
+    return SchedulerComponentManager(
+        store=store,
+        telescopes=telescopes_from_json(json.dumps(TELESCOPES)),
+        clock=ManualClock(NIGHT),
+        publish=published.append,
+        **kwargs,
+    )
+
+
+def submit(store: Store, *documents: dict[str, Any]) -> list[str]:
+    intake = ObservationIntake(store, clock=ManualClock(NIGHT - timedelta(hours=6)))
+    return [intake.submit(json.dumps(d)) for d in documents]
+
+
+def test_a_run_publishes_first_slots_then_a_full_non_overlapping_plan(store: Store) -> None:
+    _, cas_a, _ = submit(
+        store, example("m31_mosaic"), example("cas_a_synchronized"), example("w51_daisy_parallel")
+    )
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    reports = Reports()
+    cm.run(task_callback=reports, abort_event=threading.Event())
+    assert reports.progress == sorted(reports.progress) and reports.progress[-1] == 100
+    assert reports.result[0] == ResultCode.OK and "Planned" in reports.result[1]
+    first, full = published
+    assert first.partial and not full.partial and full.version == first.version + 1
+    assert len({b["telescope"] for b in first.blocks}) == len(first.blocks), "one per telescope"
+    assert full.tasks_considered == len(store.tasks_by_status("pending"))
+    by_telescope: dict[str, list[tuple[str, str]]] = {}
+    for block in full.blocks:
+        by_telescope.setdefault(block["telescope"], []).append((block["start"], block["end"]))
+        assert block["merits"]["priority"] >= 1
+    for spans in by_telescope.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+    radio = [b for b in full.blocks if b["telescope"] in RADIO]
+    optical_obs = {b["observation"] for b in full.blocks if b["telescope"] not in RADIO}
+    assert radio and len(optical_obs) == 1, "radio work on the dishes, M31 on a camera"
+    synchronized = [b for b in radio if b["observation"] == cas_a]
+    assert len(synchronized) == 2 and len({b["start"] for b in synchronized}) == 1
+    assert {b["telescope"] for b in synchronized} == RADIO, "one sync group, same start"
+    mosaic = [b for b in full.blocks if b["observation"] in optical_obs]
+    assert {b["telescope"] for b in mosaic} == {"astro/telescope/t1"}, (
+        "1 deg tiles need t1's 1.2 deg"
+    )
+
+
+def test_a_trigger_mid_run_discards_the_stale_plan(store: Store) -> None:
+    submit(store, example("m31_mosaic"))
+    published: list[ScheduleSnapshot] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_planner(
+        tasks: Sequence[SchedulableTask],
+        telescopes: Sequence[Telescope],
+        start: datetime,
+        end: datetime,
+    ) -> Plan:
+        entered.set()
+        assert release.wait(10)
+        return plan(tasks, telescopes, start, end)
+
+    cm = manager(store, published, planner=slow_planner)
+    reports = Reports()
+    runner = threading.Thread(
+        target=cm.run, kwargs={"task_callback": reports, "abort_event": threading.Event()}
+    )
+    runner.start()
+    assert entered.wait(10)
+    cm.trigger("a task finished")  # newer trigger while the first run is planning
+    release.set()
+    runner.join(10)
+    assert reports.result == (ResultCode.OK, "Plan discarded: a newer trigger superseded this run")
+    assert [r["status"] for r in reports.items if "status" in r] == [TaskStatus.COMPLETED]
+    assert published == [], "the stale run published nothing"
+    deadline = datetime.now() + timedelta(seconds=20)
+    while len(published) < 2 and datetime.now() < deadline:  # the re-triggered run (executor)
+        threading.Event().wait(0.05)
+    assert [s.partial for s in published] == [True, False]
+    cm.close()
+
+
+def explanation(cm: SchedulerComponentManager, observation_id: str) -> dict[str, Any]:
+    [answer] = cm.explain(observation_id)
+    return answer
+
+
+def test_explain_says_why_a_task_cannot_be_planned(store: Store) -> None:
+    moon_ra, moon_dec = moon_position(NIGHT + timedelta(hours=3))
+    never, moon, window, fine = submit(
+        store,
+        single_target("south-pole-star", 30.0, -80.0),
+        single_target("near-moon", moon_ra, moon_dec + 5.0, min_moon_separation_deg=30.0),
+        single_target(
+            "too-late", 70.0, 20.0, window=("2026-12-17T20:00:00Z", "2026-12-18T04:00:00Z")
+        ),
+        single_target("capella", 79.17, 45.99),
+    )
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    assert "never rises" in explanation(cm, never)["message"]
+    assert "moon" in explanation(cm, moon)["message"]
+    assert "window" in explanation(cm, window)["message"]
+    ok = explanation(cm, fine)
+    assert ok["scheduled"] and ok["merits"]["priority"] == 5
+    from astrotango.domain import NotFound
+
+    with pytest.raises(NotFound):
+        cm.explain("obs-nothing")
