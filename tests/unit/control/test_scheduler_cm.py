@@ -128,10 +128,10 @@ def test_a_trigger_mid_run_discards_the_stale_plan(store: Store) -> None:
     runner.join(10)
     assert reports.result == (ResultCode.OK, "Plan discarded: a newer trigger superseded this run")
     assert [r["status"] for r in reports.items if "status" in r] == [TaskStatus.COMPLETED]
-    assert published == [], "the stale run published nothing"
-    deadline = datetime.now() + timedelta(seconds=20)
-    while len(published) < 2 and datetime.now() < deadline:  # the re-triggered run (executor)
+    deadline = datetime.now() + timedelta(seconds=60)
+    while cm.executor.busy and datetime.now() < deadline:  # the re-triggered run (executor)
         threading.Event().wait(0.05)
+    # Only the re-triggered run published (first slots, then its plan); the stale one nothing.
     assert [s.partial for s in published] == [True, False]
     cm.close()
 
