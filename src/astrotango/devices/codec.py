@@ -6,10 +6,20 @@ JSON arguments are decoded here so every command reports bad input the same way.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import tango
+
+from astrotango.domain import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PolicyViolation,
+    ValidationError,
+)
 
 __all__ = ["decode_json_argument", "lrc_reply", "raise_dev_failed"]
 
@@ -31,3 +41,24 @@ def decode_json_argument(text: str, *, what: str = "argument") -> Any:
 def lrc_reply(result_code: int, text: str) -> tuple[list[int], list[str]]:
     """Return the ``DevVarLongStringArray`` answer of a long-running command."""
     return [int(result_code)], [text]
+
+
+@contextlib.contextmanager
+def domain_errors() -> Iterator[None]:
+    """Translate the domain's errors into ``DevFailed`` with a reason code per kind.
+
+    ``ValidationError`` (and ``PolicyViolation``) keep their field-naming message; the
+    reason code says which kind of refusal it was.
+    """
+    try:
+        yield
+    except PolicyViolation as exc:
+        raise_dev_failed("AstroTango_PolicyViolation", str(exc))
+    except ValidationError as exc:
+        raise_dev_failed("AstroTango_ValidationError", str(exc))
+    except IllegalTransition as exc:
+        raise_dev_failed("AstroTango_IllegalTransition", str(exc))
+    except NotFound as exc:
+        raise_dev_failed("AstroTango_NotFound", str(exc))
+    except Conflict as exc:
+        raise_dev_failed("AstroTango_Conflict", str(exc))

@@ -10,6 +10,7 @@ import sys
 
 from tango.server import run
 
+from astrotango.devices.controller import ObservationController
 from astrotango.devices.reference import LrcReference
 from astrotango.devices.scheduler import Scheduler
 from astrotango.devices.telescope import Telescope
@@ -21,6 +22,7 @@ SERVERS: dict[str, tuple[type, ...]] = {
     "AstroReference": (LrcReference,),
     "AstroTelescope": (Telescope,),
     "AstroScheduler": (Scheduler,),
+    "AstroController": (ObservationController,),
 }
 
 

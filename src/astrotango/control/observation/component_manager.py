@@ -1,0 +1,181 @@
+"""The ObservationController's logic: submission, cancel/abort, resubmission, reads.
+
+The controller is the one writer of observation and task state (DESIGN §1): every change goes
+through the :class:`ObservationLedger`, and every applied transition is announced once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from astrotango.control.component_manager import BaseComponentManager
+from astrotango.control.observation.intake import ObservationIntake
+from astrotango.control.observation.ledger import Announce, ObservationLedger
+from astrotango.control.observation.views import counts, list_observations, observation_view
+from astrotango.domain import (
+    Actor,
+    IllegalTransition,
+    ObservationStatus,
+    TaskState,
+    Window,
+    parse_observation,
+    resubmit,
+)
+from astrotango.simulation import Clock
+from astrotango.store import Store
+
+__all__ = ["ObservationControllerComponentManager"]
+
+_O = ObservationStatus
+_ACTIVE = frozenset(
+    {_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED, _O.ACQUISITION_COMPLETE}
+)
+_CANCELLABLE = frozenset({_O.PENDING, _O.ASSIGNED})
+_ABORTABLE = frozenset({_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
+_OPEN_TASKS = frozenset(
+    {TaskState.PENDING, TaskState.SCHEDULED, TaskState.RUNNING, TaskState.FAILED}
+)
+
+
+class ObservationControllerComponentManager(BaseComponentManager):
+    """Owns the store; turns client commands into lifecycle transitions.
+
+    Args:
+        store: The observation store.
+        clock: Submission and transition times.
+        announce: Told every applied transition (the device pushes ``lastTransition``).
+        stop_task: Asked to stop a running task on its telescope when its observation is
+            aborted (the dispatcher's job); receives the task id.
+        **kwargs: Passed to :class:`BaseComponentManager`.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        announce: Announce | None = None,
+        stop_task: Callable[[str], None] | None = None,
+        intake: ObservationIntake | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.clock = clock
+        self.ledger = ObservationLedger(store, clock, announce)
+        self.intake = intake or ObservationIntake(store, clock=clock)
+        self._stop_task = stop_task or (lambda _: None)
+
+    def submit_observation(self, document: str) -> str:
+        """Validate, expand and store; announce the creation; return the new id.
+
+        Raises:
+            ValidationError, PolicyViolation: naming the field; nothing is stored.
+        """
+        observation_id = self.intake.submit(document)
+        [created] = self.store.transitions_of(observation_id)
+        self.ledger.announce(created)
+        return observation_id
+
+    def cancel(self, observation_id: str, reason: str = "canceled by user") -> None:
+        """Cancel an observation that has not started executing (pending or assigned).
+
+        Raises:
+            IllegalTransition: it is executing (use abort) or already finished.
+            NotFound: no such observation.
+        """
+        status = _O(self.store.get_observation(observation_id).status)
+        if status not in _CANCELLABLE:
+            raise IllegalTransition(
+                "observation",
+                status.value,
+                _O.ABORTED.value,
+                Actor.USER.value,
+                "only pending or assigned observations can be canceled; abort one that runs",
+            )
+        self._end(observation_id, reason)
+
+    def abort(self, observation_id: str, reason: str = "aborted by user") -> None:
+        """Stop an observation wherever it is; running tasks are stopped on their telescope.
+
+        Raises:
+            IllegalTransition: it has already finished.
+            NotFound: no such observation.
+        """
+        status = _O(self.store.get_observation(observation_id).status)
+        if status not in _ABORTABLE:
+            raise IllegalTransition(
+                "observation",
+                status.value,
+                _O.ABORTED.value,
+                Actor.USER.value,
+                "it has already finished",
+            )
+        self._end(observation_id, reason)
+
+    def _end(self, observation_id: str, reason: str) -> None:
+        for task in self.store.tasks_of_observation(observation_id):
+            if task.status == TaskState.RUNNING:
+                self._stop_task(task.id)
+            self.ledger.move_task(
+                task.id, TaskState.CANCELED, Actor.USER, reason, expect=_OPEN_TASKS
+            )
+        self.ledger.move_observation(
+            observation_id, _O.ABORTED, Actor.USER, reason, expect=_ABORTABLE
+        )
+
+    def resubmit(self, observation_id: str, window: Mapping[str, str] | None = None) -> str:
+        """A new observation with the same settings (and optionally a new window).
+
+        Raises:
+            NotFound: no such observation.
+            ValidationError: the new window makes the document inconsistent.
+        """
+        record = self.store.get_observation(observation_id)
+        original = parse_observation(record.document)
+        new_window = None
+        if window is not None:
+            new_window = Window(
+                start=datetime.fromisoformat(window["start"]),
+                end=datetime.fromisoformat(window["end"]),
+            )
+        document = resubmit(original, window=new_window)
+        return self.submit_observation(document.model_dump_json())
+
+    def observation(self, observation_id: str) -> dict[str, Any]:
+        """Everything about one observation (GetObservation)."""
+        return observation_view(self.store, observation_id)
+
+    def observations(self, query: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A filtered list (ListObservations)."""
+        return list_observations(self.store, query)
+
+    def counts(self) -> dict[str, int]:
+        """Observations per status."""
+        return counts(self.store)
+
+    def active(self) -> list[dict[str, Any]]:
+        """Observations not yet finished, with their status and progress."""
+        return [
+            {"id": r.id, "name": r.name, "status": r.status, "progress": r.progress}
+            for s in sorted(_ACTIVE)
+            for r in self.store.list_observations(status=s.value, limit=1000)
+        ]
+
+    @staticmethod
+    def transition_json(record: Any) -> str:
+        """One lifecycle transition as the ``lastTransition`` JSON."""
+        return json.dumps(
+            {
+                "entity": record.entity_kind,
+                "id": record.entity_id,
+                "from": record.from_status,
+                "to": record.to_status,
+                "actor": record.actor,
+                "reason": record.reason,
+                "at": record.at.isoformat(),
+            }
+        )

@@ -1,0 +1,147 @@
+"""The one writer of observation and task state.
+
+Every change is a legal edge of the lifecycle tables (the domain checks it), applied with
+optimistic concurrency (the store refuses a stale version; the ledger re-reads and re-checks a
+few times), recorded as a transition in the same transaction, and announced to ``announce``
+(the device turns that into one ``lastTransition`` event per change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from astrotango.domain import (
+    Actor,
+    ConcurrencyConflict,
+    ObservationStatus,
+    TaskState,
+    check_observation_transition,
+    check_task_transition,
+)
+from astrotango.simulation import Clock
+from astrotango.store import ObservationRecord, Store, TaskRecord, TransitionRecord
+
+__all__ = ["Announce", "ObservationLedger"]
+
+#: Receives every applied transition.
+Announce = Callable[[TransitionRecord], None]
+_ATTEMPTS = 4
+
+
+class ObservationLedger:
+    """Moves observations and tasks through their lifecycles, safely and visibly.
+
+    Args:
+        store: Where the state lives.
+        clock: Transition times.
+        announce: Told every applied transition (after commit).
+    """
+
+    def __init__(self, store: Store, clock: Clock, announce: Announce | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self._announce = announce or (lambda _: None)
+
+    def move_observation(
+        self,
+        observation_id: str,
+        to: ObservationStatus,
+        actor: Actor,
+        reason: str,
+        *,
+        expect: frozenset[ObservationStatus] | None = None,
+        updates: Mapping[str, Any] | None = None,
+        monitoring_reset: bool = False,
+    ) -> ObservationRecord | None:
+        """Apply one observation transition.
+
+        ``expect`` names the statuses it may move from; from any other it does nothing and
+        returns None (a monitor whose condition no longer holds). ``updates`` are further
+        columns written in the same transaction; ``monitoring_reset`` allows the series reset.
+
+        Raises:
+            IllegalTransition: the edge or the actor is not allowed.
+            NotFound: no such observation.
+            ConcurrencyConflict: other writers won every attempt.
+        """
+        for _ in range(_ATTEMPTS):
+            record = self.store.get_observation(observation_id)
+            current = ObservationStatus(record.status)
+            if expect is not None and current not in expect:
+                return None
+            if current == to:
+                return record
+            check_observation_transition(
+                current, to, actor, monitoring_reset_allowed=monitoring_reset
+            )
+            at = self.clock.now()
+            try:
+                self.store.transition_observation(
+                    observation_id,
+                    expected_version=record.version,
+                    from_status=current.value,
+                    to_status=to.value,
+                    actor=actor.value,
+                    reason=reason,
+                    at=at,
+                    updates=updates,
+                )
+            except ConcurrencyConflict:
+                continue
+            self._announce(
+                TransitionRecord(
+                    "observation", observation_id, current.value, to.value, actor.value, reason, at
+                )
+            )
+            return self.store.get_observation(observation_id)
+        raise ConcurrencyConflict(f"observation {observation_id}: too many concurrent writers")
+
+    def move_task(
+        self,
+        task_id: str,
+        to: TaskState,
+        actor: Actor,
+        reason: str,
+        *,
+        expect: frozenset[TaskState] | None = None,
+        updates: Mapping[str, Any] | None = None,
+    ) -> TaskRecord | None:
+        """Apply one task transition (not to ``running``: that is a claim).
+
+        Raises:
+            IllegalTransition: the edge or the actor is not allowed.
+            NotFound: no such task.
+            ConcurrencyConflict: other writers won every attempt.
+        """
+        for _ in range(_ATTEMPTS):
+            record = self.store.get_task(task_id)
+            current = TaskState(record.status)
+            if expect is not None and current not in expect:
+                return None
+            if current == to:
+                return record
+            check_task_transition(current, to, actor)
+            at = self.clock.now()
+            try:
+                self.store.transition_task(
+                    task_id,
+                    expected_version=record.version,
+                    from_status=current.value,
+                    to_status=to.value,
+                    actor=actor.value,
+                    reason=reason,
+                    at=at,
+                    updates=updates,
+                )
+            except ConcurrencyConflict:
+                continue
+            self._announce(
+                TransitionRecord("task", task_id, current.value, to.value, actor.value, reason, at)
+            )
+            return self.store.get_task(task_id)
+        raise ConcurrencyConflict(f"task {task_id}: too many concurrent writers")
+
+    def announce(self, transition: TransitionRecord) -> None:
+        """Announce a transition the store applied directly (claims, completions)."""
+        self._announce(transition)

@@ -1,0 +1,160 @@
+"""ObservationController: the one writer of observations and tasks (DESIGN sections 2 and 3)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from tango import DevState
+from tango.server import attribute, command, device_property
+
+from astrotango.control.observation import ObservationControllerComponentManager
+from astrotango.devices.base import AstroDevice
+from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
+from astrotango.domain import ObservationStatus
+from astrotango.simulation import make_clock
+from astrotango.store import TransitionRecord, open_store
+
+__all__ = ["ObservationController"]
+
+#: One attribute per observation status: its name and the status it counts.
+_COUNT_ATTRIBUTES = {
+    f"{''.join(w.capitalize() if i else w for i, w in enumerate(s.value.split('_')))}Count": s
+    for s in ObservationStatus
+}
+
+
+def _count(status: ObservationStatus) -> Any:
+    def read(self: ObservationController) -> int:
+        return self._counts.get(status.value, 0)
+
+    return attribute(
+        dtype=int, fget=read, doc=f"Observations that are {status.value.replace('_', ' ')}"
+    )
+
+
+class ObservationController(AstroDevice):
+    """Submission, cancel/abort, resubmission and reads; one event per lifecycle change."""
+
+    StoreUrl = device_property(dtype=str, default_value="", doc="'' = $ASTROTANGO_STORE_URL")
+    ClockScale = device_property(dtype=float, default_value=1.0)
+    SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
+
+    component_manager: ObservationControllerComponentManager
+
+    def init_device(self) -> None:
+        """Open the store and publish the current counts."""
+        self._counts: dict[str, int] = {}
+        self._last_transition = "{}"
+        super().init_device()
+        for name in (*_COUNT_ATTRIBUTES, "lastTransition", "activeObservations"):
+            self.set_change_event(name, True, False)
+            self.set_archive_event(name, True, False)
+        self._refresh_counts()
+
+    def create_component_manager(self) -> ObservationControllerComponentManager:
+        """Build the component manager over the configured store."""
+        url = self.StoreUrl or os.environ.get("ASTROTANGO_STORE_URL", "")
+        if not url:
+            raise ValueError("StoreUrl: set the property or $ASTROTANGO_STORE_URL")
+        return ObservationControllerComponentManager(
+            store=open_store(url),
+            clock=make_clock(self.ClockScale, self.SimulationStart),
+            announce=self._on_transition,
+            logger=self.logger,
+            communication_callback=self._communication_changed,
+        )
+
+    def _on_transition(self, record: TransitionRecord) -> None:
+        self._last_transition = self.component_manager.transition_json(record)
+        self._publisher.push("lastTransition", self._last_transition)
+        if record.entity_kind == "observation":
+            self._refresh_counts()
+
+    def _refresh_counts(self) -> None:
+        counts = self.component_manager.counts()
+        changed = [
+            (n, counts[s.value])
+            for n, s in _COUNT_ATTRIBUTES.items()
+            if counts[s.value] != self._counts.get(s.value)
+        ]
+        self._counts = counts
+        active = json.dumps(self.component_manager.active())
+        self._publisher.push_many([*changed, ("activeObservations", active)])
+
+    def _allowed(self) -> bool:
+        return self.get_state() != DevState.DISABLE
+
+    is_SubmitObservation_allowed = is_CancelObservation_allowed = _allowed
+    is_AbortObservation_allowed = is_ResubmitObservation_allowed = _allowed
+
+    @command(dtype_in=str, dtype_out=str)
+    def SubmitObservation(self, document: str) -> str:
+        """Validate, expand and store an observation document; return its id."""
+        with domain_errors():
+            return self.component_manager.submit_observation(document)
+
+    @command(dtype_in=str)
+    def CancelObservation(self, observation_id: str) -> None:
+        """Cancel an observation that has not started (pending or assigned)."""
+        with domain_errors():
+            self.component_manager.cancel(observation_id)
+
+    @command(dtype_in=str)
+    def AbortObservation(self, observation_id: str) -> None:
+        """Stop an observation wherever it is."""
+        with domain_errors():
+            self.component_manager.abort(observation_id)
+
+    @command(dtype_in=str, dtype_out=str)
+    def ResubmitObservation(self, argument: str) -> str:
+        """Repeat an observation: an id, or ``{"id", "window": {"start", "end"}}``; new id."""
+        text = argument.strip()
+        data = decode_json_argument(text, what="argument") if text.startswith("{") else {"id": text}
+        if not isinstance(data.get("id"), str):
+            raise_dev_failed("API_InvalidArgument", "id: the observation to resubmit")
+        window = data.get("window")
+        if window is not None and not (
+            isinstance(window, dict) and {"start", "end"} <= set(window)
+        ):
+            raise_dev_failed("API_InvalidArgument", "window: needs start and end")
+        with domain_errors():
+            try:
+                return self.component_manager.resubmit(data["id"], window)
+            except ValueError as exc:
+                raise_dev_failed("API_InvalidArgument", f"window: {exc}")
+
+    @command(dtype_in=str, dtype_out=str)
+    def GetObservation(self, observation_id: str) -> str:
+        """Everything about one observation: tasks, history, assignments, assets (JSON)."""
+        with domain_errors():
+            return json.dumps(self.component_manager.observation(observation_id))
+
+    @command(dtype_in=str, dtype_out=str)
+    def ListObservations(self, query: str) -> str:
+        """Observations matching ``{"status", "queue", "limit", "offset"}`` (JSON)."""
+        data = decode_json_argument(query or "{}", what="filter")
+        if not isinstance(data, dict):
+            raise_dev_failed("API_InvalidArgument", "filter: expected a JSON object")
+        with domain_errors():
+            return json.dumps(self.component_manager.observations(data))
+
+    @attribute(dtype=str, doc="JSON of the latest lifecycle transition; one event each")
+    def lastTransition(self) -> str:
+        """The latest transition."""
+        return self._last_transition
+
+    @attribute(dtype=str, doc="JSON list of unfinished observations with status and progress")
+    def activeObservations(self) -> str:
+        """Observations not yet finished."""
+        return json.dumps(self.component_manager.active())
+
+    pendingCount = _count(ObservationStatus.PENDING)
+    assignedCount = _count(ObservationStatus.ASSIGNED)
+    inProgressCount = _count(ObservationStatus.IN_PROGRESS)
+    acquisitionCompleteCount = _count(ObservationStatus.ACQUISITION_COMPLETE)
+    suspendedCount = _count(ObservationStatus.SUSPENDED)
+    completedCount = _count(ObservationStatus.COMPLETED)
+    failedCount = _count(ObservationStatus.FAILED)
+    abortedCount = _count(ObservationStatus.ABORTED)
