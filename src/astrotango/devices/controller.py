@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from tango import DevState
@@ -14,7 +13,7 @@ from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
 from astrotango.domain import ObservationStatus
 from astrotango.simulation import make_clock
-from astrotango.store import TransitionRecord, open_store
+from astrotango.store import TransitionRecord, default_store_url, open_store
 
 __all__ = ["ObservationController"]
 
@@ -37,7 +36,9 @@ def _count(status: ObservationStatus) -> Any:
 class ObservationController(AstroDevice):
     """Submission, cancel/abort, resubmission and reads; one event per lifecycle change."""
 
-    StoreUrl = device_property(dtype=str, default_value="", doc="'' = $ASTROTANGO_STORE_URL")
+    StoreUrl = device_property(
+        dtype=str, default_value="", doc="'' = $ASTROTANGO_STORE_URL or a SQLite file"
+    )
     ClockScale = device_property(dtype=float, default_value=1.0)
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
 
@@ -55,9 +56,7 @@ class ObservationController(AstroDevice):
 
     def create_component_manager(self) -> ObservationControllerComponentManager:
         """Build the component manager over the configured store."""
-        url = self.StoreUrl or os.environ.get("ASTROTANGO_STORE_URL", "")
-        if not url:
-            raise ValueError("StoreUrl: set the property or $ASTROTANGO_STORE_URL")
+        url = self.StoreUrl or default_store_url()
         return ObservationControllerComponentManager(
             store=open_store(url),
             clock=make_clock(self.ClockScale, self.SimulationStart),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, raise_dev_failed
 from astrotango.domain import NotFound
 from astrotango.simulation import make_clock
-from astrotango.store import open_store
+from astrotango.store import default_store_url, open_store
 
 __all__ = ["Scheduler"]
 
@@ -28,7 +27,9 @@ __all__ = ["Scheduler"]
 class Scheduler(AstroDevice):
     """Plans pending tasks; ``Run`` is a long-running command; ``Explain`` says why (not)."""
 
-    StoreUrl = device_property(dtype=str, default_value="", doc="'' = $ASTROTANGO_STORE_URL")
+    StoreUrl = device_property(
+        dtype=str, default_value="", doc="'' = $ASTROTANGO_STORE_URL or a SQLite file"
+    )
     Telescopes = device_property(dtype=str, default_value="[]", doc="JSON list, see mapping")
     HorizonSeconds = device_property(dtype=float, default_value=43_200.0)
     ResolutionSeconds = device_property(dtype=float, default_value=60.0)
@@ -56,9 +57,7 @@ class Scheduler(AstroDevice):
 
     def create_component_manager(self) -> SchedulerComponentManager:
         """Open the store and read the telescope configuration."""
-        url = self.StoreUrl or os.environ.get("ASTROTANGO_STORE_URL", "")
-        if not url:
-            raise ValueError("StoreUrl: set the property or $ASTROTANGO_STORE_URL")
+        url = self.StoreUrl or default_store_url()
         return SchedulerComponentManager(
             store=open_store(url),
             telescopes=telescopes_from_json(self.Telescopes),

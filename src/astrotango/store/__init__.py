@@ -35,7 +35,7 @@ from astrotango.store.records import (
     TaskRecord,
     TransitionRecord,
 )
-from astrotango.store.repository import Store, open_store
+from astrotango.store.repository import Store, default_store_url, open_store
 
 __all__ = [
     "OBSERVATION_STATUSES",
@@ -56,5 +56,6 @@ __all__ = [
     "Store",
     "TaskRecord",
     "TransitionRecord",
+    "default_store_url",
     "open_store",
 ]

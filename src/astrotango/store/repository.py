@@ -12,6 +12,9 @@ telemetry) over one engine holder, so each file stays small; ``Store`` is their 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sqlalchemy import URL
 
 from astrotango.store._observation_api import ObservationMethods
@@ -20,7 +23,7 @@ from astrotango.store._task_api import TaskMethods
 from astrotango.store._telemetry_api import TelemetryMethods
 from astrotango.store.engine import SqliteSynchronous, create_store_engine, upgrade_to_head
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "default_store_url", "open_store"]
 
 
 class Store(ObservationMethods, TaskMethods, QueryMethods, TelemetryMethods):
@@ -70,3 +73,18 @@ def open_store(
     return Store.open(
         url, migrate=migrate, sqlite_synchronous=sqlite_synchronous, busy_timeout_s=busy_timeout_s
     )
+
+
+def default_store_url() -> str:
+    """``$ASTROTANGO_STORE_URL``, else a SQLite file in the user's state directory.
+
+    The launcher sets the variable so every server of one system shares one store; a
+    multi-host deployment points it at PostgreSQL.
+    """
+    configured = os.environ.get("ASTROTANGO_STORE_URL")
+    if configured:
+        return configured
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    folder = state / "astrotango"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'astrotango.db'}"
