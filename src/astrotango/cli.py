@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -147,3 +147,97 @@ def schedule(
         typer.echo(f"{workload}: not a peerbench-workload/1 document ({exc!r})", err=True)
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(result))
+
+
+# -- clients of a running observatory (through Tango; TANGO_HOST must be set) -----------------
+
+
+def _observatory() -> Any:
+    from astrotango.client.observatory import Observatory
+
+    if not os.environ.get("TANGO_HOST"):
+        typer.echo("TANGO_HOST is not set: export the value `astrotango up` printed", err=True)
+        raise typer.Exit(2)
+    return Observatory()
+
+
+def _tango_call(call: Any, *args: Any) -> Any:
+    import tango
+
+    try:
+        return call(*args)
+    except tango.DevFailed as exc:
+        error = exc.args[0]
+        typer.echo(f"{error.reason}: {error.desc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def submit(document: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Submit an observation document; print its id."""
+    typer.echo(_tango_call(_observatory().submit, document.read_text()))
+
+
+@app.command()
+def status(observation_id: Annotated[str | None, typer.Argument()] = None) -> None:
+    """One observation's status and progress, or counts per status and the active list."""
+    obs = _observatory()
+    if observation_id:
+        view = _tango_call(obs.observation, observation_id)
+        typer.echo(f"{view['id']}  {view['name']}  {view['status']}  {view['progress']:.0%}")
+        for step in view["history"]:
+            typer.echo(
+                f"  {step['at']}  {step['from_status']} -> {step['to_status']}  "
+                f"({step['actor']}: {step['reason']})"
+            )
+        return
+    counts = _tango_call(obs.counts)
+    typer.echo("  ".join(f"{k}={v}" for k, v in counts.items()))
+    for row in _tango_call(lambda: obs.observations(limit=50)):
+        typer.echo(f"{row['id']}  {row['status']:<20} {row['progress']:>4.0%}  {row['name']}")
+
+
+@app.command()
+def tasks(observation_id: str) -> None:
+    """The tasks of one observation: status, telescope, planned start, progress."""
+    view = _tango_call(_observatory().observation, observation_id)
+    for task in view["tasks"]:
+        typer.echo(
+            f"{task['id']}  {task['type']:<16} {task['status']:<10} "
+            f"{task['telescope'] or '-':<20} {task['planned_start'] or '-':<26} "
+            f"{task['progress']:.0%}"
+        )
+
+
+@app.command()
+def explain(observation_id: str) -> None:
+    """Why each task of an observation is (not) scheduled, and when it next could be."""
+    for answer in _tango_call(_observatory().explain, observation_id):
+        typer.echo(f"{answer['task']}: {answer['message']}")
+
+
+@app.command()
+def abort(observation_id: str) -> None:
+    """Abort an observation wherever it is."""
+    _tango_call(_observatory().abort, observation_id)
+    typer.echo(f"{observation_id}: aborted")
+
+
+@app.command()
+def watch(
+    once: Annotated[bool, typer.Option(help="Print one frame and exit")] = False,
+    period_s: float = 1.0,
+) -> None:
+    """A live view: telescopes with their tasks and progress, lifecycle counts."""
+    from rich.live import Live
+
+    from astrotango.client.live_view import render_frame
+
+    obs = _observatory()
+    if once:
+        _console.print(render_frame(obs))
+        return
+    with Live(render_frame(obs), console=_console, refresh_per_second=4) as live:
+        while True:
+            time.sleep(period_s)
+            live.update(render_frame(obs))
