@@ -24,7 +24,6 @@ from astrotango.scheduling import Plan, SchedulableTask, Telescope, plan
 from astrotango.simulation import ManualClock
 from astrotango.store import Store, open_store
 
-
 RADIO = {"astro/telescope/r1", "astro/telescope/r2"}
 
 

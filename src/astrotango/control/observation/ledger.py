@@ -9,6 +9,7 @@ few times), recorded as a transition in the same transaction, and announced to `
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from astrotango.domain import (
@@ -106,6 +107,7 @@ class ObservationLedger:
         *,
         expect: frozenset[TaskState] | None = None,
         updates: Mapping[str, Any] | None = None,
+        monitoring_reset: bool = False,
     ) -> TaskRecord | None:
         """Apply one task transition (not to ``running``: that is a claim).
 
@@ -121,7 +123,7 @@ class ObservationLedger:
                 return None
             if current == to:
                 return record
-            check_task_transition(current, to, actor)
+            check_task_transition(current, to, actor, monitoring_reset_allowed=monitoring_reset)
             at = self.clock.now()
             try:
                 self.store.transition_task(
@@ -145,3 +147,19 @@ class ObservationLedger:
     def announce(self, transition: TransitionRecord) -> None:
         """Announce a transition the store applied directly (claims, completions)."""
         self._announce(transition)
+
+    def announce_task(
+        self,
+        task_id: str,
+        from_state: TaskState,
+        to_state: TaskState,
+        actor: Actor,
+        reason: str,
+        at: datetime,
+    ) -> None:
+        """Announce a task transition the store applied through a fenced executor write."""
+        self._announce(
+            TransitionRecord(
+                "task", task_id, from_state.value, to_state.value, actor.value, reason, at
+            )
+        )

@@ -1,0 +1,209 @@
+"""Dispatch (the mastermind role): follow the schedule, start due tasks, follow them to the end.
+
+``apply_schedule`` turns the Scheduler's blocks into assignments (task ``scheduled`` with its
+telescope and planned start, observation ``assigned``). ``tick`` starts every task whose
+planned start has come on an idle telescope: it re-checks eligibility, claims the task with a
+fencing token (so it can never run twice), and calls the telescope's ExecuteTask; progress and
+the final outcome come back through callbacks and are handled by :mod:`.outcomes`. A
+constraint falling over mid-task stops it; the outcome handler re-queues it and suspends the
+observation.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from astrotango.control.observation.ledger import ObservationLedger
+from astrotango.control.observation.links import TaskRefusedError, TelescopeLink
+from astrotango.control.observation.outcomes import OutcomeHandler
+from astrotango.control_model import TaskStatus
+from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState
+
+__all__ = ["Dispatcher", "Eligibility", "Running"]
+
+#: ``telescope -> (may observe now, why not)``: policy constraints and interlocks.
+Eligibility = Callable[[str], tuple[bool, str]]
+_O, _T = ObservationStatus, TaskState
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    """A task executing on a telescope."""
+
+    task_id: str
+    observation_id: str
+    telescope: str
+    token: int
+    command_id: str = ""
+    interrupted: str = ""
+
+
+class Dispatcher:
+    """Starts scheduled tasks on their telescopes and follows them.
+
+    Args:
+        ledger: The one writer of state.
+        links: The telescopes, by device name.
+        eligibility: Whether a telescope may observe now (default: always).
+        outcomes: What happens when a task ends (completion, failure, interruption).
+    """
+
+    def __init__(
+        self,
+        ledger: ObservationLedger,
+        links: Mapping[str, TelescopeLink],
+        outcomes: OutcomeHandler,
+        eligibility: Eligibility | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.store = ledger.store
+        self.links = dict(links)
+        self.outcomes = outcomes
+        self.eligibility: Eligibility = eligibility or (lambda _: (True, ""))
+        self.offline: set[str] = set()
+        self._lock = threading.RLock()
+        self.running: dict[str, Running] = {}
+
+    def apply_schedule(self, blocks: Sequence[Mapping[str, Any]]) -> None:
+        """Assign the planned tasks; tasks no longer planned go back to pending."""
+        planned = {b["task"]: b for b in blocks}
+        with self._lock:
+            for task in self.store.tasks_by_status(_T.SCHEDULED.value):
+                if task.id not in planned:
+                    self._unschedule(task.id, task.observation_id, "no longer in the schedule")
+            for task_id, block in planned.items():
+                self._assign(task_id, block["telescope"], datetime.fromisoformat(block["start"]))
+
+    def _assign(self, task_id: str, telescope: str, start: datetime) -> None:
+        task = self.store.get_task(task_id)
+        if task.status not in (_T.PENDING, _T.SCHEDULED) or telescope in self.offline:
+            return
+        if (task.telescope, task.planned_start) != (telescope, start):
+            self.store.assign_task(
+                task_id,
+                expected_version=task.version,
+                telescope=telescope,
+                instrument=None,
+                planned_start=start,
+                reason="scheduled",
+                at=self.ledger.clock.now(),
+            )
+        self.ledger.move_task(
+            task_id,
+            _T.SCHEDULED,
+            Actor.SCHEDULER,
+            f"planned on {telescope}",
+            expect=frozenset({_T.PENDING}),
+        )
+        self.ledger.move_observation(
+            task.observation_id,
+            _O.ASSIGNED,
+            Actor.SCHEDULER,
+            f"task {task_id} planned on {telescope}",
+            expect=frozenset({_O.PENDING}),
+        )
+
+    def _unschedule(self, task_id: str, observation_id: str, reason: str) -> None:
+        self.ledger.move_task(
+            task_id, _T.PENDING, Actor.SCHEDULER, reason, expect=frozenset({_T.SCHEDULED})
+        )
+        if not any(
+            t.status in (_T.SCHEDULED, _T.RUNNING)
+            for t in self.store.tasks_of_observation(observation_id)
+        ):
+            self.ledger.move_observation(
+                observation_id, _O.PENDING, Actor.SCHEDULER, reason, expect=frozenset({_O.ASSIGNED})
+            )
+
+    def tick(self) -> None:
+        """Interrupt tasks whose telescope became ineligible; start the tasks that are due."""
+        now = self.ledger.clock.now()
+        with self._lock:
+            for run in list(self.running.values()):
+                ok, why = self.eligibility(run.telescope)
+                if not ok and not run.interrupted:
+                    run.interrupted = why
+                    self.links[run.telescope].stop()
+            busy = {r.telescope for r in self.running.values()}
+            due = [
+                t
+                for t in self.store.tasks_by_status(_T.SCHEDULED.value)
+                if t.planned_start is not None and t.planned_start <= now
+            ]
+            for task in sorted(due, key=lambda t: (t.planned_start, t.id)):
+                if task.telescope in busy or task.telescope not in self.links:
+                    continue
+                if self._start(task.id, task.observation_id, task.telescope):
+                    busy.add(task.telescope)
+
+    def _start(self, task_id: str, observation_id: str, telescope: str) -> bool:
+        ok, why = self.eligibility(telescope)
+        if telescope in self.offline:
+            ok, why = False, f"{telescope} is offline"
+        if not ok:
+            self.outcomes.not_started(task_id, observation_id, f"constraint before start: {why}")
+            return False
+        now = self.ledger.clock.now()
+        try:
+            token = self.store.claim_task(task_id, claimant=f"controller@{telescope}", at=now)
+        except ClaimRejected:
+            return False
+        self.ledger.announce_task(
+            task_id, _T.SCHEDULED, _T.RUNNING, Actor.EXECUTOR, f"started on {telescope}", now
+        )
+        run = Running(task_id, observation_id, telescope, token)
+        self.running[task_id] = run
+        spec = self.store.get_task(task_id).spec
+        try:
+            run.command_id = self.links[telescope].execute(
+                spec,
+                functools.partial(self.outcomes.progress, run.task_id, run.token),
+                functools.partial(self._done, run),
+            )
+        except TaskRefusedError as exc:
+            self.running.pop(task_id, None)
+            self.outcomes.refused(run, str(exc))
+            return False
+        self.outcomes.started(run)
+        return True
+
+    def _done(self, run: Running, status: TaskStatus, result: Any) -> None:
+        with self._lock:
+            if self.running.get(run.task_id) is not run:
+                _LOG.info("Ignoring a late outcome of %s from %s", run.task_id, run.telescope)
+                return  # already handled (the telescope was declared lost, or a re-run)
+            del self.running[run.task_id]
+        try:
+            self.outcomes.finished(run, status, result, self.links[run.telescope])
+        except ClaimRejected as exc:  # a stale executor: the store's fence held
+            _LOG.warning("Outcome of %s refused by the fence: %s", run.task_id, exc)
+
+    def stop_task(self, task_id: str) -> None:
+        """Stop a running task on its telescope (its observation was aborted)."""
+        with self._lock:
+            run = self.running.get(task_id)
+            if run is not None:
+                run.interrupted = "aborted by user"
+                self.links[run.telescope].stop()
+
+    def telescope_lost(self, telescope: str, reason: str) -> None:
+        """A telescope stopped answering: its work goes back to pending, it gets nothing new."""
+        with self._lock:
+            self.offline.add(telescope)
+            for run in [r for r in self.running.values() if r.telescope == telescope]:
+                self.running.pop(run.task_id, None)
+                self.outcomes.lost(run, reason)
+            for task in self.store.tasks_for_telescope(telescope, [_T.SCHEDULED.value]):
+                self._unschedule(task.id, task.observation_id, reason)
+
+    def telescope_back(self, telescope: str) -> None:
+        """A lost telescope answers again."""
+        with self._lock:
+            self.offline.discard(telescope)

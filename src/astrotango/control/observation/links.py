@@ -1,0 +1,52 @@
+"""What the controller needs of a telescope, whatever carries it (Tango, or a test double)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from astrotango.control_model import TaskStatus
+
+__all__ = ["OnDone", "OnProgress", "TaskRefusedError", "TelescopeLink"]
+
+#: Progress of a running task, 0..100.
+OnProgress = Callable[[int], None]
+#: The final status of a task's command and its result (conventionally ``[code, message]``).
+OnDone = Callable[[TaskStatus, Any], None]
+
+
+class TaskRefusedError(RuntimeError):
+    """The telescope refused the task at once (target below the horizon, not ready, ...)."""
+
+
+class TelescopeLink(Protocol):
+    """One telescope as the dispatcher sees it."""
+
+    @property
+    def name(self) -> str:
+        """The telescope's device name."""
+        ...
+
+    def execute(self, spec_json: str, on_progress: OnProgress, on_done: OnDone) -> str:
+        """Start ExecuteTask; return the command id.
+
+        Raises:
+            TaskRefusedError: refused at once, with the telescope's reason.
+        """
+        ...
+
+    def stop(self) -> None:
+        """Abort what the telescope is doing (it keeps what it captured)."""
+        ...
+
+    def assets(self, task_id: str) -> list[dict[str, Any]]:
+        """The assets the telescope captured for a task (``task_info`` included)."""
+        ...
+
+    def heartbeat_age_s(self) -> float | None:
+        """Real seconds since the last heartbeat event, None before the first."""
+        ...
+
+    def current_task(self) -> str:
+        """The task id the telescope reports executing ('' when idle)."""
+        ...

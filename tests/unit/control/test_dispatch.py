@@ -1,0 +1,208 @@
+"""Dispatch and outcomes against a real store, with telescopes the test drives by hand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_links import FakeLink
+from sched_rig import NIGHT, example, single_target
+
+from astrotango.control.observation import ObservationIntake, ObservationLedger
+from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.outcomes import OutcomeHandler
+from astrotango.control_model import ResultCode, TaskStatus
+from astrotango.domain import (
+    OBSERVATION_RESET_TRANSITIONS,
+    OBSERVATION_TRANSITIONS,
+    TASK_RESET_TRANSITIONS,
+    TASK_TRANSITIONS,
+    Actor,
+    ObservationStatus,
+    TaskState,
+)
+from astrotango.simulation import ManualClock
+from astrotango.store import Store, TransitionRecord, open_store
+
+T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
+
+
+class Rig:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.clock = ManualClock(NIGHT)
+        self.announced: list[TransitionRecord] = []
+        self.ledger = ObservationLedger(store, self.clock, self.announced.append)
+        self.links = {T1: FakeLink(T1), T2: FakeLink(T2)}
+        self.eligible = {T1: (True, ""), T2: (True, "")}
+        self.dispatcher = Dispatcher(
+            self.ledger,
+            self.links,
+            OutcomeHandler(self.ledger),
+            eligibility=lambda t: self.eligible[t],
+        )
+
+    def submit(self, document: dict[str, Any]) -> str:
+        return ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))
+
+    def plan(self, observation_id: str, telescope: str, minutes: int = 0) -> str:
+        [task] = [
+            t for t in self.store.tasks_of_observation(observation_id) if t.status == "pending"
+        ][:1]
+        start = self.clock.now() + timedelta(minutes=minutes)
+        self.dispatcher.apply_schedule(
+            [{"task": task.id, "telescope": telescope, "start": start.isoformat()}]
+        )
+        return task.id
+
+    def status(self, observation_id: str) -> str:
+        return self.store.get_observation(observation_id).status
+
+    def task(self, task_id: str) -> Any:
+        return self.store.get_task(task_id)
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield Rig(store)
+    store.close()
+
+
+def assert_every_transition_is_allowed(announced: list[TransitionRecord]) -> None:
+    for t in announced:
+        if t.from_status is None:
+            continue
+        if t.entity_kind == "observation":
+            edge = (ObservationStatus(t.from_status), ObservationStatus(t.to_status))
+            table = {**OBSERVATION_TRANSITIONS, **OBSERVATION_RESET_TRANSITIONS}
+        else:
+            edge = (TaskState(t.from_status), TaskState(t.to_status))
+            table = {**TASK_TRANSITIONS, **TASK_RESET_TRANSITIONS}
+            if edge == (TaskState.SCHEDULED, TaskState.RUNNING):
+                assert t.actor == Actor.EXECUTOR
+                continue
+        assert edge in table, f"{edge} is not an edge of the lifecycle"
+        assert Actor(t.actor) in table[edge], f"{t.actor} may not cause {edge}"
+
+
+def test_a_task_runs_to_completion_and_the_observation_completes(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1, minutes=10)
+    assert rig.task(task_id).status == "scheduled" and rig.status(obs) == "assigned"
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == [], "not before its planned start"
+    rig.clock.advance(600)
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == [task_id]
+    assert rig.task(task_id).status == "running" and rig.status(obs) == "in_progress"
+    rig.links[T1].progress(task_id, 40)
+    assert rig.task(task_id).progress == pytest.approx(0.4)
+    rig.links[T1].finish(task_id)
+    assert rig.task(task_id).status == "completed"
+    assert rig.status(obs) == "completed"
+    [asset] = rig.store.assets_of_observation(obs)
+    assert asset.task_info["task_id"] == task_id
+    steps = [(t.from_status, t.to_status, t.actor) for t in rig.store.transitions_of(obs)]
+    assert steps == [
+        (None, "pending", "user"),
+        ("pending", "assigned", "scheduler"),
+        ("assigned", "in_progress", "executor"),
+        ("in_progress", "acquisition_complete", "executor"),
+        ("acquisition_complete", "completed", "system"),
+    ]
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_clouds_mid_task_interrupt_suspend_then_resume(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.eligible[T1] = (False, "astro/constraint/cloud: cloud cover 80% > 30%")
+    rig.dispatcher.tick()
+    assert rig.links[T1].stops == 1
+    rig.links[T1].finish(
+        task_id,
+        partial=True,
+        status=TaskStatus.ABORTED,
+        result=[ResultCode.ABORTED, "aborted during expose_2"],
+    )
+    assert rig.task(task_id).status == "pending" and rig.task(task_id).attempts == 1
+    assert rig.status(obs) == "suspended"
+    assert [a.partial for a in rig.store.assets_of_observation(obs)] == [True]
+    rig.eligible[T1] = (True, "")
+    rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    assert rig.status(obs) == "in_progress"
+    resumed = [t for t in rig.announced if t.entity_id == obs][-1]
+    assert (resumed.from_status, resumed.actor) == ("suspended", "system")
+    rig.links[T1].finish(task_id)
+    assert rig.status(obs) == "completed"
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_constraint_failing_before_start_requeues_without_claiming(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.eligible[T1] = (False, "rain")
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == []
+    assert rig.task(task_id).status == "pending" and rig.task(task_id).fencing_token == 0
+    assert rig.status(obs) == "pending"
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_an_instrument_failure_is_retried_on_another_telescope(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.links[T1].finish(
+        task_id, status=TaskStatus.FAILED, result=[ResultCode.FAILED, "camera timeout"]
+    )
+    assert rig.task(task_id).status == "pending"
+    rig.plan(obs, T2)
+    rig.dispatcher.tick()
+    rig.links[T2].finish(task_id)
+    assert rig.status(obs) == "completed"
+    moves = [(a.from_telescope, a.to_telescope) for a in rig.store.assignment_history(task_id)]
+    assert moves == [(None, T1), (T1, T2)]
+    assert rig.links[T1].executed == [task_id] and rig.links[T2].executed == [task_id]
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_lost_telescope_returns_its_work_and_a_late_report_is_ignored(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.dispatcher.telescope_lost(T1, "heartbeat lost")
+    assert rig.task(task_id).status == "pending" and rig.status(obs) == "suspended"
+    rig.plan(obs, T1)
+    assert rig.task(task_id).status == "pending", "nothing is planned on an offline telescope"
+    rig.plan(obs, T2)
+    rig.dispatcher.tick()
+    rig.links[T1].finish(task_id)  # the zombie reports late: fenced out
+    assert rig.task(task_id).status == "running"
+    rig.links[T2].finish(task_id)
+    assert rig.status(obs) == "completed"
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_monitoring_series_resets_after_each_run_and_stops_at_its_maximum(rig: Rig) -> None:
+    document = example("sn_monitoring_series")
+    document["monitoring"]["max_observations"] = 2
+    obs = rig.submit(document)
+    for run in (1, 2):
+        [task_id] = [t.id for t in rig.store.tasks_of_observation(obs)]
+        rig.plan(obs, T1)
+        rig.dispatcher.tick()
+        rig.links[T1].finish(task_id)
+        expected = "pending" if run == 1 else "completed"
+        assert rig.status(obs) == expected
+    record = rig.store.get_observation(obs)
+    assert record.cadence_next_eligible is not None
+    assert [r.run for r in rig.store.series_history(obs)] == [1, 2]
+    assert_every_transition_is_allowed(rig.announced)
