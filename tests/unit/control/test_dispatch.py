@@ -206,3 +206,70 @@ def test_a_monitoring_series_resets_after_each_run_and_stops_at_its_maximum(rig:
     assert record.cadence_next_eligible is not None
     assert [r.run for r in rig.store.series_history(obs)] == [1, 2]
     assert_every_transition_is_allowed(rig.announced)
+
+
+def monitors(rig: Rig, **settings: Any) -> Any:
+    from astrotango.control.observation.monitors import Monitors, MonitorSettings
+
+    seen: dict[str, list[Any]] = {"telescopes": [], "stale": []}
+    m = Monitors(
+        rig.dispatcher,
+        MonitorSettings(**settings),
+        on_telescope=lambda t, online: seen["telescopes"].append((t, online)),
+        on_stale=seen["stale"].append,
+    )
+    return m, seen
+
+
+def test_the_heartbeat_monitor_marks_a_silent_telescope_offline_and_back(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    m, seen = monitors(rig, heartbeat_timeout_s=3.0)
+    rig.links[T1].heartbeat = 10.0
+    m.check_heartbeats()
+    assert seen["telescopes"] == [(T1, False)]
+    assert rig.task(task_id).status == "pending" and rig.status(obs) == "suspended"
+    rig.links[T1].heartbeat = 0.5
+    m.check_heartbeats()
+    assert seen["telescopes"] == [(T1, False), (T1, True)]
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_the_stale_monitor_warns_at_one_hour_and_acts_at_two(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    rig.plan(obs, T1, minutes=600)
+    m, seen = monitors(rig)
+    rig.clock.advance(3700)
+    m.check_stale()
+    assert seen["stale"][-1] == [
+        {
+            "id": obs,
+            "status": "assigned",
+            "level": "warning",
+            "since": rig.store.get_observation(obs).updated_at.isoformat(),
+        }
+    ]
+    rig.clock.advance(3700)
+    m.check_stale()
+    assert rig.status(obs) == "pending", "stuck in assigned for 2 h: back to pending"
+    assert {t.status for t in rig.store.tasks_of_observation(obs)} == {"pending"}
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_the_time_limit_ends_observations_whose_window_closed(rig: Rig) -> None:
+    late = rig.submit(
+        single_target(
+            "capella", 79.17, 45.99, window=("2026-12-15T20:00:00Z", "2026-12-15T20:30:00Z")
+        )
+    )
+    task_id = rig.plan(late, T1, minutes=25)
+    rig.clock.advance(25 * 60)
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == [], "a task that cannot finish in its window never starts"
+    assert rig.task(task_id).status == "canceled"
+    m, _ = monitors(rig)
+    rig.clock.advance(600)
+    m.check_time_limits()
+    assert rig.status(late) == "aborted"
+    assert_every_transition_is_allowed(rig.announced)

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from astrotango.control.observation.ledger import ObservationLedger
@@ -43,6 +43,7 @@ class Running:
     token: int
     command_id: str = ""
     interrupted: str = ""
+    ended: bool = False
 
 
 class Dispatcher:
@@ -144,13 +145,23 @@ class Dispatcher:
                     busy.add(task.telescope)
 
     def _start(self, task_id: str, observation_id: str, telescope: str) -> bool:
+        task = self.store.get_task(task_id)
+        now = self.ledger.clock.now()
+        if now + timedelta(seconds=task.duration_s) > task.window_end:
+            self.ledger.move_task(
+                task_id,
+                _T.CANCELED,
+                Actor.SYSTEM,
+                f"cannot finish inside its window (ends {task.window_end})",
+                expect=frozenset({_T.SCHEDULED}),
+            )
+            return False
         ok, why = self.eligibility(telescope)
         if telescope in self.offline:
             ok, why = False, f"{telescope} is offline"
         if not ok:
             self.outcomes.not_started(task_id, observation_id, f"constraint before start: {why}")
             return False
-        now = self.ledger.clock.now()
         try:
             token = self.store.claim_task(task_id, claimant=f"controller@{telescope}", at=now)
         except ClaimRejected:
@@ -185,12 +196,12 @@ class Dispatcher:
         except ClaimRejected as exc:  # a stale executor: the store's fence held
             _LOG.warning("Outcome of %s refused by the fence: %s", run.task_id, exc)
 
-    def stop_task(self, task_id: str) -> None:
-        """Stop a running task on its telescope (its observation was aborted)."""
+    def stop_task(self, task_id: str, reason: str = "aborted by user") -> None:
+        """Stop a running task on its telescope; the caller ends the task itself."""
         with self._lock:
             run = self.running.get(task_id)
             if run is not None:
-                run.interrupted = "aborted by user"
+                run.interrupted, run.ended = reason, True
                 self.links[run.telescope].stop()
 
     def telescope_lost(self, telescope: str, reason: str) -> None:

@@ -122,8 +122,8 @@ class OutcomeHandler:
         now = self.ledger.clock.now()
         partial = status != TaskStatus.COMPLETED or _code(result) != ResultCode.OK
         self._register_assets(run, link, now)
-        if run.interrupted == "aborted by user":
-            return  # the ledger already canceled the task and ended the observation
+        if run.ended:
+            return  # the controller ended the task itself (user abort, window closed, stale)
         if not partial:
             self._complete(run, now)
         elif status == TaskStatus.ABORTED or run.interrupted:

@@ -1,0 +1,153 @@
+"""The controller's monitors (mission/001), on the injected clock.
+
+- Heartbeat: a telescope whose heartbeat events stop is marked offline and its work goes back
+  to pending (running tasks are interrupted: their observations suspended).
+- Stale observations: a warning after 1 h in assigned / in_progress / suspended, stale after
+  2 h, with the per-status action (assigned: back to pending; in_progress and suspended:
+  failed).
+- Time limit: once an observation's window has closed it ends (aborted, by the system); a task
+  that cannot finish inside its window is not started (see :mod:`.dispatch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.domain import Actor, ObservationStatus, TaskState
+
+__all__ = ["MonitorSettings", "Monitors"]
+
+_O, _T = ObservationStatus, TaskState
+_WATCHED = (_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED)
+_STALE_ACTION = {_O.ASSIGNED: _O.PENDING, _O.IN_PROGRESS: _O.FAILED, _O.SUSPENDED: _O.FAILED}
+_ENDABLE = frozenset({_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSettings:
+    """Thresholds: heartbeat in real seconds, the others in clock time."""
+
+    heartbeat_timeout_s: float = 5.0
+    warn_after: timedelta = timedelta(hours=1)
+    stale_after: timedelta = timedelta(hours=2)
+
+
+class Monitors:
+    """Runs the checks; the controller calls :meth:`run_all` on every tick.
+
+    Args:
+        dispatcher: Holds the telescopes, the ledger and the running tasks.
+        settings: Thresholds.
+        on_telescope: Told ``(telescope, online)`` when a telescope is lost or comes back.
+        on_stale: Told the list of warned and stale observations when it changes.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        settings: MonitorSettings | None = None,
+        on_telescope: Callable[[str, bool], None] | None = None,
+        on_stale: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.ledger = dispatcher.ledger
+        self.store = dispatcher.store
+        self.settings = settings or MonitorSettings()
+        self._on_telescope = on_telescope or (lambda *_: None)
+        self._on_stale = on_stale or (lambda _: None)
+        self._stale: list[dict[str, Any]] = []
+
+    def run_all(self) -> None:
+        """Every check, in order: heartbeats, time limits, stale observations."""
+        self.check_heartbeats()
+        self.check_time_limits()
+        self.check_stale()
+
+    def check_heartbeats(self) -> None:
+        """Mark telescopes without heartbeats offline (and back online when they return)."""
+        for name, link in self.dispatcher.links.items():
+            age = link.heartbeat_age_s()
+            silent = age is None or age > self.settings.heartbeat_timeout_s
+            if silent and name not in self.dispatcher.offline:
+                why = "no heartbeat yet" if age is None else f"no heartbeat for {age:.1f} s"
+                self.dispatcher.telescope_lost(name, f"{name}: {why}")
+                self._on_telescope(name, False)
+            elif not silent and name in self.dispatcher.offline:
+                self.dispatcher.telescope_back(name)
+                self._on_telescope(name, True)
+
+    def check_time_limits(self) -> None:
+        """End every unfinished observation whose window has closed."""
+        now = self.ledger.clock.now()
+        for status in _ENDABLE:
+            for record in self.store.list_observations(status=status.value, limit=1000):
+                if record.window_end > now:
+                    continue
+                reason = f"window closed at {record.window_end.isoformat()}"
+                for task in self.store.tasks_of_observation(record.id):
+                    if task.status == _T.RUNNING:
+                        self.dispatcher.stop_task(task.id, reason)
+                    self.ledger.move_task(
+                        task.id,
+                        _T.CANCELED,
+                        Actor.SYSTEM,
+                        reason,
+                        expect=frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED}),
+                    )
+                self.ledger.move_observation(
+                    record.id, _O.ABORTED, Actor.SYSTEM, reason, expect=_ENDABLE
+                )
+
+    def check_stale(self) -> None:
+        """Warn at 1 h, act at 2 h in assigned / in_progress / suspended."""
+        now = self.ledger.clock.now()
+        flagged: list[dict[str, Any]] = []
+        for status in _WATCHED:
+            for record in self.store.list_observations(status=status.value, limit=1000):
+                age = now - record.updated_at
+                if age < self.settings.warn_after:
+                    continue
+                level = "stale" if age >= self.settings.stale_after else "warning"
+                flagged.append(
+                    {
+                        "id": record.id,
+                        "status": status.value,
+                        "level": level,
+                        "since": record.updated_at.isoformat(),
+                    }
+                )
+                if level == "stale":
+                    self._act_on_stale(record.id, status, age)
+        if flagged != self._stale:
+            self._stale = flagged
+            self._on_stale(flagged)
+
+    def _act_on_stale(self, observation_id: str, status: ObservationStatus, age: timedelta) -> None:
+        reason = f"stale: {status.value} for {age.total_seconds() / 3600:.1f} h"
+        target = _STALE_ACTION[status]
+        tasks = self.store.tasks_of_observation(observation_id)
+        if target == _O.PENDING:
+            if any(t.status == _T.RUNNING for t in tasks):
+                return
+            for task in tasks:
+                self.ledger.move_task(
+                    task.id, _T.PENDING, Actor.SYSTEM, reason, expect=frozenset({_T.SCHEDULED})
+                )
+        else:
+            for task in tasks:
+                if task.status == _T.RUNNING:
+                    self.dispatcher.stop_task(task.id, reason)
+                self.ledger.move_task(
+                    task.id,
+                    _T.CANCELED,
+                    Actor.SYSTEM,
+                    reason,
+                    expect=frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED}),
+                )
+        self.ledger.move_observation(
+            observation_id, target, Actor.SYSTEM, reason, expect=frozenset({status})
+        )
