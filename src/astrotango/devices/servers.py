@@ -10,10 +10,14 @@ import sys
 
 from tango.server import run
 
+from astrotango.devices.constraint import OperationalConstraint
 from astrotango.devices.controller import ObservationController
+from astrotango.devices.host_telemetry import HostTelemetry
+from astrotango.devices.interlock import ShutdownInterlock
 from astrotango.devices.reference import LrcReference
 from astrotango.devices.scheduler import Scheduler
 from astrotango.devices.telescope import Telescope
+from astrotango.devices.weather import WeatherStation
 
 __all__ = ["SERVERS", "main"]
 
@@ -23,6 +27,9 @@ SERVERS: dict[str, tuple[type, ...]] = {
     "AstroTelescope": (Telescope,),
     "AstroScheduler": (Scheduler,),
     "AstroController": (ObservationController,),
+    "AstroSensors": (WeatherStation, HostTelemetry),
+    "AstroConstraints": (OperationalConstraint,),
+    "AstroInterlocks": (ShutdownInterlock,),
 }
 
 

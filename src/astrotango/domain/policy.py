@@ -143,8 +143,28 @@ def policy_for_queue(
     return policy
 
 
-_WEATHER = ("astro/constraint/wind", "astro/constraint/rain", "astro/constraint/clouds")
+_WEATHER = (
+    "astro/constraint/wind",
+    "astro/constraint/rain",
+    "astro/constraint/clouds",
+    "astro/constraint/humidity",
+)
 _HOST = ("astro/constraint/battery", "astro/constraint/storage")
+_SUN = "astro/constraint/sun_altitude"
+#: Telescope-level gates of the default observatory: optical telescopes need the sun down
+#: (radio dishes observe by day); every mount keeps away from the sun; t1's camera is cooled.
+_TELESCOPE_GATES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "astro/telescope/t1": (
+            _SUN,
+            "astro/constraint/sun_separation_t1",
+            "astro/constraint/camera_temperature",
+        ),
+        "astro/telescope/t2": (_SUN, "astro/constraint/sun_separation_t2"),
+        "astro/telescope/r1": ("astro/constraint/sun_separation_r1",),
+        "astro/telescope/r2": ("astro/constraint/sun_separation_r2",),
+    }
+)
 
 #: The policies a fresh installation has.
 DEFAULT_POLICIES: Mapping[str, ObservingPolicy] = MappingProxyType(
@@ -156,7 +176,8 @@ DEFAULT_POLICIES: Mapping[str, ObservingPolicy] = MappingProxyType(
                 description="Science: every request type; strict gates; no hidden observations.",
                 allowed_data_policies=frozenset({DataPolicy.PROPRIETARY, DataPolicy.PUBLIC}),
                 data_public_after_s=365 * 86_400.0,
-                observatory_constraints=(*_WEATHER, "astro/constraint/sun_altitude", *_HOST),
+                observatory_constraints=(*_WEATHER, *_HOST),
+                telescope_constraints=_TELESCOPE_GATES,
                 retry_limit=3,
                 batch_shared_targets=True,
             ),
@@ -189,7 +210,8 @@ DEFAULT_POLICIES: Mapping[str, ObservingPolicy] = MappingProxyType(
                 ),
                 allowed_data_policies=frozenset({DataPolicy.PUBLIC}),
                 data_public_after_s=0.0,
-                observatory_constraints=(*_WEATHER, "astro/constraint/sun_altitude"),
+                observatory_constraints=_WEATHER,
+                telescope_constraints=_TELESCOPE_GATES,
                 retry_limit=2,
             ),
         )

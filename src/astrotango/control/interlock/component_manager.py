@@ -1,0 +1,285 @@
+"""The interlock component manager: watch the trigger, fire once, shut every telescope down.
+
+Firing is idempotent: while fired, further triggers and ``fire`` calls start nothing. A fire
+launches one long-running command (through the injected ``launch``, so it shows in the
+device's LRC attributes) that runs :func:`run_shutdown`. ``reset`` is refused until the
+trigger reads CLEAR (unless the interlock is not armed). A ticker on the injected clock fires
+an armed interlock whose trigger is already TRIGGERED when its window opens, and treats sensor
+data older than ``max_data_age_s`` as TRIGGERED when ``fail_safe``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
+from astrotango.control.interlock.config import InterlockConfig, InterlockRefused, InterlockView
+from astrotango.control.interlock.shutdown import run_shutdown
+from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
+from astrotango.control_model import CommunicationStatus
+from astrotango.domain.constraints import InterlockWindow, TriggerKind, TriggerState, judge_reading
+from astrotango.lrc import TaskFunction
+from astrotango.simulation import Clock
+
+__all__ = ["InterlockComponentManager", "Launch", "ViewCallback"]
+
+#: Starts a long-running command ``(name, task function)``; returns its id ('' if rejected).
+Launch = Callable[[str, TaskFunction], str]
+#: Told every new view; called with the manager's lock held, so it must not block.
+ViewCallback = Callable[[InterlockView], None]
+_TICK_S = 1.0
+
+
+class InterlockComponentManager(BaseComponentManager):
+    """One shutdown interlock's logic.
+
+    Args:
+        config: Scope, telescopes and trigger.
+        window: Enabled flag and arming window.
+        clock: The injected clock.
+        proxies: Gives clients for the trigger device and the telescopes.
+        launch: Starts the shutdown as a long-running command (default: this manager's
+            executor, with the outcome in :attr:`reports`).
+        view_callback: Told every new view.
+        tick_s: Clock seconds between window and data-age checks.
+        logger: Where to log.
+        communication_callback: Told every change of communication status.
+    """
+
+    def __init__(
+        self,
+        config: InterlockConfig,
+        window: InterlockWindow,
+        clock: Clock,
+        proxies: ProxyFactory,
+        *,
+        launch: Launch | None = None,
+        view_callback: ViewCallback | None = None,
+        tick_s: float = _TICK_S,
+        logger: logging.Logger | None = None,
+        communication_callback: CommunicationCallback | None = None,
+    ) -> None:
+        super().__init__(logger=logger, communication_callback=communication_callback)
+        self.config, self._window, self._clock, self._proxies = config, window, clock, proxies
+        self._launch = launch or self._launch_here
+        self._callback, self._tick_s = view_callback, tick_s
+        self._lock = threading.RLock()
+        manual = config.trigger is TriggerKind.MANUAL
+        self._view = InterlockView(
+            armed=window.armed(clock.now()),
+            armed_reason=window.describe(clock.now()),
+            trigger_state=TriggerState.CLEAR if manual else TriggerState.UNKNOWN,
+            trigger_reason="manual trigger only" if manual else "no trigger data yet",
+        )
+        self._last_data_at: datetime | None = None
+        self._subscription: Subscription | None = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        #: Reports of shutdowns launched on this manager's own executor (no ``launch`` given).
+        self.reports: list[dict[str, Any]] = []
+
+    @property
+    def view(self) -> InterlockView:
+        """What the interlock shows now."""
+        with self._lock:
+            return self._view
+
+    # -- communication ---------------------------------------------------------------------
+
+    def start_communicating(self) -> None:
+        """Follow the trigger, get the telescopes ready, start the ticker."""
+        if self.communication_status == CommunicationStatus.ESTABLISHED:
+            return
+        self._stop.clear()
+        if self.config.trigger is not TriggerKind.MANUAL:
+            sensor = self.config.trigger is TriggerKind.SENSOR
+            attribute = self.config.trigger_attribute if sensor else "snapshot"
+            try:
+                client = self._proxies.device(self.config.trigger_device)
+                self._subscription = client.subscribe(attribute, self.on_trigger_event)
+            except ProxyError as exc:
+                self.logger.error("Cannot follow the trigger: %s", exc)
+                self._set_trigger(TriggerState.UNKNOWN, f"cannot follow: {exc}", time.monotonic())
+        self._ticker = threading.Thread(target=self._tick, name="interlock-ticker", daemon=True)
+        self._ticker.start()
+        threading.Thread(target=self._prepare, name="interlock-prepare", daemon=True).start()
+        self._set_communication_status(CommunicationStatus.ESTABLISHED)
+
+    def stop_communicating(self) -> None:
+        """Stop following the trigger and the ticker."""
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(5.0)
+            self._ticker = None
+        self._set_communication_status(CommunicationStatus.DISABLED)
+
+    def _prepare(self) -> None:
+        for name in self.config.telescopes:
+            try:
+                self._proxies.device(name).prepare_lrc()
+            except ProxyError as exc:
+                self.logger.warning("Telescope %s not ready for SafeShutdown yet: %s", name, exc)
+
+    # -- the trigger -------------------------------------------------------------------------
+
+    def on_trigger_event(self, event: AttributeEvent) -> None:
+        """Judge one event of the trigger device; fire when it says so."""
+        received = time.monotonic()
+        if event.error is not None:
+            lost = f"trigger device unreachable: {event.error}"
+            constraint = self.config.trigger is TriggerKind.CONSTRAINT
+            if constraint and self.config.fail_safe and self._last_data_at is not None:
+                self._set_trigger(TriggerState.TRIGGERED, lost, received)
+            else:
+                self._set_trigger(TriggerState.UNKNOWN, lost, received)
+            return
+        with self._lock:
+            self._last_data_at = self._clock.now()
+        if self.config.trigger is TriggerKind.SENSOR:
+            assert self.config.condition is not None
+            state, why = judge_reading(
+                self.config.condition, event.value, fail_safe=self.config.fail_safe
+            )
+        else:
+            state, why = self._judge_snapshot(event.value)
+        self._set_trigger(state, f"{self.config.describe_trigger()}: {why}", received)
+
+    def _judge_snapshot(self, text: object) -> tuple[TriggerState, str]:
+        try:
+            data = json.loads(str(text))
+            is_ok, state, reason = data["is_ok"], str(data["state"]), str(data.get("reason", ""))
+        except (ValueError, TypeError, KeyError) as exc:
+            failed = TriggerState.TRIGGERED if self.config.fail_safe else TriggerState.UNKNOWN
+            return failed, f"unreadable constraint snapshot ({exc})"
+        if is_ok is True:
+            return TriggerState.CLEAR, f"{state}: {reason}"
+        if state == "NO_DATA":
+            return TriggerState.UNKNOWN, "constraint has no data yet"
+        return TriggerState.TRIGGERED, f"{state}: {reason}"
+
+    def _set_trigger(self, state: TriggerState, reason: str, received: float) -> None:
+        with self._lock:
+            self._publish(replace(self._view, trigger_state=state, trigger_reason=reason))
+            if state is TriggerState.TRIGGERED and self._view.armed and not self._view.fired:
+                self._fire_locked(reason, received)
+
+    # -- commands ------------------------------------------------------------------------
+
+    def fire(self, reason: str) -> str:
+        """Fire by hand; returns the shutdown command id.
+
+        Raises:
+            InterlockRefused: not armed, already fired, or no reason given.
+        """
+        received = time.monotonic()
+        if not reason.strip():
+            raise InterlockRefused("reason: Fire needs a reason")
+        with self._lock:
+            view = self._view
+            if not view.armed:
+                raise InterlockRefused(f"not armed ({view.armed_reason}); nothing fired")
+            if view.fired:
+                raise InterlockRefused(
+                    f"already fired ({view.reason}); shutdown {view.command_id} is not repeated"
+                )
+            return self._fire_locked(f"manual: {reason.strip()}", received)
+
+    def reset(self) -> None:
+        """Clear ``fired`` once the trigger has cleared.
+
+        Raises:
+            InterlockRefused: the armed interlock's trigger is not CLEAR.
+        """
+        with self._lock:
+            view = self._view
+            if view.armed and view.trigger_state is not TriggerState.CLEAR:
+                raise InterlockRefused(
+                    f"trigger has not cleared ({view.trigger_state}: {view.trigger_reason})"
+                )
+            self._publish(replace(view, fired=False, reason="", fired_at=None))
+
+    def set_window(self, **changes: Any) -> None:
+        """Change ``is_enabled``, ``starts_at`` or ``expires_at``; may fire at once."""
+        with self._lock:
+            self._window = replace(self._window, **changes)
+            self._check_window()
+
+    @property
+    def window(self) -> InterlockWindow:
+        """The enabled flag and arming window."""
+        return self._window
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _fire_locked(self, reason: str, received: float) -> str:
+        now = self._clock.now()
+        task = functools.partial(
+            run_shutdown,
+            self.config.telescopes,
+            self._proxies,
+            reason=reason,
+            fired_at=now,
+            triggered_monotonic=received,
+            timeout_s=self.config.shutdown_timeout_s,
+            on_record=self._on_record,
+        )
+        self._publish(replace(self._view, fired=True, reason=reason, fired_at=now))
+        command_id = self._launch("SafeShutdown", task)
+        self.logger.warning("Interlock %s fired: %s (%s)", self.config.name, reason, command_id)
+        self._publish(replace(self._view, command_id=command_id))
+        return command_id
+
+    def _on_record(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._publish(replace(self._view, last_shutdown=record))
+
+    def _publish(self, view: InterlockView) -> None:
+        self._view = view
+        if self._callback is not None:
+            self._callback(view)
+
+    def _launch_here(self, name: str, func: TaskFunction) -> str:
+        report: dict[str, Any] = {"name": name, "updates": []}
+        self.reports.append(report)
+
+        def callback(**changes: Any) -> None:
+            report["updates"].append({k: v for k, v in changes.items() if v is not None})
+
+        status, _ = self.executor.preempt(func, task_callback=callback)
+        return f"{name}-{len(self.reports)}" if status.name == "QUEUED" else ""
+
+    def _check_window(self) -> None:
+        now = self._clock.now()
+        view = self._view
+        if self.config.trigger is TriggerKind.SENSOR and self._last_data_at is not None:
+            age_s = (now - self._last_data_at).total_seconds()
+            if self.config.fail_safe and age_s > self.config.max_data_age_s:
+                why = f"no sensor reading for {age_s:g} s (max {self.config.max_data_age_s:g} s)"
+                view = replace(view, trigger_state=TriggerState.TRIGGERED, trigger_reason=why)
+        armed, described = self._window.armed(now), self._window.describe(now)
+        if (armed, described) != (view.armed, view.armed_reason) or view is not self._view:
+            self._publish(replace(view, armed=armed, armed_reason=described))
+        view = self._view
+        if view.armed and view.trigger_state is TriggerState.TRIGGERED and not view.fired:
+            self._fire_locked(view.trigger_reason, time.monotonic())
+
+    def _tick(self) -> None:
+        while not self._stop.is_set():
+            if self._clock.sleep(self._tick_s, self._stop):
+                return
+            try:
+                with self._lock:
+                    self._check_window()
+            except Exception:
+                self.logger.exception("Interlock %s check failed", self.config.name)

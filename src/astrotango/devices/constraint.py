@@ -1,0 +1,277 @@
+"""OperationalConstraint: one gate (weather, storage, battery, camera, sun, mount-sun), thin.
+
+The type, scope and inputs come from device properties; the limits, stability threshold,
+maximum data age and activity are writable, memorized attributes. Readings come from another
+device's change events (``SensorDevice``/``SensorAttribute``; the telescope's ``ra``/``dec``
+for ``mount_sun_separation``), from the ephemeris on the injected clock (``sun_altitude``), or
+from ``PushReading``. All logic lives in :mod:`astrotango.control.constraint`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from tango import AttrWriteType, DevState
+from tango.server import attribute, command, device_property
+
+from astrotango.control.constraint import (
+    AttributeSource,
+    ComputedSource,
+    ConstraintComponentManager,
+    ConstraintIdentity,
+    MountSunSource,
+    ReadingSource,
+    SiteLocation,
+    open_snapshot_sink,
+    sun_altitude_deg,
+    sun_separation_deg,
+)
+from astrotango.control.proxies import TangoProxyFactory
+from astrotango.control_model import HealthState
+from astrotango.devices.base import AstroDevice
+from astrotango.devices.codec import decode_json_argument, raise_dev_failed
+from astrotango.domain.constraints import ConstraintType as Kind
+from astrotango.domain.constraints import GateSettings, GateState, GateStatus, build_constraint
+from astrotango.domain.constraints import Scope as ScopeKind
+from astrotango.simulation import Clock, make_clock
+
+__all__ = ["OperationalConstraint"]
+
+_RW = AttrWriteType.READ_WRITE
+_PUSHED: tuple[str, ...] = ("isOk", "value", "lastUpdate", "forceCleared", "gateState", "snapshot")
+_PUSHED += ("minValue", "maxValue", "stabilityThreshold", "maxDataAge", "isActive")
+_HOST_ATTRIBUTES = {
+    Kind.BATTERY: "batteryCharge",
+    Kind.STORAGE: "freeStorage",
+    Kind.CAMERA_TEMPERATURE: "cameraTemperature",
+}
+_DEGRADED = (GateState.NO_DATA, GateState.STALE)
+
+
+
+def _limit(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def _last_update(cm: ConstraintComponentManager) -> str:
+    last = cm.status.last_update
+    return "" if last is None else last.isoformat()
+
+
+def _snapshot_json(cm: ConstraintComponentManager, status: GateStatus | None = None) -> str:
+    status = cm.status if status is None else status
+    identity, model = cm.identity, cm.model
+    data: dict[str, Any] = {
+        "constraint": identity.name,
+        "constraint_type": str(model.constraint_type),
+    }
+    data |= {"scope": str(identity.scope), "telescope": identity.telescope}
+    data |= {"min_value": model.min_value, "max_value": model.max_value}
+    return json.dumps({**data, **status.to_json()})
+
+
+def _read(
+    name: str, dtype: type, get: Callable[[ConstraintComponentManager], Any], doc: str
+) -> Any:
+    def read(self: OperationalConstraint) -> Any:
+        return get(self.component_manager)
+
+    return attribute(name=name, dtype=dtype, doc=doc, fget=read)
+
+
+def _memorized(name: str, dtype: type, read: Any, apply: Any, doc: str) -> Any:
+    def write(self: OperationalConstraint, value: Any) -> None:
+        try:
+            apply(self.component_manager, value)
+        except ValueError as exc:
+            raise_dev_failed("API_AttrValueNotAllowed", f"{name}: {exc}")
+        self._push(name, value)
+
+    return attribute(
+        name=name,
+        dtype=dtype,
+        access=_RW,
+        memorized=True,
+        hw_memorized=True,
+        doc=doc,
+        fget=lambda self: read(self.component_manager),
+        fset=write,
+    )
+
+
+def _limit_attribute(name: str, field: str) -> Any:
+    def apply(cm: ConstraintComponentManager, value: float) -> None:
+        limits = {"min_value": cm.model.min_value, "max_value": cm.model.max_value}
+        limits[field] = None if math.isnan(value) else value
+        cm.set_limits(limits["min_value"], limits["max_value"])
+
+    read = lambda cm: _limit(getattr(cm.model, field))  # noqa: E731
+    return _memorized(name, float, read, apply, f"{field} (NaN: no limit); memorized")
+
+
+def _gate_attribute(name: str, field: str, dtype: type) -> Any:
+    def apply(cm: ConstraintComponentManager, value: Any) -> None:
+        cm.set_gate(**{field: value})
+
+    read = lambda cm: getattr(cm.gate, field)  # noqa: E731
+    return _memorized(name, dtype, read, apply, f"{field}; memorized")
+
+
+class OperationalConstraint(AstroDevice):
+    """One operational constraint: ``isOk`` gates observations (mission/004)."""
+
+    component_manager: ConstraintComponentManager
+
+    ConstraintType = device_property(dtype=str, default_value="weather_sensor")
+    Scope = device_property(dtype=str, default_value="observatory", doc="observatory|telescope")
+    Telescope = device_property(dtype=str, default_value="", doc="Telescope device in scope")
+    SensorDevice = device_property(dtype=str, default_value="", doc="Followed sensor device")
+    SensorAttribute = device_property(dtype=str, default_value="", doc="Followed attribute")
+    MinValue = device_property(dtype=float, default_value=math.nan, doc="NaN: type default")
+    MaxValue = device_property(dtype=float, default_value=math.nan, doc="NaN: type default")
+    StabilityThreshold = device_property(dtype=float, default_value=0.0, doc="clock seconds")
+    MaxDataAge = device_property(dtype=float, default_value=300.0, doc="clock seconds")
+    IsActive = device_property(dtype=bool, default_value=True)
+    SamplePeriod = device_property(dtype=float, default_value=60.0, doc="computed, clock s")
+    SnapshotPeriod = device_property(dtype=float, default_value=300.0, doc="clock seconds")
+    StoreUrl = device_property(dtype=str, default_value="", doc="'' run-dir SQLite; 'none'")
+    ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
+    SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
+    SiteLatitude = device_property(dtype=float, default_value=28.7606, doc="deg, north +")
+    SiteLongitude = device_property(dtype=float, default_value=-17.8816, doc="deg, east +")
+    SiteElevation = device_property(dtype=float, default_value=2396.0, doc="metres")
+
+    def init_device(self) -> None:
+        """Build the component manager, then set up events."""
+        self._pushed: dict[str, Any] = {}
+        super().init_device()
+        for name in _PUSHED:
+            self.set_change_event(name, True, False)
+            self.set_archive_event(name, True, False)
+
+    def create_component_manager(self) -> ConstraintComponentManager:
+        """Build the model, the reading source and the component manager from properties."""
+        try:
+            kind = Kind(self.ConstraintType)
+            scope = ScopeKind(self.Scope)
+            model = build_constraint(
+                kind, self.MinValue, self.MaxValue, sensor_attribute=self.SensorAttribute
+            )
+            gate = GateSettings(
+                stability_threshold_s=self.StabilityThreshold,
+                max_data_age_s=self.MaxDataAge,
+                is_active=self.IsActive,
+            )
+        except ValueError as exc:
+            raise ValueError(f"{self.get_name()} properties: {exc}") from exc
+        clock = make_clock(self.ClockScale, self.SimulationStart)
+        identity = ConstraintIdentity(self.get_name(), scope, self.Telescope)
+        return ConstraintComponentManager(
+            identity,
+            model,
+            gate,
+            clock,
+            source=self._make_source(kind, clock),
+            store=open_snapshot_sink(self.StoreUrl, self.logger),
+            status_callback=self._on_status,
+            snapshot_period_s=self.SnapshotPeriod,
+            logger=self.logger,
+            communication_callback=self._communication_changed,
+        )
+
+    def _make_source(self, kind: Kind, clock: Clock) -> ReadingSource | None:
+        proxies = TangoProxyFactory()
+        if kind is Kind.SUN_ALTITUDE:
+            site = SiteLocation(self.SiteLatitude, self.SiteLongitude, self.SiteElevation)
+            return ComputedSource(lambda t: sun_altitude_deg(t, site), clock, self.SamplePeriod)
+        if kind is Kind.MOUNT_SUN_SEPARATION:
+            if not self.Telescope:
+                raise ValueError(f"{self.get_name()} properties: Telescope is required")
+            client = proxies.device(self.Telescope)
+            return MountSunSource(client, clock, self.SamplePeriod, sun_separation_deg)
+        attribute_name = self.SensorAttribute or _HOST_ATTRIBUTES.get(kind, "")
+        if not self.SensorDevice or not attribute_name:
+            return None  # readings come through PushReading only
+        return AttributeSource(proxies.device(self.SensorDevice), attribute_name, self.logger)
+
+    # -- status --------------------------------------------------------------------------
+
+    def _push(self, name: str, value: Any) -> None:
+        if self._pushed.get(name, object()) != value or name == "value":
+            self._pushed[name] = value
+            self._publisher.push(name, value)
+
+    def _on_status(self, status: GateStatus, significant: bool) -> None:
+        self._push("isOk", status.is_ok)
+        self._push("value", _limit(status.value))
+        self._push(
+            "lastUpdate", "" if status.last_update is None else status.last_update.isoformat()
+        )
+        self._push("forceCleared", status.forced is not None)
+        self._push("gateState", status.state.value)
+        if significant:
+            self._publisher.push("snapshot", _snapshot_json(self.component_manager, status))
+        if self.get_state() not in (DevState.DISABLE, DevState.INIT):
+            self._show(status)
+
+    def _show(self, status: GateStatus) -> None:
+        state = DevState.ON if status.is_ok else DevState.ALARM
+        garbage = status.crossing is not None and status.crossing.threshold == "garbage"
+        health = HealthState.DEGRADED if status.state in _DEGRADED or garbage else HealthState.OK
+        self._set_state(state, f"{status.state.value}: {status.reason}")
+        self._set_health(health)
+
+    def _component_connected(self) -> None:
+        self._show(self.component_manager.status)
+
+    # -- commands ------------------------------------------------------------------------
+
+    def _allowed(self) -> bool:
+        return self.get_state() != DevState.DISABLE
+
+    is_PushReading_allowed = is_ForceClear_allowed = is_Unclear_allowed = _allowed
+
+    @command(dtype_in=float)
+    def PushReading(self, value: float) -> None:
+        """Hand in one reading (for sensors that push); garbage (NaN, inf) closes the gate."""
+        self.component_manager.push_reading(value)
+
+    @command(dtype_in=str)
+    def ForceClear(self, argument: str) -> None:
+        """Open the gate for a while whatever the data: ``{"reason", "duration_s"}`` JSON."""
+        data = decode_json_argument(argument, what="ForceClear argument")
+        if not isinstance(data, dict) or set(data) - {"reason", "duration_s"}:
+            raise_dev_failed("API_InvalidArgument", "ForceClear argument: {reason, duration_s}")
+        duration = data.get("duration_s")
+        if isinstance(duration, bool) or not isinstance(duration, int | float):
+            raise_dev_failed("API_InvalidArgument", "duration_s: must be a number of seconds")
+        try:
+            self.component_manager.force_clear(str(data.get("reason", "")), float(duration))
+        except ValueError as exc:
+            raise_dev_failed("API_InvalidArgument", f"ForceClear argument: {exc}")
+
+    @command
+    def Unclear(self) -> None:
+        """Withdraw a force-clear at once."""
+        self.component_manager.unclear()
+
+    # -- attributes ----------------------------------------------------------------------
+
+    isOk = _read("isOk", bool, lambda cm: cm.status.is_ok, "Gate open (by data or force-clear)")
+    value = _read("value", float, lambda cm: _limit(cm.status.value), "Last usable reading")
+    lastUpdate = _read("lastUpdate", str, _last_update, "When the last reading arrived (ISO)")
+    snapshot = _read("snapshot", str, _snapshot_json, "Snapshot JSON: threshold crossed, when")
+    forceCleared = _read("forceCleared", bool, lambda cm: cm.status.forced is not None, "")
+    gateState = _read("gateState", str, lambda cm: cm.status.state.value, "Gate state name")
+    constraintType = _read("constraintType", str, lambda cm: str(cm.model.constraint_type), "")
+    scope = _read("scope", str, lambda cm: str(cm.identity.scope), "observatory or telescope")
+    telescope = _read("telescope", str, lambda cm: cm.identity.telescope, "Telescope in scope")
+
+    minValue = _limit_attribute("minValue", "min_value")
+    maxValue = _limit_attribute("maxValue", "max_value")
+    stabilityThreshold = _gate_attribute("stabilityThreshold", "stability_threshold_s", float)
+    maxDataAge = _gate_attribute("maxDataAge", "max_data_age_s", float)
+    isActive = _gate_attribute("isActive", "is_active", bool)
