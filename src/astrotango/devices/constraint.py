@@ -51,7 +51,6 @@ _HOST_ATTRIBUTES = {
 _DEGRADED = (GateState.NO_DATA, GateState.STALE)
 
 
-
 def _limit(value: float | None) -> float:
     return math.nan if value is None else value
 
