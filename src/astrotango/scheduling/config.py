@@ -32,6 +32,13 @@ class PlannerConfig:
             effort bound; trials by pushing neighbours are not counted).
         repair_passes: Improvement passes (insert an unscheduled task by ejecting cheaper
             blocks, then re-placing them) after the greedy construction.
+        search_max_tasks: Up to this many tasks, the plan is then improved by an iterated
+            local search over block sequences (see :mod:`search`).
+        search_iterations: Most shake-and-refill rounds of that search.
+        search_patience: The search stops after this many rounds without improvement.
+        search_restart: It returns to the best plan after this many rounds without one.
+        search_effort: It also stops once its insertion tests (candidate tasks times
+            candidate positions, summed) exceed this count.
     """
 
     step_s: float = 60.0
@@ -43,6 +50,11 @@ class PlannerConfig:
     placements: tuple[Placement, ...] = ("contention", "packing")
     multi_start_max_tasks: int = 150
     repair_max_trials: int = 1500
+    search_max_tasks: int = 250
+    search_iterations: int = 200
+    search_patience: int = 100
+    search_restart: int = 40
+    search_effort: int = 600_000
 
     def __post_init__(self) -> None:
         if self.step_s <= 0.0:

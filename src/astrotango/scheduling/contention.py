@@ -29,14 +29,17 @@ class Contention:
         self.demand = np.zeros((n_sites, n_steps))
         slots = problem.tasks.slots
         for j, site in enumerate(problem.sites):
-            c = np.zeros((site.start_ok.shape[0], n_steps + 1))
-            np.cumsum(site.start_ok[:, :n_steps], axis=1, out=c[:, 1:])
-            idx = np.arange(1, n_steps + 1)[None, :]
-            lo = np.maximum(idx - slots[:, None], 0)
-            cover = c[:, 1:] - np.take_along_axis(c, lo, axis=1)
-            n = np.maximum(c[:, -1], 1.0)
+            ok = site.start_ok[:, :n_steps]
+            n = np.maximum(ok.sum(axis=1), 1)
             weight = problem.tasks.priority / n / max(1, int(self.per_tel[j]))
-            self.demand[j] = weight @ cover
+            # cover[k, i] = starts of k in (i - slots_k, i]; summed per block length so no
+            # (tasks x steps) float array is ever built
+            for d in np.unique(slots):
+                rows = np.flatnonzero(slots == d)
+                c = np.zeros(n_steps + 1)
+                np.cumsum(weight[rows] @ ok[rows], out=c[1:])
+                lo = np.maximum(np.arange(1, n_steps + 1) - int(d), 0)
+                self.demand[j] += c[1:] - c[lo]
         self._removed: set[int] = set()
 
     def _contribution(self, row: int, site: int) -> F64:

@@ -7,9 +7,14 @@ Algorithm:
     2. Construction: synchronized groups and single tasks in order of value density
        (priority x queue priority x static merits), least flexible first among equals; each
        goes to the free feasible start that packs tightest, ties broken by merit.
-    3. Repair: unplanned tasks eject cheaper blocks when that raises the total value; the
-       ejected are re-placed wherever they fit (see :mod:`repair`).
+    3. Repair (above ``search_max_tasks`` tasks): unplanned tasks eject cheaper blocks when
+       that raises the total value; the ejected are re-placed wherever they fit (see
+       :mod:`repair`).
     4. Gap filling: every still unplanned task is tried once more in the free time.
+    5. Search (up to ``search_max_tasks`` tasks, instead of 3): an iterated local search
+       over the block order on each telescope with ejection moves (see :mod:`search`).
+    Up to ``multi_start_max_tasks`` tasks, steps 2-5 run once per construction rule and
+    the plan of highest ``priority x duration`` (then merit) value is kept.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from astrotango.scheduling.problem import Problem, build_problem
 from astrotango.scheduling.push import FeasibleStarts
 from astrotango.scheduling.repair import repair_pass
 from astrotango.scheduling.scoring import merit_factors, product
+from astrotango.scheduling.search import improve
 from astrotango.scheduling.sync import place_group
 from astrotango.scheduling.task import SchedulableTask
 from astrotango.scheduling.telescope import Telescope
@@ -105,8 +111,12 @@ def _construct(
     return timelines, placed
 
 
-def _total(timelines: list[Timeline]) -> float:
-    return sum(b.value for t in timelines for b in t.blocks.values())
+def _total(problem: Problem, timelines: list[Timeline]) -> tuple[float, float]:
+    """Plan value without merits (rounded, compared first), then with them."""
+    blocks = [b for t in timelines for b in t.blocks.values()]
+    tasks = problem.tasks
+    base = sum(float(tasks.priority[b.row]) * tasks.tasks[b.row].duration_s for b in blocks)
+    return round(base, 6), sum(b.value for b in blocks)
 
 
 def plan_problem(problem: Problem) -> Plan:
@@ -116,6 +126,7 @@ def plan_problem(problem: Problem) -> Plan:
     best: tuple[list[Timeline], set[int]] | None = None
     config = problem.config
     modes = config.placements
+    search = len(problem.tasks) <= config.search_max_tasks
     if len(problem.tasks) > config.multi_start_max_tasks:
         modes = modes[:1]
     for mode in modes:
@@ -123,13 +134,15 @@ def plan_problem(problem: Problem) -> Plan:
         timelines, placed = _construct(problem, units, contention)
         feas = FeasibleStarts(problem)
         budget = [config.repair_max_trials]
-        for _ in range(config.repair_passes):
+        for _ in range(0 if search else config.repair_passes):
             if repair_pass(problem, timelines, singles, placed, feas, budget) == 0:
                 break
         for row in singles:
             if row not in placed and insert(problem, timelines, row):
                 placed.add(row)
-        if best is None or _total(timelines) > _total(best[0]) + 1e-9:
+        if search:
+            improve(problem, timelines, singles, placed)
+        if best is None or _total(problem, timelines) > _total(problem, best[0]):
             best = (timelines, placed)
     assert best is not None
     return _result(problem, best[0])
