@@ -106,14 +106,13 @@ def test_the_system_harness_restarts_a_killed_server(tmp_path: Path) -> None:
     import tango
 
     with System(ROOT / "tango-db", tmp_path / "run") as system:
-        os.environ["TANGO_HOST"] = system.tango_host
-        proxy = tango.DeviceProxy("astro/reference/1")
+        proxy = system.proxy("astro/reference/1")
         assert proxy.state() == tango.DevState.ON
         system.children["AstroReference/1"].kill()
         with pytest.raises(tango.DevFailed):
             proxy.ping()
         system.start_server("AstroReference/1")
         # the memorized adminMode came back from the Tango database
-        assert tango.DeviceProxy("astro/reference/1").state() == tango.DevState.ON
+        assert system.proxy("astro/reference/1").state() == tango.DevState.ON
         pids = [c.pid for c in system.children.values()]
     assert wait_gone(pids) == []

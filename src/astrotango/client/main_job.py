@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 
-import tango
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
 
@@ -28,10 +27,10 @@ def exercise_system(system: System, console: Console) -> bool:
     """Check every device is up and run the reference self-test; True when all went well."""
     ok = True
     for name in system.devices:
-        proxy = tango.DeviceProxy(name)
+        proxy = system.proxy(name)
         console.print(f"{name}: {proxy.state()} — {proxy.status()}")
     for name in (d for d in system.devices if "/reference/" in d):
-        proxy = tango.DeviceProxy(name)
+        proxy = system.proxy(name)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=console
         ) as bar:

@@ -186,13 +186,12 @@ class System:
         Raises:
             LaunchError: when one does not within the start-up timeout, or its server died.
         """
-        os.environ["TANGO_HOST"] = self.tango_host  # this process is a client too
         deadline = time.monotonic() + self.startup_timeout_s
         pending = list(devices)
         while pending:
             device = pending[0]
             try:
-                tango.DeviceProxy(device).ping()
+                self.proxy(device).ping()
                 pending.pop(0)
                 continue
             except tango.DevFailed:
@@ -205,6 +204,14 @@ class System:
                     f"device {device} did not answer within {self.startup_timeout_s:.0f} s"
                 )
             time.sleep(0.1)
+
+    def proxy(self, device: str) -> tango.DeviceProxy:
+        """A client of ``device`` in this system.
+
+        The name is fully qualified with this system's database: a process that has talked to
+        another Tango database keeps that one as its default, whatever TANGO_HOST says later.
+        """
+        return tango.DeviceProxy(f"tango://{self.tango_host}/{device}")
 
     def stop(self) -> None:
         """Stop every server, then the database; remove the state file."""
