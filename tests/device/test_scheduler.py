@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import tango
-from sched_rig import NIGHT, TELESCOPES, example, single_target
+from sched_rig import NIGHT, TELESCOPES, example, moon_position, single_target
 from tango.test_context import DeviceTestContext
 
 from astrotango.control.observation import ObservationIntake
@@ -22,11 +22,24 @@ from astrotango.store import open_store
 @pytest.fixture(scope="module")
 def observations(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('sched') / 'store.db'}"
+    moon_ra, moon_dec = moon_position(NIGHT + timedelta(hours=3))
     store = open_store(url)
     intake = ObservationIntake(store, clock=ManualClock(NIGHT - timedelta(hours=6)))
     ids = {
         "m31": intake.submit(json.dumps(example("m31_mosaic"))),
         "never": intake.submit(json.dumps(single_target("south", 30.0, -80.0))),
+        "moon": intake.submit(
+            json.dumps(
+                single_target("near-moon", moon_ra, moon_dec + 5.0, min_moon_separation_deg=30.0)
+            )
+        ),
+        "window": intake.submit(
+            json.dumps(
+                single_target(
+                    "too-late", 70.0, 20.0, window=("2026-12-17T20:00:00Z", "2026-12-18T04:00:00Z")
+                )
+            )
+        ),
     }
     store.close()
     return url, ids
@@ -76,8 +89,10 @@ def test_explain_names_the_blocking_constraint(
     device: tango.DeviceProxy, observations: tuple[str, dict[str, str]]
 ) -> None:
     _, ids = observations
-    [answer] = json.loads(device.Explain(ids["never"]))
-    assert not answer["scheduled"] and "never rises" in answer["message"]
+    for key, words in (("never", "never rises"), ("moon", "moon"), ("window", "window")):
+        [answer] = json.loads(device.Explain(ids[key]))
+        assert not answer["scheduled"] and words in answer["message"], answer
+        assert answer["reasons"], "each blocking constraint is named"
     with pytest.raises(tango.DevFailed, match="no observation"):
         device.Explain("obs-unknown")
 
