@@ -46,6 +46,8 @@ chart-sync:
 
 bench: $(STAMP)
 	$(PY) bench/store/run.py
+	$(PY) bench/interlock/run.py
+	$(PY) bench/scheduler/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
