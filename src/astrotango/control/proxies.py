@@ -115,6 +115,12 @@ class DeviceClient(Protocol):
     ) -> LrcCall:
         """Invoke an LRC; returns once accepted. Raises LrcRejected or ProxyError."""
 
+    def command(self, command: str, argument: Any = None) -> Any:
+        """Run an ordinary command and return its answer. Raises ProxyError."""
+
+    def read(self, attribute: str) -> Any:
+        """Read an attribute's value. Raises ProxyError."""
+
 
 class ProxyFactory(Protocol):
     """Gives a client for any device name."""
@@ -280,6 +286,20 @@ class TangoDeviceClient:
         if code == ResultCode.REJECTED:
             raise LrcRejected(f"{self._name}.{command} rejected: {text}")
         return _TangoLrcCall(self, text, on_progress)
+
+    def command(self, command: str, argument: Any = None) -> Any:
+        """Run ``command`` (see the Protocol)."""
+        try:
+            return self._device().command_inout(command, argument)
+        except tango.DevFailed as exc:
+            raise ProxyError(f"{self._name}.{command}: {_describe(exc)}") from None
+
+    def read(self, attribute: str) -> Any:
+        """Read ``attribute`` (see the Protocol)."""
+        try:
+            return self._device().read_attribute(attribute).value
+        except tango.DevFailed as exc:
+            raise ProxyError(f"{self._name}/{attribute}: {_describe(exc)}") from None
 
 
 class TangoProxyFactory:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from tango import DevState
 from tango.server import attribute, command, device_property
 
 from astrotango.control.observation import ObservationControllerComponentManager
+from astrotango.control.observation.monitors import MonitorSettings
+from astrotango.control.observation.runtime import ControllerRuntime
+from astrotango.control.policy import PolicyMonitor
+from astrotango.control.proxies import TangoProxyFactory
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
 from astrotango.domain import ObservationStatus
@@ -41,6 +46,14 @@ class ObservationController(AstroDevice):
     )
     ClockScale = device_property(dtype=float, default_value=1.0)
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
+    Telescopes = device_property(dtype=(str,), default_value=[], doc="Telescope devices")
+    SchedulerDevice = device_property(dtype=str, default_value="", doc="'' = no dispatch")
+    Interlocks = device_property(dtype=(str,), default_value=[])
+    UsePolicies = device_property(dtype=bool, default_value=True, doc="Gate on constraints")
+    TickSeconds = device_property(dtype=float, default_value=0.5, doc="Real seconds")
+    HeartbeatTimeout = device_property(dtype=float, default_value=5.0, doc="Real seconds")
+    StaleWarnSeconds = device_property(dtype=float, default_value=3600.0, doc="Clock seconds")
+    StaleSeconds = device_property(dtype=float, default_value=7200.0, doc="Clock seconds")
 
     component_manager: ObservationControllerComponentManager
 
@@ -48,8 +61,16 @@ class ObservationController(AstroDevice):
         """Open the store and publish the current counts."""
         self._counts: dict[str, int] = {}
         self._last_transition = "{}"
+        self._stale = "[]"
+        self._online: tuple[str, ...] = ()
         super().init_device()
-        for name in (*_COUNT_ATTRIBUTES, "lastTransition", "activeObservations"):
+        for name in (
+            *_COUNT_ATTRIBUTES,
+            "lastTransition",
+            "activeObservations",
+            "staleObservations",
+            "telescopesOnline",
+        ):
             self.set_change_event(name, True, False)
             self.set_archive_event(name, True, False)
         self._refresh_counts()
@@ -57,13 +78,49 @@ class ObservationController(AstroDevice):
     def create_component_manager(self) -> ObservationControllerComponentManager:
         """Build the component manager over the configured store."""
         url = self.StoreUrl or default_store_url()
-        return ObservationControllerComponentManager(
+        clock = make_clock(self.ClockScale, self.SimulationStart)
+        manager = ObservationControllerComponentManager(
             store=open_store(url),
-            clock=make_clock(self.ClockScale, self.SimulationStart),
+            clock=clock,
             announce=self._on_transition,
             logger=self.logger,
             communication_callback=self._communication_changed,
         )
+        if self.SchedulerDevice and self.Telescopes:
+            proxies = TangoProxyFactory()
+            settings = MonitorSettings(
+                heartbeat_timeout_s=self.HeartbeatTimeout,
+                warn_after=timedelta(seconds=self.StaleWarnSeconds),
+                stale_after=timedelta(seconds=self.StaleSeconds),
+            )
+            manager.attach_runtime(
+                lambda ledger: ControllerRuntime(
+                    ledger=ledger,
+                    proxies=proxies,
+                    telescopes=list(self.Telescopes),
+                    scheduler=self.SchedulerDevice,
+                    interlocks=list(self.Interlocks),
+                    policy=PolicyMonitor(proxies, clock) if self.UsePolicies else None,
+                    tick_s=self.TickSeconds,
+                    settings=settings,
+                    on_progress=self._on_progress,
+                    on_stale=self._on_stale,
+                    on_telescopes=self._on_telescopes,
+                )
+            )
+        return manager
+
+    def _on_progress(self, observation_id: str, progress: float) -> None:
+        self.component_manager.progress[observation_id] = progress
+        self._publisher.push("activeObservations", json.dumps(self.component_manager.active()))
+
+    def _on_stale(self, flagged: list[dict[str, Any]]) -> None:
+        self._stale = json.dumps(flagged)
+        self._publisher.push("staleObservations", self._stale)
+
+    def _on_telescopes(self, online: list[str]) -> None:
+        self._online = tuple(online)
+        self._publisher.push("telescopesOnline", self._online)
 
     def _on_transition(self, record: TransitionRecord) -> None:
         self._last_transition = self.component_manager.transition_json(record)
@@ -148,6 +205,17 @@ class ObservationController(AstroDevice):
     def activeObservations(self) -> str:
         """Observations not yet finished."""
         return json.dumps(self.component_manager.active())
+
+    @attribute(dtype=str, doc="JSON list of observations warned (1 h) or stale (2 h)")
+    def staleObservations(self) -> str:
+        """Observations stuck in one status too long."""
+        return self._stale
+
+    @attribute(dtype=(str,), max_dim_x=64, doc="Telescopes with a live heartbeat")
+    def telescopesOnline(self) -> tuple[str, ...]:
+        """Telescopes the controller can dispatch to."""
+        runtime = self.component_manager.runtime
+        return tuple(runtime.online()) if runtime is not None else self._online
 
     pendingCount = _count(ObservationStatus.PENDING)
     assignedCount = _count(ObservationStatus.ASSIGNED)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -23,6 +24,13 @@ import tango
 
 from astrotango.launcher.config import ServerSpec, config_files, load_servers
 from astrotango.launcher.processes import Child
+from astrotango.simulation import (
+    SHARED_CLOCK_ENV,
+    Clock,
+    make_clock,
+    shared_clock,
+    shared_clock_spec,
+)
 
 __all__ = ["STATE_FILE", "LaunchError", "System"]
 
@@ -44,6 +52,8 @@ class System:
         port: Its port; 0 picks a free one.
         env: Extra environment for the device servers.
         startup_timeout_s: How long every device has to answer.
+        sim_start: Run every server on one simulated clock starting at this time ...
+        time_scale: ... running this many times faster than real time.
     """
 
     def __init__(
@@ -55,6 +65,8 @@ class System:
         port: int = 0,
         env: dict[str, str] | None = None,
         startup_timeout_s: float = 60.0,
+        sim_start: datetime | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.config_dir = Path(config_dir)
         self.run_dir = Path(run_dir)
@@ -62,6 +74,8 @@ class System:
         self.port = port
         self.extra_env = dict(env or {})
         self.startup_timeout_s = startup_timeout_s
+        self.sim_start = sim_start
+        self.time_scale = time_scale
         self.servers: list[ServerSpec] = load_servers(self.config_dir)
         self.database: Child | None = None
         self.children: dict[str, Child] = {}
@@ -111,6 +125,10 @@ class System:
             LaunchError: naming the part that failed, with the end of its log.
         """
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.sim_start is not None:
+            self.extra_env[SHARED_CLOCK_ENV] = shared_clock_spec(
+                self.sim_start, self.time_scale, time.time()
+            )
         try:
             self._start_database()
             self._load_configuration()
@@ -204,6 +222,11 @@ class System:
                     f"device {device} did not answer within {self.startup_timeout_s:.0f} s"
                 )
             time.sleep(0.1)
+
+    def clock(self) -> Clock:
+        """The system's clock, as its servers see it."""
+        spec = self.extra_env.get(SHARED_CLOCK_ENV)
+        return make_clock() if spec is None else shared_clock(spec)
 
     def proxy(self, device: str) -> tango.DeviceProxy:
         """A client of ``device`` in this system.

@@ -58,6 +58,17 @@ def plan(
         raise ValueError("duplicate task ids")
     if len({t.id for t in telescopes}) != len(telescopes):
         raise ValueError("duplicate telescope ids")
+    if end <= start:
+        raise ValueError("end: the horizon must end after it starts")
+    if not tasks or not telescopes:
+        return Plan(
+            (),
+            tuple(t.id for t in tasks),
+            start,
+            end,
+            float((config or PlannerConfig()).step_s),
+            len(tasks),
+        )
     problem = build_problem(tasks, telescopes, start, end, config or PlannerConfig())
     return plan_problem(problem)
 

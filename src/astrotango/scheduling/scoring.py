@@ -45,7 +45,9 @@ def merit_factors(
         sin_alt_mid=sky.zenith[mid] @ vec,
         hour_angle_mid_rad=ha,
         since_last_s=starts * grid.step_s - tasks.last_observed_s[row],
-        remaining_s=np.asarray((last - starts) * grid.step_s, dtype=np.float64),
+        # From the horizon start, not from the candidate: a per-task constant, so urgency ranks
+        # tasks whose chance ends soon without pulling any block towards a later start.
+        remaining_s=np.full(np.shape(starts), float(last) * grid.step_s, dtype=np.float64),
         slew_deg=slew,
         observed_tonight=np.array(float(task.observed_tonight)),
         max_per_night=np.array(np.inf if task.max_per_night is None else task.max_per_night),

@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
-from astrotango.simulation.clock import Clock, ManualClock, ScaledClock, WallClock, make_clock
+from astrotango.simulation.clock import (
+    SHARED_CLOCK_ENV,
+    Clock,
+    ManualClock,
+    ScaledClock,
+    WallClock,
+    make_clock,
+    shared_clock,
+    shared_clock_spec,
+)
 
-__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock", "make_clock"]
+__all__ = [
+    "SHARED_CLOCK_ENV",
+    "Clock",
+    "ManualClock",
+    "ScaledClock",
+    "WallClock",
+    "make_clock",
+    "shared_clock",
+    "shared_clock_spec",
+]

@@ -6,12 +6,22 @@ and monitors with hour-long thresholds are testable. Times are timezone-aware UT
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "ScaledClock", "WallClock", "make_clock"]
+__all__ = [
+    "SHARED_CLOCK_ENV",
+    "Clock",
+    "ManualClock",
+    "ScaledClock",
+    "WallClock",
+    "make_clock",
+    "shared_clock",
+    "shared_clock_spec",
+]
 
 
 class Clock(Protocol):
@@ -45,22 +55,24 @@ class ScaledClock:
     """Simulated time running ``scale`` times faster than real time from ``start``.
 
     Args:
-        start: The simulated time at creation.
+        start: The simulated time at ``epoch``.
         scale: Simulated seconds per real second (> 0).
+        epoch: The real (unix) time at which the simulated time is ``start``; by default
+            now. Processes given the same start, scale and epoch share one simulated time.
     """
 
-    def __init__(self, start: datetime, scale: float) -> None:
+    def __init__(self, start: datetime, scale: float, epoch: float | None = None) -> None:
         if scale <= 0:
             raise ValueError("scale: must be greater than 0")
         if start.tzinfo is None:
             raise ValueError("start: must be timezone-aware")
         self._start = start.astimezone(UTC)
-        self._origin = time.monotonic()
+        self._epoch = time.time() if epoch is None else epoch
         self.scale = scale
 
     def now(self) -> datetime:
         """The simulated UTC time."""
-        return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.scale)
+        return self._start + timedelta(seconds=(time.time() - self._epoch) * self.scale)
 
     def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
         """Wait ``seconds`` of simulated time (``seconds / scale`` real seconds)."""
@@ -103,15 +115,43 @@ class ManualClock:
             return wake is not None and wake.is_set()
 
 
+#: ``START_ISO*SCALE@EPOCH``: one simulated time for every process of a system (the launcher
+#: sets it for a simulated night); it overrides the devices' clock properties.
+SHARED_CLOCK_ENV = "ASTROTANGO_SIM_CLOCK"
+
+
+def shared_clock_spec(start: datetime, scale: float, epoch: float) -> str:
+    """The value of :data:`SHARED_CLOCK_ENV` for a simulated time shared by processes."""
+    return f"{start.astimezone(UTC).isoformat()}*{scale}@{epoch}"
+
+
+def shared_clock(spec: str) -> ScaledClock:
+    """The clock a :func:`shared_clock_spec` value describes.
+
+    Raises:
+        ValueError: naming the variable, when the value is malformed.
+    """
+    try:
+        rest, epoch = spec.rsplit("@", 1)
+        start_text, scale_text = rest.rsplit("*", 1)
+        return ScaledClock(datetime.fromisoformat(start_text), float(scale_text), float(epoch))
+    except ValueError as exc:
+        raise ValueError(f"{SHARED_CLOCK_ENV}: expected START*SCALE@EPOCH ({exc})") from exc
+
+
 def make_clock(scale: float = 1.0, start_iso: str = "") -> Clock:
     """The clock a device's ``ClockScale`` and ``SimulationStart`` properties describe.
 
-    Real time (``WallClock``) for scale 1 and no start; otherwise a ``ScaledClock`` from
+    ``$ASTROTANGO_SIM_CLOCK``, when set, wins: every process then shares one simulated time.
+    Otherwise real time (``WallClock``) for scale 1 and no start, else a ``ScaledClock`` from
     ``start_iso`` (ISO 8601, UTC when no offset is given) or from now.
 
     Raises:
-        ValueError: a bad start time or a scale that is not positive.
+        ValueError: a bad start time, scale or shared-clock specification.
     """
+    shared = os.environ.get(SHARED_CLOCK_ENV, "")
+    if shared:
+        return shared_clock(shared)
     start = None
     if start_iso:
         parsed = datetime.fromisoformat(start_iso)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from astrotango.store import queries
+from sqlalchemy import func, select
+
+from astrotango.store import queries, schema
 from astrotango.store._base import StoreBase
 from astrotango.store.records import (
     AssignmentRecord,
@@ -20,6 +22,12 @@ __all__ = ["QueryMethods"]
 
 class QueryMethods(StoreBase):
     """Tasks by status, telescope, window and observation; transition and assignment logs."""
+
+    def change_marker(self) -> int:
+        """A number that grows with every recorded transition (a cheap "anything moved?")."""
+        with self._read() as conn:
+            value = conn.execute(select(func.max(schema.transitions.c.id))).scalar()
+        return int(value or 0)
 
     def pending_tasks(self, limit: int | None = None) -> list[PendingTask]:
         """Pending tasks as light :class:`PendingTask` tuples, earliest window first.

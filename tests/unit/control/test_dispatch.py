@@ -43,7 +43,7 @@ class Rig:
             self.ledger,
             self.links,
             OutcomeHandler(self.ledger),
-            eligibility=lambda t: self.eligible[t],
+            eligibility=lambda t, queue: self.eligible[t],
         )
 
     def submit(self, document: dict[str, Any]) -> str:

@@ -46,3 +46,20 @@ def test_manual_clock_wakes_a_sleeper_only_when_advanced() -> None:
 def test_clocks_refuse_naive_times() -> None:
     with pytest.raises(ValueError, match="start"):
         ManualClock(datetime(2026, 1, 1))
+
+
+def test_a_shared_clock_spec_gives_every_process_the_same_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from astrotango.simulation import SHARED_CLOCK_ENV, make_clock, shared_clock_spec
+
+    epoch = time.time() - 10.0  # started 10 real seconds ago
+    monkeypatch.setenv(SHARED_CLOCK_ENV, shared_clock_spec(T0, 60.0, epoch))
+    a, b = make_clock(), make_clock(5.0, "2030-01-01T00:00:00Z")  # the variable wins
+    assert abs((a.now() - b.now()).total_seconds()) < 60
+    assert timedelta(minutes=9) < a.now() - T0 < timedelta(minutes=12)
+    monkeypatch.setenv(SHARED_CLOCK_ENV, "nonsense")
+    with pytest.raises(ValueError, match=SHARED_CLOCK_ENV):
+        make_clock()

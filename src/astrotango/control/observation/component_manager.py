@@ -14,6 +14,7 @@ from typing import Any
 from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.intake import ObservationIntake
 from astrotango.control.observation.ledger import Announce, ObservationLedger
+from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.observation.views import counts, list_observations, observation_view
 from astrotango.domain import (
     Actor,
@@ -68,6 +69,28 @@ class ObservationControllerComponentManager(BaseComponentManager):
         self.ledger = ObservationLedger(store, clock, announce)
         self.intake = intake or ObservationIntake(store, clock=clock)
         self._stop_task = stop_task or (lambda _: None)
+        self.runtime: ControllerRuntime | None = None
+        self._runtime_factory: Callable[[ObservationLedger], ControllerRuntime] | None = None
+        self.progress: dict[str, float] = {}
+
+    def attach_runtime(self, factory: Callable[[ObservationLedger], ControllerRuntime]) -> None:
+        """Dispatch and monitors: built from ``factory`` and run while communicating."""
+        self._runtime_factory = factory
+
+    def start_communicating(self) -> None:
+        """Start dispatch and the monitors (admin mode ONLINE or ENGINEERING)."""
+        if self._runtime_factory is not None and self.runtime is None:
+            self.runtime = self._runtime_factory(self.ledger)
+            self._stop_task = self.runtime.dispatcher.stop_task
+            self.runtime.start()
+        super().start_communicating()
+
+    def stop_communicating(self) -> None:
+        """Stop dispatch and the monitors; running tasks go on and are reconciled later."""
+        if self.runtime is not None:
+            self.runtime.stop()
+            self.runtime = None
+        super().stop_communicating()
 
     def submit_observation(self, document: str) -> str:
         """Validate, expand and store; announce the creation; return the new id.
@@ -160,7 +183,12 @@ class ObservationControllerComponentManager(BaseComponentManager):
     def active(self) -> list[dict[str, Any]]:
         """Observations not yet finished, with their status and progress."""
         return [
-            {"id": r.id, "name": r.name, "status": r.status, "progress": r.progress}
+            {
+                "id": r.id,
+                "name": r.name,
+                "status": r.status,
+                "progress": round(self.progress.get(r.id, r.progress), 3),
+            }
             for s in sorted(_ACTIVE)
             for r in self.store.list_observations(status=s.value, limit=1000)
         ]

@@ -27,8 +27,9 @@ from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState
 
 __all__ = ["Dispatcher", "Eligibility", "Running"]
 
-#: ``telescope -> (may observe now, why not)``: policy constraints and interlocks.
-Eligibility = Callable[[str], tuple[bool, str]]
+#: ``(telescope, queue) -> (may observe now, why not)``: the queue's policy constraints and
+#: the interlocks.
+Eligibility = Callable[[str, str], tuple[bool, str]]
 _O, _T = ObservationStatus, TaskState
 _LOG = logging.getLogger(__name__)
 
@@ -62,12 +63,15 @@ class Dispatcher:
         links: Mapping[str, TelescopeLink],
         outcomes: OutcomeHandler,
         eligibility: Eligibility | None = None,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         self.ledger = ledger
         self.store = ledger.store
         self.links = dict(links)
         self.outcomes = outcomes
-        self.eligibility: Eligibility = eligibility or (lambda _: (True, ""))
+        self.eligibility: Eligibility = eligibility or (lambda *_: (True, ""))
+        #: Told when a task starts or ends (the Scheduler re-plans on both).
+        self.on_change: Callable[[str], None] = on_change or (lambda _: None)
         self.offline: set[str] = set()
         self._lock = threading.RLock()
         self.running: dict[str, Running] = {}
@@ -128,7 +132,7 @@ class Dispatcher:
         now = self.ledger.clock.now()
         with self._lock:
             for run in list(self.running.values()):
-                ok, why = self.eligibility(run.telescope)
+                ok, why = self.eligibility(run.telescope, self._queue(run.observation_id))
                 if not ok and not run.interrupted:
                     run.interrupted = why
                     self.links[run.telescope].stop()
@@ -156,11 +160,12 @@ class Dispatcher:
                 expect=frozenset({_T.SCHEDULED}),
             )
             return False
-        ok, why = self.eligibility(telescope)
+        ok, why = self.eligibility(telescope, self._queue(observation_id))
         if telescope in self.offline:
             ok, why = False, f"{telescope} is offline"
         if not ok:
             self.outcomes.not_started(task_id, observation_id, f"constraint before start: {why}")
+            self.on_change(f"task {task_id} could not start: {why}")
             return False
         try:
             token = self.store.claim_task(task_id, claimant=f"controller@{telescope}", at=now)
@@ -183,7 +188,11 @@ class Dispatcher:
             self.outcomes.refused(run, str(exc))
             return False
         self.outcomes.started(run)
+        self.on_change(f"task {task_id} started on {telescope}")
         return True
+
+    def _queue(self, observation_id: str) -> str:
+        return self.store.get_observation(observation_id).queue
 
     def _done(self, run: Running, status: TaskStatus, result: Any) -> None:
         with self._lock:
@@ -195,6 +204,7 @@ class Dispatcher:
             self.outcomes.finished(run, status, result, self.links[run.telescope])
         except ClaimRejected as exc:  # a stale executor: the store's fence held
             _LOG.warning("Outcome of %s refused by the fence: %s", run.task_id, exc)
+        self.on_change(f"task {run.task_id} finished ({status.name})")
 
     def stop_task(self, task_id: str, reason: str = "aborted by user") -> None:
         """Stop a running task on its telescope; the caller ends the task itself."""

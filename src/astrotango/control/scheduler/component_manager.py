@@ -101,7 +101,7 @@ class SchedulerComponentManager(BaseComponentManager):
         self._run_waiting = False
         self._version = 0
         self._plan: Plan | None = None
-        self._pool_signature: dict[str, int] | None = None
+        self._pool_marker: int | None = None
 
     @property
     def telescopes(self) -> tuple[Telescope, ...]:
@@ -132,10 +132,10 @@ class SchedulerComponentManager(BaseComponentManager):
         self.trigger(f"{telescope_id} {'available' if available else 'unavailable'}")
 
     def poll_task_pool(self) -> bool:
-        """Re-plan when the store's task counts changed since the last poll; True if so."""
-        signature = self._store.count_by_status()
-        changed = self._pool_signature is not None and signature != self._pool_signature
-        self._pool_signature = signature
+        """Re-plan when anything moved in the store since the last poll; True if so."""
+        marker = self._store.change_marker()
+        changed = self._pool_marker is not None and marker != self._pool_marker
+        self._pool_marker = marker
         if changed:
             self.trigger("task pool changed")
         return changed
@@ -150,7 +150,11 @@ class SchedulerComponentManager(BaseComponentManager):
         start = self._clock.now()
         end = start + self._horizon
         telescopes = self.telescopes
-        records = self._store.tasks_by_status("pending")
+        # Scheduled tasks are re-planned too (the plan may move them); running ones are not.
+        records = [
+            *self._store.tasks_by_status("pending"),
+            *self._store.tasks_by_status("scheduled"),
+        ]
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
         tasks = schedulable_tasks(
             [task_spec(r) for r in records], at=start, site_lat_deg=lat, fov_deg=self._fov_deg

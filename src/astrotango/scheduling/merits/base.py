@@ -21,7 +21,7 @@ class MeritInput:
         sin_alt_mid: Sine of the target altitude at the block's middle (1 / airmass).
         hour_angle_mid_rad: Hour angle at the block's middle, radians in (-pi, pi].
         since_last_s: Seconds since the last observation at the start (``inf`` = never).
-        remaining_s: Seconds from the start to the task's last feasible start (urgency).
+        remaining_s: Seconds from the horizon start to the task's last feasible start.
         slew_deg: Angle from the telescope's previous target, degrees (0 when none).
         observed_tonight: Observations already made this night.
         max_per_night: Observations allowed per night (``inf`` = no limit).

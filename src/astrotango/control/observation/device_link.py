@@ -1,0 +1,101 @@
+"""A telescope reached through a :class:`~astrotango.control.proxies.DeviceClient`.
+
+ExecuteTask is followed through ``_lrcEvent`` (progress, then the final status and result);
+the heartbeat attribute's change events keep the link's idea of liveness; Abort, GetAssets and
+CheckLongRunningCommandStatus are plain commands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from astrotango.control.observation.links import OnDone, OnProgress, TaskRefusedError
+from astrotango.control.proxies import AttributeEvent, DeviceClient, ProxyError
+from astrotango.control_model import ResultCode, TaskStatus
+
+__all__ = ["DeviceTelescopeLink"]
+
+_LOG = logging.getLogger(__name__)
+
+
+class DeviceTelescopeLink:
+    """One Telescope device as the dispatcher's :class:`TelescopeLink`.
+
+    Args:
+        client: The device client (Tango in production).
+        wait_s: The longest a task may run before it is reported FAILED, real seconds.
+    """
+
+    def __init__(self, client: DeviceClient, *, wait_s: float = 6 * 3600.0) -> None:
+        self._client = client
+        self._wait_s = wait_s
+        self._last_beat: float | None = None
+        self._current = ""
+        self._subscriptions = [
+            client.subscribe("heartbeat", self._on_heartbeat),
+            client.subscribe("currentTaskId", self._on_current),
+        ]
+
+    @property
+    def name(self) -> str:
+        """The telescope's device name."""
+        return self._client.name
+
+    def _on_heartbeat(self, event: AttributeEvent) -> None:
+        if event.error is None and event.value is not None:
+            self._last_beat = time.monotonic()
+
+    def _on_current(self, event: AttributeEvent) -> None:
+        if event.error is None and event.value is not None:
+            self._current = str(event.value)
+
+    def heartbeat_age_s(self) -> float | None:
+        """Real seconds since the last heartbeat event."""
+        return None if self._last_beat is None else time.monotonic() - self._last_beat
+
+    def current_task(self) -> str:
+        """The task the telescope reports executing."""
+        return self._current
+
+    def execute(self, spec_json: str, on_progress: OnProgress, on_done: OnDone) -> str:
+        """Start ExecuteTask and follow it on a thread until its final status.
+
+        Raises:
+            TaskRefusedError: the telescope refused it (the reason is the device's message).
+        """
+        try:
+            call = self._client.invoke_lrc("ExecuteTask", spec_json, on_progress=on_progress)
+        except ProxyError as exc:
+            raise TaskRefusedError(str(exc)) from exc
+
+        def follow() -> None:
+            try:
+                outcome = call.wait(self._wait_s)
+            except ProxyError as exc:
+                on_done(TaskStatus.FAILED, [int(ResultCode.FAILED), f"lost the command: {exc}"])
+                return
+            on_done(outcome.status, outcome.result)
+
+        threading.Thread(target=follow, name=f"follow-{call.command_id}", daemon=True).start()
+        return call.command_id
+
+    def stop(self) -> None:
+        """Abort what the telescope is doing (captured data is kept as partial assets)."""
+        try:
+            self._client.command("Abort")
+        except ProxyError as exc:
+            _LOG.warning("%s: Abort failed: %s", self.name, exc)
+
+    def assets(self, task_id: str) -> list[dict[str, Any]]:
+        """The telescope's asset records for one task."""
+        records: list[dict[str, Any]] = json.loads(self._client.command("GetAssets", task_id))
+        return records
+
+    def close(self) -> None:
+        """Unsubscribe."""
+        for subscription in self._subscriptions:
+            subscription.close()

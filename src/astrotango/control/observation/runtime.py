@@ -1,0 +1,199 @@
+"""The controller at run time: follows the schedule, dispatches, runs the monitors.
+
+It subscribes to the Scheduler's ``schedule`` (new plans become assignments), to every
+interlock's ``fired`` (a fired interlock makes its telescopes ineligible at once) and, through
+the :class:`PolicyMonitor`, to the constraint devices of the queues' policies. A loop on the
+injected clock's real period runs the dispatcher and the monitors. Telescopes lost or regained
+are reported to the Scheduler (``SetAvailability``) so it stops planning on them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from astrotango.control.observation.device_link import DeviceTelescopeLink
+from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.ledger import ObservationLedger
+from astrotango.control.observation.monitors import Monitors, MonitorSettings
+from astrotango.control.observation.outcomes import OutcomeHandler
+from astrotango.control.policy import PolicyMonitor
+from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
+from astrotango.domain import DEFAULT_QUEUES
+
+__all__ = ["ControllerRuntime"]
+
+_LOG = logging.getLogger(__name__)
+
+
+class ControllerRuntime:
+    """Dispatch and monitors for one ObservationController.
+
+    Args:
+        ledger: The one writer.
+        proxies: Clients of the other devices.
+        telescopes: Telescope device names.
+        scheduler: The Scheduler device name ('' for none).
+        interlocks: Interlock device names.
+        policy: The policy monitor (None: no operational gates).
+        tick_s: Real seconds between dispatch rounds.
+        settings: Monitor thresholds.
+        on_progress: Told ``(observation id, progress 0..1)``.
+        on_stale: Told the warned and stale observations.
+        on_telescopes: Told the list of telescopes online.
+    """
+
+    def __init__(
+        self,
+        *,
+        ledger: ObservationLedger,
+        proxies: ProxyFactory,
+        telescopes: Sequence[str],
+        scheduler: str = "",
+        interlocks: Sequence[str] = (),
+        policy: PolicyMonitor | None = None,
+        tick_s: float = 0.5,
+        settings: MonitorSettings | None = None,
+        on_progress: Callable[[str, float], None] | None = None,
+        on_stale: Callable[[list[dict[str, Any]]], None] | None = None,
+        on_telescopes: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        self._proxies = proxies
+        self._scheduler = scheduler
+        self._policy = policy
+        self._tick_s = tick_s
+        self._on_telescopes = on_telescopes or (lambda _: None)
+        self._fired: dict[str, tuple[bool, frozenset[str]]] = {}
+        self._available: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        links = {name: DeviceTelescopeLink(proxies.device(name)) for name in telescopes}
+        self.dispatcher = Dispatcher(
+            ledger,
+            links,
+            OutcomeHandler(ledger, on_progress),
+            eligibility=self.eligible,
+            on_change=self._replan,
+        )
+        self.monitors = Monitors(
+            self.dispatcher, settings, on_telescope=self._telescope_changed, on_stale=on_stale
+        )
+        self._subscriptions: list[Subscription] = []
+        self._interlocks = tuple(interlocks)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="controller-loop", daemon=True)
+
+    def start(self) -> None:
+        """Subscribe to the schedule, the interlocks and the policy; start the loop."""
+        if self._policy is not None:
+            self._policy.start()
+        for name in self._interlocks:
+            client = self._proxies.device(name)
+            self._subscriptions.append(
+                client.subscribe("fired", functools.partial(self._on_fired, name))
+            )
+        if self._scheduler:
+            client = self._proxies.device(self._scheduler)
+            self._subscriptions.append(client.subscribe("schedule", self._on_schedule))
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop and unsubscribe."""
+        self._stop.set()
+        for subscription in self._subscriptions:
+            subscription.close()
+        if self._policy is not None:
+            self._policy.stop()
+
+    def online(self) -> list[str]:
+        """Telescopes not marked offline."""
+        return sorted(set(self.dispatcher.links) - self.dispatcher.offline)
+
+    def eligible(self, telescope: str, queue: str) -> tuple[bool, str]:
+        """No interlock covering the telescope has fired, and the queue's policy allows it."""
+        with self._lock:
+            fired = [
+                n for n, (is_fired, scope) in self._fired.items() if is_fired and telescope in scope
+            ]
+        if fired:
+            return False, f"interlock {fired[0]} has fired"
+        if self._policy is None:
+            return True, ""
+        policy = DEFAULT_QUEUES[queue].policy if queue in DEFAULT_QUEUES else queue
+        answer = self._policy.may_observe(telescope, policy)
+        if answer.allowed:
+            return True, ""
+        first = answer.failing[0]
+        return False, f"{first.name}: {first.reason}"
+
+    def _on_fired(self, name: str, event: AttributeEvent) -> None:
+        if event.error is not None or event.value is None:
+            return
+        scope = self._telescopes_of(name)
+        with self._lock:
+            self._fired[name] = (bool(event.value), scope)
+        if event.value:
+            _LOG.warning("Interlock %s fired: nothing is dispatched to %s", name, sorted(scope))
+
+    def _telescopes_of(self, interlock: str) -> frozenset[str]:
+        with self._lock:
+            known = self._fired.get(interlock)
+        if known is not None and known[1]:
+            return known[1]
+        try:
+            names = self._proxies.device(interlock).read("telescopes")
+        except ProxyError:
+            names = ()
+        return frozenset(str(n) for n in names or ())
+
+    def _on_schedule(self, event: AttributeEvent) -> None:
+        if event.error is not None or not event.value:
+            return
+        try:
+            self.dispatcher.apply_schedule(json.loads(event.value))
+        except Exception:  # noqa: BLE001 - event thread boundary: one bad plan must not stop us
+            _LOG.exception("Could not apply the schedule")
+
+    def _telescope_changed(self, telescope: str, online: bool) -> None:
+        self._on_telescopes(self.online())
+        self._tell_availability()
+
+    def _tell_availability(self) -> None:
+        """Tell the Scheduler which telescopes may observe now, so it plans where work can start.
+
+        Available: online, no interlock fired, the research policy's gates open.
+        """
+        if not self._scheduler:
+            return
+        for telescope in self.dispatcher.links:
+            available = (
+                telescope not in self.dispatcher.offline and self.eligible(telescope, "research")[0]
+            )
+            if self._available.get(telescope) == available:
+                continue
+            argument = json.dumps({"telescope": telescope, "available": available})
+            try:
+                self._proxies.device(self._scheduler).command("SetAvailability", argument)
+                self._available[telescope] = available
+            except ProxyError as exc:
+                _LOG.warning("Could not tell the scheduler about %s: %s", telescope, exc)
+
+    def _replan(self, reason: str) -> None:
+        if not self._scheduler:
+            return
+        try:
+            self._proxies.device(self._scheduler).command("Trigger", reason)
+        except ProxyError as exc:
+            _LOG.warning("Could not re-trigger the scheduler: %s", exc)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._tick_s):
+            try:
+                self.dispatcher.tick()
+                self.monitors.run_all()
+                self._tell_availability()
+            except Exception:  # noqa: BLE001 - the loop thread's boundary: log, keep going
+                _LOG.exception("Controller tick failed")
