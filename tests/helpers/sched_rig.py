@@ -12,8 +12,20 @@ ROOT = Path(__file__).resolve().parents[2]
 NIGHT = datetime(2026, 12, 15, 20, 0, tzinfo=UTC)
 LA_PALMA = {"lat_deg": 28.7606, "lon_deg": -17.8816, "elevation_m": 2396.0, "site": "La Palma"}
 TELESCOPES = [
-    {"id": "astro/telescope/t1", **LA_PALMA, "capabilities": ["optical"], "fov_deg": 1.2},
-    {"id": "astro/telescope/t2", **LA_PALMA, "capabilities": ["optical"], "fov_deg": 0.25},
+    {
+        "id": "astro/telescope/t1",
+        **LA_PALMA,
+        "capabilities": ["optical"],
+        "fov_deg": 1.2,
+        "filters": ["g", "r", "i", "z"],
+    },
+    {
+        "id": "astro/telescope/t2",
+        **LA_PALMA,
+        "capabilities": ["optical"],
+        "fov_deg": 0.25,
+        "filters": ["U", "B", "V", "R", "I", "g", "r", "Halpha"],
+    },
     {"id": "astro/telescope/r1", **LA_PALMA, "capabilities": ["radio"], "fov_deg": 1.2},
     {"id": "astro/telescope/r2", **LA_PALMA, "capabilities": ["radio"], "fov_deg": 1.2},
 ]

@@ -27,6 +27,7 @@ class SchedulableTask:
         required_capability: Instrument kind a telescope must carry (``"optical"``,
             ``"radio"``...).
         fov_need_deg: Field of view the observation needs, degrees (0 = any).
+        required_features: Further capabilities a telescope must list (e.g. ``"filter:r"``).
         sync_group: Key of a parallel-synchronized group: its ``sync_size`` members start
             together on distinct telescopes, all or none.
         sync_size: Number of members of ``sync_group`` (1 when not synchronized).
@@ -46,6 +47,7 @@ class SchedulableTask:
     cadence_next_eligible: datetime | None = None
     required_capability: str = "optical"
     fov_need_deg: float = 0.0
+    required_features: frozenset[str] = frozenset()
     sync_group: str | None = None
     sync_size: int = 1
     last_observed: datetime | None = None

@@ -163,3 +163,17 @@ def test_explain_says_why_a_task_cannot_be_planned(store: Store) -> None:
 
     with pytest.raises(NotFound):
         cm.explain("obs-nothing")
+
+
+def test_a_filter_only_one_telescope_has_decides_where_a_task_goes(store: Store) -> None:
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["exposures"] = [{"filter": "Halpha", "exposure_s": 60, "count": 1}]
+    submit(store, document)
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    assert [b["telescope"] for b in published[-1].blocks] == ["astro/telescope/t2"]
+    document["requests"][0]["exposures"][0]["filter"] = "Y"
+    [nowhere] = submit(store, {**document, "name": "no such filter"})
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    assert "no telescope has an optical camera with filter Y" in explanation(cm, nowhere)["message"]

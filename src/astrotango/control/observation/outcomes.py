@@ -214,7 +214,9 @@ class OutcomeHandler:
         record = self.store.get_observation(run.observation_id)
         document = parse_observation(record.document)
         policy = policy_for_queue(record.queue, DEFAULT_QUEUES, DEFAULT_POLICIES)
-        attempts = self.store.get_task(run.task_id).attempts
+        attempts = sum(
+            1 for t in self.store.transitions_of(run.task_id, "task") if t.to_status == _T.FAILED
+        )
         cancel_passed = record.cancel_on is not None and now >= record.cancel_on
         if document.allow_reassignment and attempts < policy.retry_limit and not cancel_passed:
             self.ledger.move_task(

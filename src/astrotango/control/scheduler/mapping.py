@@ -77,6 +77,9 @@ def schedulable_tasks(
                 time_window=(spec.window.start, spec.window.end),
                 required_capability=_capability(spec),
                 fov_need_deg=fov_deg if tiled else 0.0,
+                required_features=frozenset(
+                    f"filter:{e.filter}" for e in spec.exposures if e.filter
+                ),
                 sync_group=spec.sync_group,
                 sync_size=group_sizes[spec.sync_group] if spec.sync_group else 1,
             )
@@ -88,7 +91,7 @@ def telescopes_from_json(text: str) -> tuple[Telescope, ...]:
     """Parse the Scheduler's ``Telescopes`` property.
 
     Each entry: ``{"id", "lat_deg", "lon_deg", "elevation_m", "capabilities": [...],
-    "fov_deg"}``; ``id`` is the telescope's Tango device name.
+    "fov_deg", "filters": [...]}``; ``id`` is the telescope's Tango device name.
 
     Raises:
         ValueError: naming the entry and field that is wrong.
@@ -111,7 +114,8 @@ def telescopes_from_json(text: str) -> tuple[Telescope, ...]:
                         lon_deg=float(entry["lon_deg"]),
                         elevation_m=float(entry.get("elevation_m", 0.0)),
                     ),
-                    capabilities=frozenset(entry.get("capabilities", ["optical"])),
+                    capabilities=frozenset(entry.get("capabilities", ["optical"]))
+                    | {f"filter:{f}" for f in entry.get("filters", [])},
                     fov_deg=float(entry.get("fov_deg", 1.0)),
                 )
             )

@@ -22,9 +22,11 @@ INSTRUMENT_WORDS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class CapabilityConstraint:
-    """The telescope carries ``required_capability`` and its fov is at least ``fov_need_deg``.
+    """The telescope carries the task's capability and features, with a large enough fov.
 
-    Returns shape (n_tasks, 1): the same at every time.
+    ``required_capability`` and every ``required_features`` must be among the telescope's
+    capabilities, and its fov at least ``fov_need_deg``. Returns shape (n_tasks, 1): the same
+    at every time.
     """
 
     name: str = "capability"
@@ -36,7 +38,9 @@ class CapabilityConstraint:
         if tel is None:
             raise ValueError("capability is telescope-scoped: ctx.telescope is required")
         ok = [
-            t.required_capability in tel.capabilities and t.fov_need_deg <= tel.fov_deg
+            t.required_capability in tel.capabilities
+            and t.required_features <= tel.capabilities
+            and t.fov_need_deg <= tel.fov_deg
             for t in ctx.tasks.tasks
         ]
         return np.array(ok, dtype=bool).reshape(-1, 1)
@@ -44,4 +48,9 @@ class CapabilityConstraint:
     def describe(self, task: SchedulableTask) -> str:
         """E.g. ``"no telescope has a radio receiver"``."""
         cap = task.required_capability
-        return f"no telescope has {INSTRUMENT_WORDS.get(cap, f'a {cap} instrument')}"
+        needs = INSTRUMENT_WORDS.get(cap, f"a {cap} instrument")
+        if task.required_features:
+            needs += " with " + ", ".join(
+                sorted(f.replace(":", " ") for f in task.required_features)
+            )
+        return f"no telescope has {needs}"
