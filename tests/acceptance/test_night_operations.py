@@ -106,3 +106,23 @@ def test_the_rain_interlock_makes_every_telescope_safe_and_stops_dispatch(night:
     night.wait_until("a few dispatch rounds", lambda: night.system.clock().now().minute % 10 == 0)
     assert night.status(obs) == "pending", "nothing is dispatched while the interlock holds"
     assert night.observation(obs)["tasks"][0]["status"] == "pending"
+
+
+def test_a_controller_killed_mid_night_reconciles_and_loses_nothing(night: Night) -> None:
+    running = night.submit(capella(exposures=5, exposure_s=120.0))
+    waiting = night.submit(single_target("vega", 279.23, 38.78))
+    night.wait_until("the task to run", lambda: running_on(night, running) != "")
+    night.close()
+    night.system.children["AstroController/1"].kill()
+    night.system.start_server("AstroController/1")
+    restarted = Night(night.system)
+    restarted.wait_until("completion", lambda: restarted.status(running) == "completed")
+    [task] = restarted.observation(running)["tasks"]
+    starts = [
+        h
+        for h in restarted.observation(running)["task_history"][task["id"]]
+        if h["to_status"] == "running"
+    ]
+    assert len(starts) == 1 and task["fencing_token"] == 1, "the run was followed, not repeated"
+    assert restarted.status(waiting) in ("pending", "assigned", "in_progress", "completed")
+    restarted.close()

@@ -273,3 +273,53 @@ def test_the_time_limit_ends_observations_whose_window_closed(rig: Rig) -> None:
     m.check_time_limits()
     assert rig.status(late) == "aborted"
     assert_every_transition_is_allowed(rig.announced)
+
+
+def test_reconciliation_recovers_a_lost_completion_and_requeues_an_unfinished_task(
+    rig: Rig,
+) -> None:
+    from astrotango.control.observation.reconcile import Reconciler
+
+    done = rig.submit(single_target("capella", 79.17, 45.99))
+    cut = rig.submit(single_target("vega", 279.23, 38.78))
+    [done_task], [cut_task] = (
+        [t.id for t in rig.store.tasks_of_observation(o)] for o in (done, cut)
+    )
+    now = rig.clock.now().isoformat()
+    rig.dispatcher.apply_schedule(  # one schedule holds both (each schedule is complete)
+        [
+            {"task": done_task, "telescope": T1, "start": now},
+            {"task": cut_task, "telescope": T2, "start": now},
+        ]
+    )
+    rig.dispatcher.tick()
+    # The controller dies: a fresh dispatcher knows nothing of the two running tasks.
+    fresh = Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger))
+    reconciler = Reconciler(fresh)
+    exposures = sum(e["count"] for e in single_target("x", 1, 1)["requests"][0]["exposures"])
+    rig.links[T1].captured[done_task] = [
+        {"id": f"a{i}", "partial": False, "task_info": {"task_id": done_task}}
+        for i in range(exposures)
+    ]
+    rig.links[T2].captured[cut_task] = [
+        {"id": "b0", "partial": False, "task_info": {"task_id": cut_task}},
+        {"id": "b1", "partial": True, "task_info": {"task_id": cut_task}},
+    ]
+    rig.links[T1].executed.append("something-else")  # both telescopes have moved on
+    rig.links[T2].executed.append("something-else")
+    reconciler.run()
+    assert rig.status(done) == "completed" and rig.task(done_task).status == "completed"
+    assert rig.task(cut_task).status == "pending" and rig.status(cut) == "suspended"
+    assert len(rig.store.assets_of_observation(cut)) == 2, "what was captured is kept"
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_reconciliation_waits_while_the_telescope_still_executes_the_task(rig: Rig) -> None:
+    from astrotango.control.observation.reconcile import Reconciler
+
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    reconciler = Reconciler(Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger)))
+    reconciler.run()
+    assert rig.task(task_id).status == "running" and task_id in reconciler.adopted

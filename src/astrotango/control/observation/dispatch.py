@@ -73,13 +73,13 @@ class Dispatcher:
         #: Told when a task starts or ends (the Scheduler re-plans on both).
         self.on_change: Callable[[str], None] = on_change or (lambda _: None)
         self.offline: set[str] = set()
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self.running: dict[str, Running] = {}
 
     def apply_schedule(self, blocks: Sequence[Mapping[str, Any]]) -> None:
         """Assign the planned tasks; tasks no longer planned go back to pending."""
         planned = {b["task"]: b for b in blocks}
-        with self._lock:
+        with self.lock:
             for task in self.store.tasks_by_status(_T.SCHEDULED.value):
                 if task.id not in planned:
                     self._unschedule(task.id, task.observation_id, "no longer in the schedule")
@@ -130,13 +130,16 @@ class Dispatcher:
     def tick(self) -> None:
         """Interrupt tasks whose telescope became ineligible; start the tasks that are due."""
         now = self.ledger.clock.now()
-        with self._lock:
+        with self.lock:
             for run in list(self.running.values()):
                 ok, why = self.eligibility(run.telescope, self._queue(run.observation_id))
                 if not ok and not run.interrupted:
                     run.interrupted = why
                     self.links[run.telescope].stop()
-            busy = {r.telescope for r in self.running.values()}
+            # Busy: following a task there, or the store says one runs there (being reconciled).
+            busy = {r.telescope for r in self.running.values()} | {
+                t.telescope for t in self.store.tasks_by_status(_T.RUNNING.value)
+            }
             due = [
                 t
                 for t in self.store.tasks_by_status(_T.SCHEDULED.value)
@@ -195,7 +198,7 @@ class Dispatcher:
         return self.store.get_observation(observation_id).queue
 
     def _done(self, run: Running, status: TaskStatus, result: Any) -> None:
-        with self._lock:
+        with self.lock:
             if self.running.get(run.task_id) is not run:
                 _LOG.info("Ignoring a late outcome of %s from %s", run.task_id, run.telescope)
                 return  # already handled (the telescope was declared lost, or a re-run)
@@ -208,7 +211,7 @@ class Dispatcher:
 
     def stop_task(self, task_id: str, reason: str = "aborted by user") -> None:
         """Stop a running task on its telescope; the caller ends the task itself."""
-        with self._lock:
+        with self.lock:
             run = self.running.get(task_id)
             if run is not None:
                 run.interrupted, run.ended = reason, True
@@ -216,7 +219,7 @@ class Dispatcher:
 
     def telescope_lost(self, telescope: str, reason: str) -> None:
         """A telescope stopped answering: its work goes back to pending, it gets nothing new."""
-        with self._lock:
+        with self.lock:
             self.offline.add(telescope)
             for run in [r for r in self.running.values() if r.telescope == telescope]:
                 self.running.pop(run.task_id, None)
@@ -226,5 +229,5 @@ class Dispatcher:
 
     def telescope_back(self, telescope: str) -> None:
         """A lost telescope answers again."""
-        with self._lock:
+        with self.lock:
             self.offline.discard(telescope)

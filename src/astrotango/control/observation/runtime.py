@@ -21,6 +21,7 @@ from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.monitors import Monitors, MonitorSettings
 from astrotango.control.observation.outcomes import OutcomeHandler
+from astrotango.control.observation.reconcile import Reconciler
 from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
 from astrotango.domain import DEFAULT_QUEUES
@@ -78,6 +79,7 @@ class ControllerRuntime:
             eligibility=self.eligible,
             on_change=self._replan,
         )
+        self.reconciler = Reconciler(self.dispatcher)
         self.monitors = Monitors(
             self.dispatcher, settings, on_telescope=self._telescope_changed, on_stale=on_stale
         )
@@ -192,6 +194,7 @@ class ControllerRuntime:
     def _loop(self) -> None:
         while not self._stop.wait(self._tick_s):
             try:
+                self.reconciler.run()
                 self.dispatcher.tick()
                 self.monitors.run_all()
                 self._tell_availability()
