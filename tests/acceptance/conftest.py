@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import time
@@ -28,9 +29,17 @@ class Night:
         self.controller = system.proxy("astro/controller/1")
         self.transitions: list[dict[str, Any]] = []
         self._events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        self._sub = self.controller.subscribe_event(
-            "lastTransition", tango.EventType.CHANGE_EVENT, self._on_event
-        )
+        self._sub: int | None = None
+        deadline = time.monotonic() + 20
+        while self._sub is None:
+            try:
+                self._sub = self.controller.subscribe_event(
+                    "lastTransition", tango.EventType.CHANGE_EVENT, self._on_event
+                )
+            except tango.DevFailed:  # a server just (re)started: its admin device settles
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
 
     def _on_event(self, event: tango.EventData) -> None:
         if not event.err and event.attr_value.value not in (None, "{}"):
@@ -57,7 +66,10 @@ class Night:
         return str(self.observation(observation_id)["status"])
 
     def close(self) -> None:
-        self.controller.unsubscribe_event(self._sub)
+        if self._sub is not None:
+            sub, self._sub = self._sub, None
+            with contextlib.suppress(tango.DevFailed, KeyError):  # the server may be gone
+                self.controller.unsubscribe_event(sub)
 
 
 @pytest.fixture
