@@ -9,8 +9,9 @@ few times), recorded as a transition in the same transaction, and announced to `
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from astrotango.domain import (
     Actor,
@@ -24,6 +25,18 @@ from astrotango.simulation import Clock
 from astrotango.store import ObservationRecord, Store, TaskRecord, TransitionRecord
 
 __all__ = ["Announce", "ObservationLedger"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How to read, check and write one kind of entity."""
+
+    name: Literal["observation", "task"]
+    states: Callable[[str], Any]
+    read: Callable[[str], Any]
+    write: Callable[..., int]
+    check: Callable[..., None]
+
 
 #: Receives every applied transition.
 Announce = Callable[[TransitionRecord], None]
@@ -66,37 +79,23 @@ class ObservationLedger:
             NotFound: no such observation.
             ConcurrencyConflict: other writers won every attempt.
         """
-        for _ in range(_ATTEMPTS):
-            record = self.store.get_observation(observation_id)
-            current = ObservationStatus(record.status)
-            if expect is not None and current not in expect:
-                return None
-            if current == to:
-                return record
-            check_observation_transition(
-                current, to, actor, monitoring_reset_allowed=monitoring_reset
-            )
-            at = self.clock.now()
-            try:
-                self.store.transition_observation(
-                    observation_id,
-                    expected_version=record.version,
-                    from_status=current.value,
-                    to_status=to.value,
-                    actor=actor.value,
-                    reason=reason,
-                    at=at,
-                    updates=updates,
-                )
-            except ConcurrencyConflict:
-                continue
-            self._announce(
-                TransitionRecord(
-                    "observation", observation_id, current.value, to.value, actor.value, reason, at
-                )
-            )
-            return self.store.get_observation(observation_id)
-        raise ConcurrencyConflict(f"observation {observation_id}: too many concurrent writers")
+        moved: ObservationRecord | None = self._move(
+            _Kind(
+                "observation",
+                ObservationStatus,
+                self.store.get_observation,
+                self.store.transition_observation,
+                check_observation_transition,
+            ),
+            observation_id,
+            to,
+            actor,
+            reason,
+            expect,
+            updates,
+            monitoring_reset,
+        )
+        return moved
 
     def move_task(
         self,
@@ -116,18 +115,48 @@ class ObservationLedger:
             NotFound: no such task.
             ConcurrencyConflict: other writers won every attempt.
         """
+        moved: TaskRecord | None = self._move(
+            _Kind(
+                "task",
+                TaskState,
+                self.store.get_task,
+                self.store.transition_task,
+                check_task_transition,
+            ),
+            task_id,
+            to,
+            actor,
+            reason,
+            expect,
+            updates,
+            monitoring_reset,
+        )
+        return moved
+
+    def _move(
+        self,
+        kind: _Kind,
+        entity_id: str,
+        to: Any,
+        actor: Actor,
+        reason: str,
+        expect: frozenset[Any] | None,
+        updates: Mapping[str, Any] | None,
+        monitoring_reset: bool,
+    ) -> Any:
+        """Read, check against the lifecycle table, compare-and-set, announce; retry on races."""
         for _ in range(_ATTEMPTS):
-            record = self.store.get_task(task_id)
-            current = TaskState(record.status)
+            record = kind.read(entity_id)
+            current = kind.states(record.status)
             if expect is not None and current not in expect:
                 return None
             if current == to:
                 return record
-            check_task_transition(current, to, actor, monitoring_reset_allowed=monitoring_reset)
+            kind.check(current, to, actor, monitoring_reset_allowed=monitoring_reset)
             at = self.clock.now()
             try:
-                self.store.transition_task(
-                    task_id,
+                kind.write(
+                    entity_id,
                     expected_version=record.version,
                     from_status=current.value,
                     to_status=to.value,
@@ -139,10 +168,12 @@ class ObservationLedger:
             except ConcurrencyConflict:
                 continue
             self._announce(
-                TransitionRecord("task", task_id, current.value, to.value, actor.value, reason, at)
+                TransitionRecord(
+                    kind.name, entity_id, current.value, to.value, actor.value, reason, at
+                )
             )
-            return self.store.get_task(task_id)
-        raise ConcurrencyConflict(f"task {task_id}: too many concurrent writers")
+            return kind.read(entity_id)
+        raise ConcurrencyConflict(f"{kind.name} {entity_id}: too many concurrent writers")
 
     def announce(self, transition: TransitionRecord) -> None:
         """Announce a transition the store applied directly (claims, completions)."""
