@@ -40,13 +40,13 @@ def default_run_dir() -> Path:
     )
 
 
-def _start(config: Path, run_dir: Path | None, port: int) -> System:
+def _start(config: Path, run_dir: Path | None, port: int, **clock: Any) -> System:
     run_dir = run_dir or default_run_dir()
     state = run_dir / STATE_FILE
     if state.exists() and pid_alive(json.loads(state.read_text())["launcher_pid"]):
         _console.print(f"[red]A system is already running from {run_dir}; `astrotango down` first")
         raise typer.Exit(1)
-    system = System(config, run_dir, port=port)
+    system = System(config, run_dir, port=port, **clock)
     with _console.status(f"Starting {len(system.servers)} device servers..."):
         try:
             system.start()
@@ -102,13 +102,26 @@ def down(run_dir: RunDir = None, timeout_s: float = 30.0) -> None:
 
 
 @app.command()
-def run(config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port = 0) -> None:
-    """The main job on the embedded default: start the system, exercise it, stop it."""
+def run(
+    config: ConfigDir = Path("tango-db"),
+    run_dir: RunDir = None,
+    port: Port = 0,
+    minutes: Annotated[float, typer.Option(help="Real minutes the night runs")] = 2.0,
+    scale: Annotated[float, typer.Option(help="Simulated seconds per real second")] = 360.0,
+    examples: Annotated[Path, typer.Option(help="Observations to submit")] = Path(
+        "examples/observations"
+    ),
+) -> None:
+    """The main job on the embedded default: a whole simulated night, then a summary."""
     from astrotango.client.main_job import exercise_system
+    from astrotango.client.night import NIGHT_START, run_night
 
-    system = _start(config, run_dir, port)
+    run_dir = run_dir or default_run_dir()
+    system = _start(config, run_dir, port, sim_start=NIGHT_START, time_scale=scale)
     try:
-        ok = exercise_system(system, _console)
+        ok = exercise_system(system, _console) and run_night(
+            system, _console, examples, wall_s=minutes * 60, report=run_dir / "night.json"
+        )
     finally:
         with _console.status("Stopping..."):
             system.stop()

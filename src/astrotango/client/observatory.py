@@ -12,6 +12,8 @@ from typing import Any
 
 import tango
 
+from astrotango.hardware import EnclosureState
+
 __all__ = ["CONTROLLER", "SCHEDULER", "Observatory", "TelescopeView"]
 
 CONTROLLER = "astro/controller/1"
@@ -97,7 +99,7 @@ class Observatory:
                         str(state),
                         task or "",
                         int(progress or 0),
-                        str(enclosure),
+                        EnclosureState(int(enclosure)).name,
                         None if alt is None else float(alt),
                     )
                 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from astrotango.control.observation.dispatch import Dispatcher
@@ -108,7 +108,7 @@ class Monitors:
         flagged: list[dict[str, Any]] = []
         for status in _WATCHED:
             for record in self.store.list_observations(status=status.value, limit=1000):
-                age = now - record.updated_at
+                age = now - self._last_activity(record.id, record.updated_at)
                 if age < self.settings.warn_after:
                     continue
                 level = "stale" if age >= self.settings.stale_after else "warning"
@@ -125,6 +125,13 @@ class Monitors:
         if flagged != self._stale:
             self._stale = flagged
             self._on_stale(flagged)
+
+    def _last_activity(self, observation_id: str, updated_at: datetime) -> datetime:
+        """The latest sign of life: its own last transition, a task started or finished."""
+        times = [updated_at]
+        for task in self.store.tasks_of_observation(observation_id):
+            times += [t for t in (task.claimed_at, task.completed_at) if t is not None]
+        return max(times)
 
     def _act_on_stale(self, observation_id: str, status: ObservationStatus, age: timedelta) -> None:
         reason = f"stale: {status.value} for {age.total_seconds() / 3600:.1f} h"
