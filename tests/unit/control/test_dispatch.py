@@ -202,6 +202,12 @@ def test_a_monitoring_series_resets_after_each_run_and_stops_at_its_maximum(rig:
         rig.links[T1].finish(task_id)
         expected = "pending" if run == 1 else "completed"
         assert rig.status(obs) == expected
+        if run == 1:  # the next run's window: one cadence later, tasks and observation alike
+            record = rig.store.get_observation(obs)
+            [task] = rig.store.tasks_of_observation(obs)
+            assert record.window_start == NIGHT.replace(hour=18) + timedelta(days=1)
+            assert (task.window_start, task.window_end) == (record.window_start, record.window_end)
+            rig.clock.advance(86_400)
     record = rig.store.get_observation(obs)
     assert record.cadence_next_eligible is not None
     assert [r.run for r in rig.store.series_history(obs)] == [1, 2]

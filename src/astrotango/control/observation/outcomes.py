@@ -267,6 +267,15 @@ class OutcomeHandler:
         )
         if not decision.continues:
             return False
+        # The next run's window: the tasks and the time-limit monitor follow it.
+        window = (
+            {}
+            if decision.next_window is None
+            else {
+                "window_start": decision.next_window.start,
+                "window_end": decision.next_window.end,
+            }
+        )
         for task in self.store.tasks_of_observation(observation_id):
             self.ledger.move_task(
                 task.id,
@@ -274,6 +283,7 @@ class OutcomeHandler:
                 Actor.SYSTEM,
                 "next run of the series",
                 expect=frozenset({_T.COMPLETED, _T.FAILED}),
+                updates=window,
                 monitoring_reset=True,
             )
         self.ledger.move_observation(
@@ -281,7 +291,7 @@ class OutcomeHandler:
             _O.PENDING,
             Actor.SYSTEM,
             f"series continues: run {decision.run.run + 1} from {decision.next_eligible}",
-            updates={"cadence_next_eligible": decision.next_eligible},
+            updates={"cadence_next_eligible": decision.next_eligible, **window},
             monitoring_reset=True,
         )
         return True

@@ -156,8 +156,20 @@ class SchedulerComponentManager(BaseComponentManager):
             *self._store.tasks_by_status("scheduled"),
         ]
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
+        eligible = {}
+        for observation_id in {r.observation_id for r in records}:
+            after = self._store.get_observation(observation_id).cadence_next_eligible
+            if after is not None:
+                eligible.update(
+                    {r.id: after for r in records if r.observation_id == observation_id}
+                )
         tasks = schedulable_tasks(
-            [task_spec(r) for r in records], at=start, site_lat_deg=lat, fov_deg=self._fov_deg
+            [task_spec(r) for r in records],
+            at=start,
+            site_lat_deg=lat,
+            fov_deg=self._fov_deg,
+            windows={r.id: (r.window_start, r.window_end) for r in records},
+            eligible_from=eligible,
         )
         task_callback(progress=25)
         first = self._planner(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,9 +49,21 @@ def _pointing(spec: TaskSpec, at: datetime, site_lat_deg: float) -> tuple[float,
 
 
 def schedulable_tasks(
-    specs: Sequence[TaskSpec], *, at: datetime, site_lat_deg: float, fov_deg: float
+    specs: Sequence[TaskSpec],
+    *,
+    at: datetime,
+    site_lat_deg: float,
+    fov_deg: float,
+    windows: Mapping[str, tuple[datetime, datetime]] | None = None,
+    eligible_from: Mapping[str, datetime] | None = None,
 ) -> list[SchedulableTask]:
-    """Map pending tasks onto :class:`SchedulableTask` (sync groups sized from ``specs``)."""
+    """Map pending tasks onto :class:`SchedulableTask` (sync groups sized from ``specs``).
+
+    ``windows`` (task id -> window) and ``eligible_from`` (task id -> cadence eligibility)
+    carry what the store knows beyond the immutable spec: a monitoring series moves both.
+    """
+    windows = windows or {}
+    eligible_from = eligible_from or {}
     group_sizes = Counter(s.sync_group for s in specs if s.sync_group)
     tasks = []
     for spec in specs:
@@ -74,7 +86,8 @@ def schedulable_tasks(
                     ),
                     twilight=c.twilight.value if c.twilight else "none",
                 ),
-                time_window=(spec.window.start, spec.window.end),
+                time_window=windows.get(spec.id, (spec.window.start, spec.window.end)),
+                cadence_next_eligible=eligible_from.get(spec.id),
                 required_capability=_capability(spec),
                 fov_need_deg=fov_deg if tiled else 0.0,
                 required_features=frozenset(
