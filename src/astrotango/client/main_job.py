@@ -1,7 +1,8 @@
-"""The main job on a running system: what ``make run`` shows.
+"""The self-test that opens the main job.
 
-For now it exercises every reference device's long-running-command path end to end through
-Tango, with a live progress bar fed by ``_lrcEvent``; it grows with the system.
+Every device answers, and the reference device's long-running-command path works end to end
+through Tango (a live progress bar fed by ``_lrcEvent``); :mod:`astrotango.client.night`
+then runs the night.
 """
 
 from __future__ import annotations
