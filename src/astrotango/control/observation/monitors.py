@@ -108,6 +108,8 @@ class Monitors:
         flagged: list[dict[str, Any]] = []
         for status in _WATCHED:
             for record in self.store.list_observations(status=status.value, limit=1000):
+                if now - record.updated_at < self.settings.warn_after:
+                    continue  # its own last transition is recent: no need to read its tasks
                 age = now - self._last_activity(record.id, record.updated_at)
                 if age < self.settings.warn_after:
                     continue

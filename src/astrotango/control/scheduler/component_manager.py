@@ -156,13 +156,12 @@ class SchedulerComponentManager(BaseComponentManager):
             *self._store.tasks_by_status("scheduled"),
         ]
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
-        eligible = {}
-        for observation_id in {r.observation_id for r in records}:
-            after = self._store.get_observation(observation_id).cadence_next_eligible
-            if after is not None:
-                eligible.update(
-                    {r.id: after for r in records if r.observation_id == observation_id}
-                )
+        # One read per observation, then one pass over the tasks (the pool may hold 50,000).
+        after = {
+            o: self._store.get_observation(o).cadence_next_eligible
+            for o in {r.observation_id for r in records}
+        }
+        eligible = {r.id: when for r in records if (when := after[r.observation_id]) is not None}
         tasks = schedulable_tasks(
             [task_spec(r) for r in records],
             at=start,
