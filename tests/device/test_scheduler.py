@@ -79,8 +79,10 @@ def test_run_reports_progress_and_publishes_the_schedule(
     assert progress == sorted(progress) and progress[-1] == 100
     [result] = [e["result"] for e in lrc if "result" in e]
     assert result[0] == ResultCode.OK and "Planned" in result[1]
-    assert device.scheduleVersion >= version + 2, "first slots, then the full plan"
+    assert device.scheduleVersion >= version + 2, "first slots (nextBlocks), then the full plan"
     schedule = json.loads(device.schedule)
+    first = json.loads(device.nextBlocks)
+    assert first and len({b["telescope"] for b in first}) == len(first), "one per telescope"
     assert schedule and {"task", "telescope", "start", "end", "score", "merits"} <= set(schedule[0])
     assert device.tasksConsidered > 0 and device.lastRunSeconds > 0
 

@@ -43,9 +43,16 @@ class Scheduler(AstroDevice):
     def init_device(self) -> None:
         """Start with an empty schedule and the pool monitor."""
         self._snapshot = ScheduleSnapshot(0, (), 0.0, 0, False)
+        self._next = ScheduleSnapshot(0, (), 0.0, 0, True)
         self._stop = threading.Event()
         super().init_device()
-        for name in ("schedule", "scheduleVersion", "lastRunSeconds", "tasksConsidered"):
+        for name in (
+            "schedule",
+            "nextBlocks",
+            "scheduleVersion",
+            "lastRunSeconds",
+            "tasksConsidered",
+        ):
             self.set_change_event(name, True, False)
             self.set_archive_event(name, True, False)
         threading.Thread(target=self._watch_pool, name="pool-monitor", daemon=True).start()
@@ -79,6 +86,11 @@ class Scheduler(AstroDevice):
                     self.logger.exception("Task-pool poll failed")
 
     def _on_schedule(self, snapshot: ScheduleSnapshot) -> None:
+        if snapshot.partial:
+            # First slots only: a client applying them must not take them for the whole plan.
+            self._next = snapshot
+            self._publisher.push_many([("nextBlocks", snapshot.schedule_json)])
+            return
         self._snapshot = snapshot
         self._publisher.push_many(
             [
@@ -133,12 +145,17 @@ class Scheduler(AstroDevice):
 
     @attribute(dtype=str, doc="JSON: task, observation, telescope, start, end, score, merits")
     def schedule(self) -> str:
-        """The current schedule."""
+        """The current schedule: the last complete plan."""
         return self._snapshot.schedule_json
+
+    @attribute(dtype=str, doc="JSON like schedule: each telescope's first slot, published early")
+    def nextBlocks(self) -> str:
+        """The first block per telescope of the run in progress, before its full plan."""
+        return self._next.schedule_json
 
     @attribute(dtype=int)
     def scheduleVersion(self) -> int:
-        """Grows by one with every published schedule (first slots included)."""
+        """The version of ``schedule`` (versions grow with every publication, nextBlocks too)."""
         return self._snapshot.version
 
     @attribute(dtype=float, unit="s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from astrotango.store import queries, schema
 from astrotango.store._base import StoreBase
@@ -23,10 +23,19 @@ __all__ = ["QueryMethods"]
 class QueryMethods(StoreBase):
     """Tasks by status, telescope, window and observation; transition and assignment logs."""
 
-    def change_marker(self) -> int:
-        """A number that grows with every recorded transition (a cheap "anything moved?")."""
+    def change_marker(self, *, ignore_actor: str | None = None) -> int:
+        """A number that grows with every recorded transition (a cheap "anything moved?").
+
+        ``ignore_actor`` leaves out one actor's transitions: the Scheduler ignores its own
+        (tasks scheduled or unscheduled by applying its plan), or every plan would ask for
+        another.
+        """
+        table = schema.transitions
+        query = select(table.c.id).order_by(table.c.id.desc()).limit(1)
+        if ignore_actor is not None:
+            query = query.where(table.c.actor != ignore_actor)
         with self._read() as conn:
-            value = conn.execute(select(func.max(schema.transitions.c.id))).scalar()
+            value = conn.execute(query).scalar()
         return int(value or 0)
 
     def pending_tasks(self, limit: int | None = None) -> list[PendingTask]:

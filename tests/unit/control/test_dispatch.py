@@ -214,7 +214,7 @@ def test_a_monitoring_series_resets_after_each_run_and_stops_at_its_maximum(rig:
     assert_every_transition_is_allowed(rig.announced)
 
 
-def monitors(rig: Rig, **settings: Any) -> Any:
+def monitors(rig: Rig, holding: Any = None, **settings: Any) -> Any:
     from astrotango.control.observation.monitors import Monitors, MonitorSettings
 
     seen: dict[str, list[Any]] = {"telescopes": [], "stale": []}
@@ -223,6 +223,7 @@ def monitors(rig: Rig, **settings: Any) -> Any:
         MonitorSettings(**settings),
         on_telescope=lambda t, online: seen["telescopes"].append((t, online)),
         on_stale=seen["stale"].append,
+        holding=holding,
     )
     return m, seen
 
@@ -244,7 +245,7 @@ def test_the_heartbeat_monitor_marks_a_silent_telescope_offline_and_back(rig: Ri
 
 def test_the_stale_monitor_warns_at_one_hour_and_acts_at_two(rig: Rig) -> None:
     obs = rig.submit(single_target("capella", 79.17, 45.99))
-    rig.plan(obs, T1, minutes=600)
+    rig.plan(obs, T1, minutes=5)  # and the telescope never picks it up (no tick)
     m, seen = monitors(rig)
     rig.clock.advance(3700)
     m.check_stale()
@@ -261,6 +262,58 @@ def test_the_stale_monitor_warns_at_one_hour_and_acts_at_two(rig: Rig) -> None:
     assert rig.status(obs) == "pending", "stuck in assigned for 2 h: back to pending"
     assert {t.status for t in rig.store.tasks_of_observation(obs)} == {"pending"}
     assert_every_transition_is_allowed(rig.announced)
+
+
+def test_waiting_for_a_planned_start_or_out_a_hold_is_not_stale(rig: Rig) -> None:
+    later = rig.submit(single_target("capella", 79.17, 45.99))
+    rig.plan(later, T1, minutes=600)  # planned ten hours ahead: waiting, not stuck
+    held = rig.submit(single_target("vega", 279.23, 38.78))
+    [held_task] = [t.id for t in rig.store.tasks_of_observation(held)]
+    start = (rig.clock.now() + timedelta(minutes=5)).isoformat()
+    rig.dispatcher.assign_blocks([{"task": held_task, "telescope": T2, "start": start}])
+    hold = [True]
+    m, seen = monitors(rig, holding=lambda: hold[0])
+    for _ in range(3):  # three hours of weather hold
+        rig.clock.advance(3600)
+        m.check_stale()
+    assert (rig.status(later), rig.status(held)) == ("assigned", "assigned")
+    assert seen["stale"] == []
+    hold[0] = False
+    rig.clock.advance(3700)  # idle time counts from the end of the hold
+    m.check_stale()
+    assert [(e["id"], e["level"]) for e in seen["stale"][-1]] == [(held, "warning")]
+    rig.clock.advance(3700)
+    m.check_stale()
+    assert rig.status(held) == "pending" and rig.status(later) == "assigned"
+
+
+def test_a_task_that_missed_its_slot_behind_a_busy_telescope_is_replanned(rig: Rig) -> None:
+    first = rig.submit(single_target("capella", 79.17, 45.99))
+    second = rig.submit(single_target("vega", 279.23, 38.78))
+    rig.plan(first, T1)
+    rig.dispatcher.tick()  # first runs on T1 and overruns
+    task_id = rig.plan(second, T1, minutes=5)
+    rig.clock.advance(10 * 60)
+    rig.dispatcher.tick()
+    assert rig.task(task_id).status == "scheduled", "still inside its grace"
+    rig.clock.advance(15 * 60)
+    rig.dispatcher.tick()
+    assert rig.task(task_id).status == "pending" and rig.status(second) == "pending"
+    assert rig.links[T1].executed == [rig.store.tasks_of_observation(first)[0].id]
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_first_slots_assign_without_unscheduling_the_rest(rig: Rig) -> None:
+    a = rig.submit(single_target("capella", 79.17, 45.99))
+    b = rig.submit(single_target("vega", 279.23, 38.78))
+    task_a = rig.plan(a, T1, minutes=30)
+    [task_b] = [t.id for t in rig.store.tasks_of_observation(b)]
+    start = (rig.clock.now() + timedelta(minutes=60)).isoformat()
+    rig.dispatcher.assign_blocks([{"task": task_b, "telescope": T2, "start": start}])
+    assert rig.task(task_a).status == "scheduled", "a first slot elsewhere leaves it planned"
+    assert (rig.task(task_b).status, rig.task(task_b).telescope) == ("scheduled", T2)
+    rig.dispatcher.apply_schedule([{"task": task_b, "telescope": T2, "start": start}])
+    assert rig.task(task_a).status == "pending", "a full plan without it unschedules it"
 
 
 def test_the_time_limit_ends_observations_whose_window_closed(rig: Rig) -> None:

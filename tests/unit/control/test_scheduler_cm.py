@@ -177,3 +177,25 @@ def test_a_filter_only_one_telescope_has_decides_where_a_task_goes(store: Store)
     [nowhere] = submit(store, {**document, "name": "no such filter"})
     cm.run(task_callback=Reports(), abort_event=threading.Event())
     assert "no telescope has an optical camera with filter Y" in explanation(cm, nowhere)["message"]
+
+
+def test_a_telescope_running_a_task_is_planned_from_that_tasks_expected_end(
+    store: Store,
+) -> None:
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["exposures"] = [{"filter": "Halpha", "exposure_s": 600, "count": 3}]
+    busy, waiting = submit(store, document, {**document, "name": "second"})
+    [running] = store.tasks_of_observation(busy)
+    store.transition_task(
+        running.id, expected_version=running.version, from_status="pending",
+        to_status="scheduled", actor="scheduler", reason="planned", at=NIGHT,
+        updates={"telescope": "astro/telescope/t2", "planned_start": NIGHT},
+    )  # fmt: skip
+    store.claim_task(running.id, claimant="test", at=NIGHT)
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    [block] = published[-1].blocks
+    assert block["observation"] == waiting and block["telescope"] == "astro/telescope/t2"
+    ends = NIGHT + timedelta(seconds=running.duration_s)
+    assert datetime.fromisoformat(block["start"]) >= ends, "not while the first one runs"

@@ -186,3 +186,18 @@ def test_task_queries(store: Store, make_observation, t0) -> None:
     assert [t.id for t in later] == ["obs-b.t1"]
     assert [t.id for t in store.tasks_of_observation("obs-b")] == ["obs-b.t0", "obs-b.t1"]
     assert store.tasks_of_observation("none") == []
+
+
+def test_change_marker_can_ignore_one_actor(store: Store, make_observation, t0) -> None:
+    store.add_observations([make_observation("obs-1", n_tasks=1)])
+    before_all = store.change_marker()
+    before_others = store.change_marker(ignore_actor="scheduler")
+    _schedule(store, "obs-1.t0", t0)  # the scheduler's own move
+    assert store.change_marker() > before_all
+    assert store.change_marker(ignore_actor="scheduler") == before_others
+    task = store.get_task("obs-1.t0")
+    store.transition_task(
+        "obs-1.t0", expected_version=task.version, from_status="scheduled",
+        to_status="pending", actor="system", reason="telescope lost", at=t0,
+    )  # fmt: skip
+    assert store.change_marker(ignore_actor="scheduler") > before_others

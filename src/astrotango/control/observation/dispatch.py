@@ -25,11 +25,14 @@ from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import TaskStatus
 from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState
 
-__all__ = ["Dispatcher", "Eligibility", "Running"]
+__all__ = ["MISSED_START", "Dispatcher", "Eligibility", "Running"]
 
 #: ``(telescope, queue) -> (may observe now, why not)``: the queue's policy constraints and
 #: the interlocks.
 Eligibility = Callable[[str, str], tuple[bool, str]]
+#: A scheduled task still waiting this long after its planned start (its telescope busy with
+#: a task that overran) goes back to the Scheduler rather than starting out of its slot.
+MISSED_START = timedelta(minutes=15)
 _O, _T = ObservationStatus, TaskState
 _LOG = logging.getLogger(__name__)
 
@@ -83,8 +86,15 @@ class Dispatcher:
             for task in self.store.tasks_by_status(_T.SCHEDULED.value):
                 if task.id not in planned:
                     self._unschedule(task.id, task.observation_id, "no longer in the schedule")
-            for task_id, block in planned.items():
-                self._assign(task_id, block["telescope"], datetime.fromisoformat(block["start"]))
+            self.assign_blocks(blocks)
+
+    def assign_blocks(self, blocks: Sequence[Mapping[str, Any]]) -> None:
+        """Assign these blocks and leave every other assignment alone (the first slots)."""
+        with self.lock:
+            for block in blocks:
+                self._assign(
+                    block["task"], block["telescope"], datetime.fromisoformat(block["start"])
+                )
 
     def _assign(self, task_id: str, telescope: str, start: datetime) -> None:
         task = self.store.get_task(task_id)
@@ -146,6 +156,12 @@ class Dispatcher:
                 if t.planned_start is not None and t.planned_start <= now
             ]
             for task in sorted(due, key=lambda t: (t.planned_start, t.id)):
+                assert task.planned_start is not None
+                if task.telescope in busy and now - task.planned_start > MISSED_START:
+                    # Its slot has gone by behind a task that overran: plan it afresh.
+                    self._unschedule(task.id, task.observation_id, "missed its planned start")
+                    self.on_change(f"task {task.id} missed its planned start")
+                    continue
                 if task.telescope in busy or task.telescope not in self.links:
                     continue
                 if self._start(task.id, task.observation_id, task.telescope):

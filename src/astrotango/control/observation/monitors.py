@@ -2,9 +2,10 @@
 
 - Heartbeat: a telescope whose heartbeat events stop is marked offline and its work goes back
   to pending (running tasks are interrupted: their observations suspended).
-- Stale observations: a warning after 1 h in assigned / in_progress / suspended, stale after
-  2 h, with the per-status action (assigned: back to pending; in_progress and suspended:
-  failed).
+- Stale observations: a warning after 1 h idle in assigned / in_progress / suspended, stale
+  after 2 h, with the per-status action (assigned: back to pending; in_progress and
+  suspended: failed). Waiting for a planned start, a window, the cadence or the end of a
+  weather or interlock hold is not idling.
 - Time limit: once an observation's window has closed it ends (aborted, by the system); a task
   that cannot finish inside its window is not started (see :mod:`.dispatch`).
 """
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.domain import Actor, ObservationStatus, TaskState
+from astrotango.store import ObservationRecord, TaskRecord
 
 __all__ = ["MonitorSettings", "Monitors"]
 
@@ -44,6 +46,8 @@ class Monitors:
         settings: Thresholds.
         on_telescope: Told ``(telescope, online)`` when a telescope is lost or comes back.
         on_stale: Told the list of warned and stale observations when it changes.
+        holding: True while no telescope may observe (weather, interlocks): nothing is stuck
+            then, it waits.
     """
 
     def __init__(
@@ -52,6 +56,7 @@ class Monitors:
         settings: MonitorSettings | None = None,
         on_telescope: Callable[[str, bool], None] | None = None,
         on_stale: Callable[[list[dict[str, Any]]], None] | None = None,
+        holding: Callable[[], bool] | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.ledger = dispatcher.ledger
@@ -60,6 +65,8 @@ class Monitors:
         self._on_telescope = on_telescope or (lambda *_: None)
         self._on_stale = on_stale or (lambda _: None)
         self._stale: list[dict[str, Any]] = []
+        self._holding = holding or (lambda: False)
+        self._held_at = datetime.min.replace(tzinfo=UTC)
 
     def run_all(self) -> None:
         """Every check, in order: heartbeats, time limits, stale observations."""
@@ -103,14 +110,25 @@ class Monitors:
                 )
 
     def check_stale(self) -> None:
-        """Warn at 1 h, act at 2 h in assigned / in_progress / suspended."""
+        """Warn at 1 h, act at 2 h in assigned / in_progress / suspended.
+
+        Idle means nothing happened and nothing is due: an observation whose next task is
+        planned for later, whose next window or cadence has not opened, or that waits out a
+        hold (every telescope shut by its constraints or an interlock) is not stuck; its idle
+        time counts from the end of the hold.
+        """
         now = self.ledger.clock.now()
+        if self._holding():
+            self._held_at = now
         flagged: list[dict[str, Any]] = []
         for status in _WATCHED:
             for record in self.store.list_observations(status=status.value, limit=1000):
-                if now - record.updated_at < self.settings.warn_after:
+                if now - max(record.updated_at, self._held_at) < self.settings.warn_after:
                     continue  # its own last transition is recent: no need to read its tasks
-                age = now - self._last_activity(record.id, record.updated_at)
+                tasks = self.store.tasks_of_observation(record.id)
+                if _waiting_for_its_time(record, tasks, now):
+                    continue
+                age = now - max(_last_activity(record.updated_at, tasks), self._held_at)
                 if age < self.settings.warn_after:
                     continue
                 level = "stale" if age >= self.settings.stale_after else "warning"
@@ -127,13 +145,6 @@ class Monitors:
         if flagged != self._stale:
             self._stale = flagged
             self._on_stale(flagged)
-
-    def _last_activity(self, observation_id: str, updated_at: datetime) -> datetime:
-        """The latest sign of life: its own last transition, a task started or finished."""
-        times = [updated_at]
-        for task in self.store.tasks_of_observation(observation_id):
-            times += [t for t in (task.claimed_at, task.completed_at) if t is not None]
-        return max(times)
 
     def _act_on_stale(self, observation_id: str, status: ObservationStatus, age: timedelta) -> None:
         reason = f"stale: {status.value} for {age.total_seconds() / 3600:.1f} h"
@@ -160,3 +171,24 @@ class Monitors:
         self.ledger.move_observation(
             observation_id, target, Actor.SYSTEM, reason, expect=frozenset({status})
         )
+
+
+def _waiting_for_its_time(
+    record: ObservationRecord, tasks: list[TaskRecord], now: datetime
+) -> bool:
+    """Idle by design: a task planned for later, or the next window or cadence not yet open."""
+    if record.cadence_next_eligible is not None and record.cadence_next_eligible > now:
+        return True
+    return any(
+        (t.status == _T.SCHEDULED and t.planned_start is not None and t.planned_start > now)
+        or (t.status == _T.PENDING and t.window_start > now)
+        for t in tasks
+    )
+
+
+def _last_activity(updated_at: datetime, tasks: list[TaskRecord]) -> datetime:
+    """The latest sign of life: its own last transition, a task started or finished."""
+    times = [updated_at]
+    for task in tasks:
+        times += [t for t in (task.claimed_at, task.completed_at) if t is not None]
+    return max(times)

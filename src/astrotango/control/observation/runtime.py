@@ -1,6 +1,7 @@
 """The controller at run time: follows the schedule, dispatches, runs the monitors.
 
-It subscribes to the Scheduler's ``schedule`` (new plans become assignments), to every
+It subscribes to the Scheduler's ``schedule`` (new plans become assignments) and
+``nextBlocks`` (each telescope's first slot, assigned before the full plan arrives), to every
 interlock's ``fired`` (a fired interlock makes its telescopes ineligible at once) and, through
 the :class:`PolicyMonitor`, to the constraint devices of the queues' policies. A loop on the
 injected clock's real period runs the dispatcher and the monitors. Telescopes lost or regained
@@ -71,6 +72,8 @@ class ControllerRuntime:
         self._fired: dict[str, tuple[bool, frozenset[str]]] = {}
         self._available: dict[str, bool] = {}
         self._lock = threading.Lock()
+        #: Plans received on the event thread, applied by the loop: (complete, blocks).
+        self._plans: list[tuple[bool, list[dict[str, Any]]]] = []
         links = {name: DeviceTelescopeLink(proxies.device(name)) for name in telescopes}
         self.dispatcher = Dispatcher(
             ledger,
@@ -81,7 +84,11 @@ class ControllerRuntime:
         )
         self.reconciler = Reconciler(self.dispatcher)
         self.monitors = Monitors(
-            self.dispatcher, settings, on_telescope=self._telescope_changed, on_stale=on_stale
+            self.dispatcher,
+            settings,
+            on_telescope=self._telescope_changed,
+            on_stale=on_stale,
+            holding=self.holding,
         )
         self._subscriptions: list[Subscription] = []
         self._interlocks = tuple(interlocks)
@@ -100,6 +107,7 @@ class ControllerRuntime:
         if self._scheduler:
             client = self._proxies.device(self._scheduler)
             self._subscriptions.append(client.subscribe("schedule", self._on_schedule))
+            self._subscriptions.append(client.subscribe("nextBlocks", self._on_next_blocks))
         self._thread.start()
 
     def stop(self) -> None:
@@ -113,6 +121,10 @@ class ControllerRuntime:
     def online(self) -> list[str]:
         """Telescopes not marked offline."""
         return sorted(set(self.dispatcher.links) - self.dispatcher.offline)
+
+    def holding(self) -> bool:
+        """No online telescope may observe now (weather, interlocks): the night is on hold."""
+        return not any(self.eligible(t, "research")[0] for t in self.online())
 
     def eligible(self, telescope: str, queue: str) -> tuple[bool, str]:
         """No interlock covering the telescope has fired, and the queue's policy allows it."""
@@ -152,12 +164,38 @@ class ControllerRuntime:
         return frozenset(str(n) for n in names or ())
 
     def _on_schedule(self, event: AttributeEvent) -> None:
+        self._receive_plan(event, complete=True)
+
+    def _on_next_blocks(self, event: AttributeEvent) -> None:
+        self._receive_plan(event, complete=False)
+
+    def _receive_plan(self, event: AttributeEvent, *, complete: bool) -> None:
+        """Queue a plan for the loop thread.
+
+        Never applied here, on the event thread: dispatching holds the dispatcher's lock
+        while it subscribes to a telescope's LRC events, and a subscription waits for the
+        event thread; applying here would deadlock the two.
+        """
         if event.error is not None or not event.value:
             return
         try:
-            self.dispatcher.apply_schedule(json.loads(event.value))
-        except Exception:  # noqa: BLE001 - event thread boundary: one bad plan must not stop us
-            _LOG.exception("Could not apply the schedule")
+            blocks = json.loads(event.value)
+        except ValueError:
+            _LOG.exception("Unreadable schedule from the Scheduler")
+            return
+        with self._lock:
+            if complete:
+                self._plans.clear()  # a complete plan supersedes whatever came before it
+            self._plans.append((complete, blocks))
+
+    def _apply_plans(self) -> None:
+        with self._lock:
+            plans, self._plans = self._plans, []
+        for complete, blocks in plans:
+            if complete:
+                self.dispatcher.apply_schedule(blocks)
+            else:
+                self.dispatcher.assign_blocks(blocks)
 
     def _telescope_changed(self, telescope: str, online: bool) -> None:
         self._on_telescopes(self.online())
@@ -195,6 +233,7 @@ class ControllerRuntime:
         while not self._stop.wait(self._tick_s):
             try:
                 self.reconciler.run()
+                self._apply_plans()
                 self.dispatcher.tick()
                 self.monitors.run_all()
                 self._tell_availability()

@@ -1,6 +1,7 @@
 """The Scheduler's logic: plan the pending tasks onto every telescope, re-plan on triggers.
 
-Triggers (mission/003): the task pool changes (seen by a light poll of the store's counts),
+Triggers (mission/003): the task pool changes (a light poll of the store's change marker,
+which ignores the scheduler's own assignments: applying a plan must not ask for the next),
 telescope availability changes (good weather back), a task starts or finishes (``trigger``),
 or ``Run``. Each trigger bumps a generation number; a run checks it at each phase and
 discards its plan when a newer trigger has arrived, and at most one further run waits in the
@@ -22,7 +23,7 @@ from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.records import task_spec
 from astrotango.control.scheduler.mapping import schedulable_tasks
 from astrotango.control_model import ResultCode, TaskStatus
-from astrotango.domain import parse_task_id
+from astrotango.domain import Actor, parse_task_id
 from astrotango.lrc import TaskCallback
 from astrotango.scheduling import (
     Plan,
@@ -133,7 +134,7 @@ class SchedulerComponentManager(BaseComponentManager):
 
     def poll_task_pool(self) -> bool:
         """Re-plan when anything moved in the store since the last poll; True if so."""
-        marker = self._store.change_marker()
+        marker = self._store.change_marker(ignore_actor=Actor.SCHEDULER.value)
         changed = self._pool_marker is not None and marker != self._pool_marker
         self._pool_marker = marker
         if changed:
@@ -149,7 +150,7 @@ class SchedulerComponentManager(BaseComponentManager):
         task_callback(progress=5)
         start = self._clock.now()
         end = start + self._horizon
-        telescopes = self.telescopes
+        telescopes = self._busy_until_free(self.telescopes, start)
         # Scheduled tasks are re-planned too (the plan may move them); running ones are not.
         records = [
             *self._store.tasks_by_status("pending"),
@@ -195,6 +196,24 @@ class SchedulerComponentManager(BaseComponentManager):
                 f"telescopes (schedule version {self._version})",
             ),
         )
+
+    def _busy_until_free(
+        self, telescopes: tuple[Telescope, ...], now: datetime
+    ) -> tuple[Telescope, ...]:
+        """The telescopes, each running one unavailable until that task should end."""
+        free_at: dict[str, datetime] = {}
+        for task in self._store.tasks_by_status("running"):
+            if task.telescope is None:
+                continue
+            ends = (task.claimed_at or now) + timedelta(seconds=task.duration_s)
+            free_at[task.telescope] = max(ends, free_at.get(task.telescope, ends))
+        out = []
+        for tel in telescopes:
+            free = free_at.get(tel.id)
+            if free is not None and free > now and tel.available:
+                tel = replace(tel, unavailable_until=max(free, tel.unavailable_until or free))
+            out.append(tel)
+        return tuple(out)
 
     def _stale(
         self, generation: int, abort_event: threading.Event, task_callback: TaskCallback
