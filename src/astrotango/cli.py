@@ -120,7 +120,7 @@ def run(
     system = _start(config, run_dir, port, sim_start=NIGHT_START, time_scale=scale)
     try:
         ok = exercise_system(system, _console) and run_night(
-            system, _console, examples, wall_s=minutes * 60, report=run_dir / "night.json"
+            system, _console, examples, wall_s=minutes * 60, report=run_dir / "report"
         )
     finally:
         with _console.status("Stopping..."):

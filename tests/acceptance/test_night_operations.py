@@ -3,7 +3,9 @@ client in this process. Slow: each test starts the default observatory."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -126,3 +128,37 @@ def test_a_controller_killed_mid_night_reconciles_and_loses_nothing(night: Night
     assert len(starts) == 1 and task["fencing_token"] == 1, "the run was followed, not repeated"
     assert restarted.status(waiting) in ("pending", "assigned", "in_progress", "completed")
     restarted.close()
+
+
+def test_a_monitoring_series_runs_its_cadence_and_stops_at_max_observations(
+    night: Night,
+) -> None:
+    document = capella(exposures=1, exposure_s=60.0)
+    document["name"] = "capella every half hour"
+    document["monitoring"] = {"cadence_s": 1800, "max_observations": 3}
+    obs = night.submit(document)
+    night.wait_until(
+        "three runs", lambda: len(night.observation(obs)["series_history"]) == 3, timeout_s=240
+    )
+    night.wait_until("the series to end", lambda: night.status(obs) == "completed", timeout_s=30)
+    view = night.observation(obs)
+    runs = view["series_history"]
+    assert [r["run"] for r in runs] == [1, 2, 3]
+    assert all(r["outcome"] == "completed" for r in runs), runs
+    starts = sorted(
+        h["at"]
+        for history in view["task_history"].values()
+        for h in history
+        if h["to_status"] == "running"
+    )
+    assert len(starts) == 3, "one run per cadence step, none after the third"
+    gaps = [
+        (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+        for a, b in itertools.pairwise(starts)
+    ]
+    assert all(gap >= 1800 for gap in gaps), f"the cadence is honoured: {gaps}"
+    assert len([a for a in view["assets"] if not a["partial"]]) == 3
+    path = assert_lifecycle_edges(night.transitions, obs)
+    assert path.count("acquisition_complete") == 3 and path[-1] == "completed", path
+    night.wait_until("a later dispatch round", lambda: night.system.clock().now().minute % 15 == 0)
+    assert night.status(obs) == "completed", "no fourth run"

@@ -18,6 +18,7 @@ TELESCOPES = [
         "capabilities": ["optical"],
         "fov_deg": 1.2,
         "filters": ["g", "r", "i", "z"],
+        "min_altitude_deg": 15.0,
     },
     {
         "id": "astro/telescope/t2",
@@ -25,9 +26,13 @@ TELESCOPES = [
         "capabilities": ["optical"],
         "fov_deg": 0.25,
         "filters": ["U", "B", "V", "R", "I", "g", "r", "Halpha"],
+        "min_altitude_deg": 20.0,
     },
-    {"id": "astro/telescope/r1", **LA_PALMA, "capabilities": ["radio"], "fov_deg": 1.2},
-    {"id": "astro/telescope/r2", **LA_PALMA, "capabilities": ["radio"], "fov_deg": 1.2},
+    *(
+        {"id": f"astro/telescope/{name}", **LA_PALMA, "capabilities": ["radio"], "fov_deg": 1.2}
+        | {"min_altitude_deg": 10.0}
+        for name in ("r1", "r2")
+    ),
 ]
 
 

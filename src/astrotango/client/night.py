@@ -1,53 +1,135 @@
 """The main job: a whole simulated night on the default observatory (what ``make run`` shows).
 
 It submits the sample night (``examples/observations``), lets the observatory run by itself
-under a live view (telescopes, tasks with progress, lifecycle counts) while the simulated
-weather does its worst, and ends with a summary of every observation and a report file.
+under a live view (telescopes, tasks with progress, constraint gates and interlocks,
+lifecycle counts) while the simulated weather does its worst, and ends with a summary of
+every observation and the night report (HTML with PNG plots, :mod:`astrotango.client.report`).
+
+One person is on duty: the :class:`NightOperator` resets a fired interlock once its trigger
+has been clear for half an hour, as an observatory's operator would after a squall (the
+interlock itself never clears by itself, mission/004).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import tango
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from astrotango.client.live_view import render_frame
-from astrotango.client.observatory import Observatory
+from astrotango.client.observatory import Observatory, SafetyView
+from astrotango.client.report import SafetySample, SiteInfo, write_night_report
 from astrotango.launcher import System
 
-__all__ = ["NIGHT_START", "run_night"]
+__all__ = ["NIGHT_START", "NightOperator", "run_night"]
 
-#: Sunset at La Palma on the night the samples are written for.
-NIGHT_START = datetime(2026, 12, 15, 19, 0, tzinfo=UTC)
+#: An hour and a half before sunset at La Palma, on the night the samples are written for: the
+#: observatory starts, its constraints settle (stability thresholds of up to 30 min) and the
+#: samples are in before dusk (start-up takes some 15 real seconds, 90 simulated minutes).
+NIGHT_START = datetime(2026, 12, 15, 17, 30, tzinfo=UTC)
+
+
+class NightOperator:
+    """Watches the interlocks; resets one once its trigger has been clear for ``clear_for``.
+
+    Args:
+        reset: Resets an interlock by its short name.
+        clear_for: How long (simulated) the trigger must read CLEAR first.
+    """
+
+    def __init__(
+        self, reset: Callable[[str], None], clear_for: timedelta = timedelta(minutes=30)
+    ) -> None:
+        self._reset = reset
+        self._clear_for = clear_for
+        self._fired: set[str] = set()
+        self._clear_since: dict[str, datetime] = {}
+        self._reset_by_me: set[str] = set()
+
+    def look(self, now: datetime, view: SafetyView) -> list[str]:
+        """One look at the safety devices; returns what happened worth a note."""
+        notes = []
+        for name, fired in view.interlocks.items():
+            if fired != (name in self._fired):
+                self._fired ^= {name}
+                if fired or name not in self._reset_by_me:
+                    notes.append(f"{now:%H:%M} interlock {name} {'fired' if fired else 'reset'}")
+                self._reset_by_me.discard(name)
+            if not fired or view.triggers.get(name) != "CLEAR":
+                self._clear_since.pop(name, None)
+                continue
+            since = self._clear_since.setdefault(name, now)
+            if now - since >= self._clear_for:
+                try:
+                    self._reset(name)
+                except tango.DevFailed as exc:
+                    notes.append(f"{now:%H:%M} operator could not reset {name}: {exc.args[0].desc}")
+                else:
+                    self._reset_by_me.add(name)
+                    notes.append(
+                        f"{now:%H:%M} operator reset interlock {name}: trigger clear "
+                        f"for {self._clear_for.total_seconds() / 60:.0f} min"
+                    )
+                self._clear_since.pop(name, None)
+        return notes
 
 
 def run_night(
     system: System, console: Console, examples: Path, *, wall_s: float, report: Path
 ) -> bool:
-    """Submit the samples, watch the night for ``wall_s`` real seconds, summarise; True if OK."""
+    """Submit the samples, watch the night for ``wall_s`` real seconds, report; True if OK.
+
+    ``report`` is the folder the night report goes to.
+    """
     os.environ["TANGO_HOST"] = system.tango_host  # this process is the system's client
     observatory = Observatory()
+    clock = system.clock()
     submitted: dict[str, str] = {}
     for path in sorted(examples.glob("*.json")):
         submitted[observatory.submit(path.read_text())] = path.stem
     console.print(f"Submitted {len(submitted)} observations; the night runs by itself.")
+    operator = NightOperator(observatory.reset_interlock)
+    samples: list[SafetySample] = []
+    notes: list[tuple[datetime, str]] = []
+    start = clock.now()
     deadline = time.monotonic() + wall_s
     with Live(render_frame(observatory), console=console, refresh_per_second=2) as live:
         while time.monotonic() < deadline:
             time.sleep(1.0)
-            live.update(render_frame(observatory))
+            now, view = clock.now(), observatory.safety()
+            samples.append(SafetySample(now, view.gates, view.interlocks))
+            notes += [(now, text) for text in operator.look(now, view)]
+            live.update(render_frame(observatory, view, [text for _, text in notes]))
+    end = clock.now()
     rows = [observatory.observation(oid) for oid in submitted]
-    console.print(_summary(rows, system.clock().now()))
-    _write_report(report, rows)
-    console.print(f"Report: {report}")
-    return all(row["status"] != "failed" or row["series_history"] for row in rows)
+    console.print(_summary(rows, end))
+    for _, text in notes:
+        console.print(f"  {text}")
+    sites = {name: SiteInfo(*site) for name, site in observatory.sites().items()}
+    page = write_night_report(report, rows, samples, sites, start, end, notes)
+    console.print(f"Night report: {page}")
+    return _every_device_answers(system, console)
+
+
+def _every_device_answers(system: System, console: Console) -> bool:
+    """After the night: no device server died on the way."""
+    silent = []
+    for name in system.devices:
+        try:
+            system.proxy(name).ping()
+        except tango.DevFailed:
+            silent.append(name)
+    if silent:
+        console.print(f"[red]Not answering after the night: {', '.join(silent)}")
+    return not silent
 
 
 def _summary(rows: list[dict[str, Any]], now: datetime) -> Table:
@@ -64,8 +146,3 @@ def _summary(rows: list[dict[str, Any]], now: datetime) -> Table:
             str(len(row["assets"])),
         )
     return table
-
-
-def _write_report(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(rows, indent=2, default=str))

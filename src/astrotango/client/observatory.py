@@ -14,7 +14,7 @@ import tango
 
 from astrotango.hardware import EnclosureState
 
-__all__ = ["CONTROLLER", "SCHEDULER", "Observatory", "TelescopeView"]
+__all__ = ["CONTROLLER", "SCHEDULER", "Observatory", "SafetyView", "TelescopeView"]
 
 CONTROLLER = "astro/controller/1"
 SCHEDULER = "astro/scheduler/1"
@@ -40,6 +40,22 @@ class TelescopeView:
     progress: int
     enclosure: str
     alt_deg: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyView:
+    """The safety devices at one moment: each constraint's gate, each interlock's state.
+
+    Keys are the devices' short names (``clouds`` for ``astro/constraint/clouds``).
+    """
+
+    gates: dict[str, str]
+    interlocks: dict[str, bool]
+    triggers: dict[str, str]
+
+
+def _short(device: str) -> str:
+    return device.rsplit("/", 1)[-1]
 
 
 class Observatory:
@@ -106,3 +122,41 @@ class Observatory:
             except tango.DevFailed:
                 views.append(TelescopeView(name, "UNREACHABLE", "", 0, "", None))
         return views
+
+    def safety(self) -> SafetyView:
+        """Every constraint's gate state and every interlock's fired / trigger state."""
+        gates, fired, triggers = {}, {}, {}
+        for name in self.devices_of_class("OperationalConstraint"):
+            try:
+                gates[_short(name)] = str(tango.DeviceProxy(name).read_attribute("gateState").value)
+            except tango.DevFailed:
+                gates[_short(name)] = "UNREACHABLE"
+        for name in self.devices_of_class("ShutdownInterlock"):
+            try:
+                values = tango.DeviceProxy(name).read_attributes(["fired", "triggerState"])
+                fired[_short(name)] = bool(values[0].value)
+                triggers[_short(name)] = str(values[1].value)
+            except tango.DevFailed:
+                triggers[_short(name)] = "UNREACHABLE"
+        return SafetyView(gates, fired, triggers)
+
+    def reset_interlock(self, name: str) -> None:
+        """Reset a fired interlock (refused by the device while its trigger holds)."""
+        [device] = [d for d in self.devices_of_class("ShutdownInterlock") if _short(d) == name]
+        tango.DeviceProxy(device).Reset()
+
+    def sites(self) -> dict[str, tuple[str, float, float, float]]:
+        """Each telescope's site from the Tango database: name, latitude, longitude, height."""
+        keys = ["SiteName", "SiteLatitude", "SiteLongitude", "SiteElevation"]
+        out = {}
+        for name in self.devices_of_class("Telescope"):
+            props = self._db.get_device_property(name, keys)
+            if not all(props[k] for k in keys[1:]):
+                continue
+            out[name] = (
+                str(props["SiteName"][0]) if props["SiteName"] else name,
+                float(props["SiteLatitude"][0]),
+                float(props["SiteLongitude"][0]),
+                float(props["SiteElevation"][0]),
+            )
+        return out

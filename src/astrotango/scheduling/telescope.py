@@ -22,6 +22,7 @@ class Telescope:
         available: False when offline, interlocked or its operational constraints fail.
         unavailable_until: Predicted time (UTC) from which it can observe again, e.g. the
             predicted good-weather time; ``None`` when it can observe now.
+        min_altitude_deg: The mount's horizon limit: it refuses to point lower.
     """
 
     id: str
@@ -30,6 +31,7 @@ class Telescope:
     fov_deg: float = 1.0
     available: bool = True
     unavailable_until: datetime | None = None
+    min_altitude_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.fov_deg <= 0.0:

@@ -199,3 +199,18 @@ def test_a_telescope_running_a_task_is_planned_from_that_tasks_expected_end(
     assert block["observation"] == waiting and block["telescope"] == "astro/telescope/t2"
     ends = NIGHT + timedelta(seconds=running.duration_s)
     assert datetime.fromisoformat(block["start"]) >= ends, "not while the first one runs"
+
+
+def test_plans_respect_each_kind_of_telescopes_horizon_limit(store: Store) -> None:
+    from astrotango.control.observation.records import task_spec
+    from astrotango.control.scheduler import horizon_limits, schedulable_tasks
+
+    telescopes = telescopes_from_json(json.dumps(TELESCOPES))
+    limits = horizon_limits(telescopes)
+    by_id = {t.id: t.min_altitude_deg for t in telescopes}
+    assert limits["optical"] == max(by_id["astro/telescope/t1"], by_id["astro/telescope/t2"])
+    assert limits["radio"] == by_id["astro/telescope/r1"] > 0
+    [obs] = submit(store, single_target("capella", 79.17, 45.99))
+    specs = [task_spec(r) for r in store.tasks_of_observation(obs)]
+    [task] = schedulable_tasks(specs, at=NIGHT, site_lat_deg=28.76, fov_deg=1.0, horizon_deg=limits)
+    assert task.constraints.min_altitude_deg == limits["optical"]

@@ -7,12 +7,17 @@ from astrotango.control.scheduler.component_manager import (
     SchedulerComponentManager,
     ScheduleSnapshot,
 )
-from astrotango.control.scheduler.mapping import schedulable_tasks, telescopes_from_json
+from astrotango.control.scheduler.mapping import (
+    horizon_limits,
+    schedulable_tasks,
+    telescopes_from_json,
+)
 
 __all__ = [
     "Planner",
     "ScheduleSnapshot",
     "SchedulerComponentManager",
+    "horizon_limits",
     "schedulable_tasks",
     "telescopes_from_json",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 
 from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.records import task_spec
-from astrotango.control.scheduler.mapping import schedulable_tasks
+from astrotango.control.scheduler.mapping import horizon_limits, schedulable_tasks
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import Actor, parse_task_id
 from astrotango.lrc import TaskCallback
@@ -170,6 +170,7 @@ class SchedulerComponentManager(BaseComponentManager):
             fov_deg=self._fov_deg,
             windows={r.id: (r.window_start, r.window_end) for r in records},
             eligible_from=eligible,
+            horizon_deg=horizon_limits(telescopes),
         )
         task_callback(progress=25)
         first = self._planner(
@@ -267,7 +268,13 @@ class SchedulerComponentManager(BaseComponentManager):
         telescopes = self.telescopes
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
         specs = [task_spec(r) for r in self._store.tasks_of_observation(observation_id)]
-        tasks = schedulable_tasks(specs, at=start, site_lat_deg=lat, fov_deg=self._fov_deg)
+        tasks = schedulable_tasks(
+            specs,
+            at=start,
+            site_lat_deg=lat,
+            fov_deg=self._fov_deg,
+            horizon_deg=horizon_limits(telescopes),
+        )
         answers = []
         for task, spec in zip(tasks, specs, strict=True):
             why = explain_task(

@@ -19,9 +19,10 @@ from astrotango.domain.expansion import icrs_center
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, SolarSystemTarget
 from astrotango.scheduling import SchedulableTask, Site, TaskConstraints, Telescope
 
-__all__ = ["schedulable_tasks", "telescopes_from_json"]
+__all__ = ["horizon_limits", "schedulable_tasks", "telescopes_from_json"]
 
 _RADIO = {RequestType.RADIO_TRACKING, RequestType.RADIO_MAPPING}
+_KINDS = ("optical", "radio")
 
 
 def _capability(spec: TaskSpec) -> str:
@@ -56,12 +57,16 @@ def schedulable_tasks(
     fov_deg: float,
     windows: Mapping[str, tuple[datetime, datetime]] | None = None,
     eligible_from: Mapping[str, datetime] | None = None,
+    horizon_deg: Mapping[str, float] | None = None,
 ) -> list[SchedulableTask]:
     """Map pending tasks onto :class:`SchedulableTask` (sync groups sized from ``specs``).
 
     ``windows`` (task id -> window) and ``eligible_from`` (task id -> cadence eligibility)
     carry what the store knows beyond the immutable spec: a monitoring series moves both.
+    ``horizon_deg`` (capability -> the highest mount horizon limit among the telescopes with
+    it) raises each task's minimum altitude, so no plan sends a telescope below its limit.
     """
+    horizon_deg = horizon_deg or {}
     windows = windows or {}
     eligible_from = eligible_from or {}
     group_sizes = Counter(s.sync_group for s in specs if s.sync_group)
@@ -79,7 +84,9 @@ def schedulable_tasks(
                 priority=float(spec.priority),
                 constraints=TaskConstraints(
                     max_airmass=c.max_airmass,
-                    min_altitude_deg=c.min_altitude_deg or 0.0,
+                    min_altitude_deg=max(
+                        c.min_altitude_deg or 0.0, horizon_deg.get(_capability(spec), 0.0)
+                    ),
                     min_moon_separation_deg=c.min_moon_separation_deg or 0.0,
                     max_moon_illumination=(
                         1.0 if c.max_moon_illumination is None else c.max_moon_illumination
@@ -100,11 +107,25 @@ def schedulable_tasks(
     return tasks
 
 
+def horizon_limits(telescopes: Sequence[Telescope]) -> dict[str, float]:
+    """Per capability (``optical``, ``radio``), the highest horizon limit of its telescopes.
+
+    Conservative where telescopes differ: a task is planned only where every telescope that
+    could take it may point.
+    """
+    limits: dict[str, float] = {}
+    for tel in telescopes:
+        for capability in tel.capabilities & set(_KINDS):
+            limits[capability] = max(limits.get(capability, 0.0), tel.min_altitude_deg)
+    return limits
+
+
 def telescopes_from_json(text: str) -> tuple[Telescope, ...]:
     """Parse the Scheduler's ``Telescopes`` property.
 
     Each entry: ``{"id", "lat_deg", "lon_deg", "elevation_m", "capabilities": [...],
-    "fov_deg", "filters": [...]}``; ``id`` is the telescope's Tango device name.
+    "fov_deg", "filters": [...], "min_altitude_deg"}``; ``id`` is the telescope's Tango device
+    name, ``min_altitude_deg`` its mount's horizon limit.
 
     Raises:
         ValueError: naming the entry and field that is wrong.
@@ -130,6 +151,7 @@ def telescopes_from_json(text: str) -> tuple[Telescope, ...]:
                     capabilities=frozenset(entry.get("capabilities", ["optical"]))
                     | {f"filter:{f}" for f in entry.get("filters", [])},
                     fov_deg=float(entry.get("fov_deg", 1.0)),
+                    min_altitude_deg=float(entry.get("min_altitude_deg", 0.0)),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
