@@ -201,7 +201,8 @@ class TaskExecutor:
 
     def _finish_abort(self, report: TaskCallback, target: _Job | None) -> None:
         with self._cond:
-            self._cond.wait_for(lambda: self._running is not target)
+            if target is not None:  # idle when asked: nothing to wait for
+                self._cond.wait_for(lambda: self._running is not target)
             self._aborting = False
             report(status=TaskStatus.COMPLETED, result=(ResultCode.OK, "Abort completed OK"))
 

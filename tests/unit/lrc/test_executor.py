@@ -124,6 +124,18 @@ def test_abort_ends_queued_tasks_and_completes_only_after_the_running_one(
     assert again.done.wait(5)
 
 
+def test_an_abort_while_idle_completes_at_once_and_work_is_taken_again(
+    executor: TaskExecutor,
+) -> None:
+    abort = Recorder()
+    executor.abort(abort)
+    assert abort.done.wait(5), "nothing was running: nothing to wait for"
+    assert abort.result == (ResultCode.OK, "Abort completed OK")
+    after = Recorder()
+    assert executor.submit(succeed, args=(4,), task_callback=after)[0] == TaskStatus.QUEUED
+    assert after.done.wait(5) and after.statuses[-1] == TaskStatus.COMPLETED
+
+
 def test_preempt_stops_the_running_task_aborts_the_queue_and_runs_first(
     executor: TaskExecutor,
 ) -> None:

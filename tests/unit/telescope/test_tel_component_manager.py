@@ -201,3 +201,20 @@ def test_heartbeat_beats_while_fresh_and_stops_when_the_simulator_hangs(rig: Rig
     rig.cm.inject_fault(Fault.HANG.value, False)
     assert rig.connected.wait(5.0)
     rig.wait_for(lambda t: len(rig.heartbeats) > beats)
+
+
+def test_a_frame_left_by_a_task_that_failed_mid_exposure_is_kept_and_frees_the_camera(
+    rig: Rig,
+) -> None:
+    first = imaging(CAPELLA, count=2, exposure_s=60)
+    reports = run_task(rig, first)
+    rig.wait_for(lambda t: t.instruments[0].state is InstrumentState.EXPOSING)
+    rig.cm.inject_fault(Fault.MOUNT_FAULT.value, True)  # the mount loses the target mid-frame
+    assert reports.final()[0] is TaskStatus.FAILED
+    rig.cm.inject_fault(Fault.MOUNT_FAULT.value, False)
+    second = imaging(CAPELLA, count=1, exposure_s=10)
+    status, (code, message) = run_task(rig, second).final()
+    assert (status, code) == (TaskStatus.COMPLETED, ResultCode.OK), message
+    left, taken = rig.assets
+    assert left.partial and left.header["EXPTIME"] < 60.0, "the cut frame is read out and kept"
+    assert not taken.partial and taken.header["EXPTIME"] == 10.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from astrotango.control.telescope.plan import Step, StepKind, TaskPlan
@@ -28,6 +29,7 @@ from astrotango.hardware import (
     EnclosureState,
     EquatorialPointing,
     HardwareError,
+    Instrument,
     InstrumentState,
     MountState,
     Receiver,
@@ -214,6 +216,8 @@ class TaskRun:
     ) -> None:
         name = self.plan.instrument
         instrument = self._driver.instruments[name]
+        if (leftover := self._recover(instrument)) is not None:
+            self._keep(leftover)
         issued = self._clock.now()
         if step.exposure is not None:
             assert isinstance(instrument, Camera)
@@ -275,8 +279,34 @@ class TaskRun:
                 abort_event=None,
             )
             self._store(instrument.readout())
-        except (StepFailed, HardwareError) as exc:
+        except StepFailed:  # telemetry slower than the readout: ask the instrument directly
+            if (asset := self._recover(instrument)) is not None:
+                self._store(asset)
+        except HardwareError as exc:
             self._logger.warning("Could not keep the partial data of %s: %s", step.name, exc)
+
+    def _recover(self, instrument: Instrument) -> Asset | None:
+        """Free an instrument an acquisition left busy; returns the frame it held, if any.
+
+        A task that failed mid-exposure (the enclosure closed, the mount lost its target)
+        leaves the instrument exposing or holding an unread frame; it is read out so that it
+        can be kept, as a partial asset of the task that took it.
+        """
+        try:
+            state = instrument.status().state
+            if state is InstrumentState.EXPOSING:
+                instrument.abort()
+            deadline = self._clock.now() + timedelta(seconds=3 * self._timeouts.readout_s)
+            while state in (InstrumentState.EXPOSING, InstrumentState.READING):
+                if self._clock.now() >= deadline:
+                    return None
+                self._clock.sleep(1.0)
+                state = instrument.status().state
+            if state is InstrumentState.READY:
+                return instrument.readout()
+        except HardwareError as exc:
+            self._logger.warning("Could not free the instrument: %s", exc)
+        return None
 
     def _upload(self, progress: Callable[[float], None], abort: threading.Event) -> None:
         count = len(self.assets)
