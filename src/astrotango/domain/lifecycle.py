@@ -158,6 +158,8 @@ TASK_TRANSITIONS: Mapping[TaskEdge, frozenset[Actor]] = {
 #: The monitoring reset of a series' tasks.
 TASK_RESET_TRANSITIONS: Mapping[TaskEdge, frozenset[Actor]] = {
     (_T.COMPLETED, _T.PENDING): frozenset({_A.SYSTEM}),
+    # a run that ended unfinished (window closed, stale): its canceled tasks re-arm too
+    (_T.CANCELED, _T.PENDING): frozenset({_A.SYSTEM}),
 }
 
 #: Task states nothing leaves (except the monitoring reset of a completed task).

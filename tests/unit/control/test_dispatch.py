@@ -316,6 +316,24 @@ def test_first_slots_assign_without_unscheduling_the_rest(rig: Rig) -> None:
     assert rig.task(task_a).status == "pending", "a full plan without it unschedules it"
 
 
+def test_a_series_whose_window_closes_mid_run_goes_on_to_its_next_run(rig: Rig) -> None:
+    obs = rig.submit(example("sn_monitoring_series"))  # window 18:00-06:00, daily cadence
+    first = rig.store.get_observation(obs)
+    rig.plan(obs, T1)
+    rig.dispatcher.tick()  # running when the window closes
+    m, _ = monitors(rig)
+    rig.clock.advance((first.window_end - rig.clock.now()).total_seconds() + 60)
+    m.check_time_limits()
+    record = rig.store.get_observation(obs)
+    assert record.status == "pending", "one lost night does not end a 20-run series"
+    assert record.window_start == first.window_start + timedelta(days=1)
+    [run] = rig.store.series_history(obs)
+    assert (run.run, run.outcome) == (1, "failed")
+    [task] = rig.store.tasks_of_observation(obs)
+    assert (task.status, task.window_start) == ("pending", record.window_start)
+    assert_every_transition_is_allowed(rig.announced)
+
+
 def test_the_time_limit_ends_observations_whose_window_closed(rig: Rig) -> None:
     late = rig.submit(
         single_target(

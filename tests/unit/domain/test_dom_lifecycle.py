@@ -162,6 +162,7 @@ def test_task_edges_refused(start, end, actor) -> None:
 
 def test_task_monitoring_reset() -> None:
     check_task_transition(T.COMPLETED, T.PENDING, A.SYSTEM, monitoring_reset_allowed=True)
+    check_task_transition(T.CANCELED, T.PENDING, A.SYSTEM, monitoring_reset_allowed=True)
 
 
 def test_unknown_values_are_value_errors() -> None:
@@ -247,5 +248,6 @@ def test_random_task_sequences_never_leave_terminal_except_by_reset(steps) -> No
         except IllegalTransition:
             continue
         if state in TERMINAL_TASK_STATES:
-            assert (state, target, actor, reset_allowed) == (T.COMPLETED, T.PENDING, A.SYSTEM, True)
+            assert state in (T.COMPLETED, T.CANCELED), "only a series reset re-arms a task"
+            assert (target, actor, reset_allowed) == (T.PENDING, A.SYSTEM, True)
         state = target

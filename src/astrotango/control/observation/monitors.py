@@ -88,26 +88,38 @@ class Monitors:
                 self._on_telescope(name, True)
 
     def check_time_limits(self) -> None:
-        """End every unfinished observation whose window has closed."""
+        """End every unfinished observation whose window has closed.
+
+        An ordinary observation is aborted; a monitoring series whose run had started records
+        the run as failed and goes on to its next window (the lifecycle has no edge from
+        pending to failed: a series run that never started is aborted, the series with it).
+        """
         now = self.ledger.clock.now()
         for status in _ENDABLE:
             for record in self.store.list_observations(status=status.value, limit=1000):
                 if record.window_end > now:
                     continue
                 reason = f"window closed at {record.window_end.isoformat()}"
-                for task in self.store.tasks_of_observation(record.id):
-                    if task.status == _T.RUNNING:
-                        self.dispatcher.stop_task(task.id, reason)
-                    self.ledger.move_task(
-                        task.id,
-                        _T.CANCELED,
-                        Actor.SYSTEM,
-                        reason,
-                        expect=frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED}),
-                    )
+                self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
+                if record.is_monitoring and status is not _O.PENDING:
+                    self.dispatcher.outcomes.fail_observation(record.id, reason)
+                    continue
                 self.ledger.move_observation(
                     record.id, _O.ABORTED, Actor.SYSTEM, reason, expect=_ENDABLE
                 )
+
+    def _cancel_tasks(self, tasks: list[TaskRecord], reason: str) -> None:
+        """Stop the running task and cancel every unfinished one."""
+        for task in tasks:
+            if task.status == _T.RUNNING:
+                self.dispatcher.stop_task(task.id, reason)
+            self.ledger.move_task(
+                task.id,
+                _T.CANCELED,
+                Actor.SYSTEM,
+                reason,
+                expect=frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED}),
+            )
 
     def check_stale(self) -> None:
         """Warn at 1 h, act at 2 h in assigned / in_progress / suspended.
@@ -148,28 +160,19 @@ class Monitors:
 
     def _act_on_stale(self, observation_id: str, status: ObservationStatus, age: timedelta) -> None:
         reason = f"stale: {status.value} for {age.total_seconds() / 3600:.1f} h"
-        target = _STALE_ACTION[status]
         tasks = self.store.tasks_of_observation(observation_id)
-        if target == _O.PENDING:
-            if any(t.status == _T.RUNNING for t in tasks):
-                return
-            for task in tasks:
-                self.ledger.move_task(
-                    task.id, _T.PENDING, Actor.SYSTEM, reason, expect=frozenset({_T.SCHEDULED})
-                )
-        else:
-            for task in tasks:
-                if task.status == _T.RUNNING:
-                    self.dispatcher.stop_task(task.id, reason)
-                self.ledger.move_task(
-                    task.id,
-                    _T.CANCELED,
-                    Actor.SYSTEM,
-                    reason,
-                    expect=frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED}),
-                )
+        if _STALE_ACTION[status] == _O.FAILED:  # a monitoring series goes on to its next run
+            self._cancel_tasks(tasks, reason)
+            self.dispatcher.outcomes.fail_observation(observation_id, reason)
+            return
+        if any(t.status == _T.RUNNING for t in tasks):
+            return
+        for task in tasks:
+            self.ledger.move_task(
+                task.id, _T.PENDING, Actor.SYSTEM, reason, expect=frozenset({_T.SCHEDULED})
+            )
         self.ledger.move_observation(
-            observation_id, target, Actor.SYSTEM, reason, expect=frozenset({status})
+            observation_id, _O.PENDING, Actor.SYSTEM, reason, expect=frozenset({status})
         )
 
 

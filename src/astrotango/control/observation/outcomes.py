@@ -69,7 +69,7 @@ class OutcomeHandler:
         record = self.store.get_observation(observation_id)
         if record.cancel_on is not None and self.ledger.clock.now() >= record.cancel_on:
             self.ledger.move_task(task_id, _T.FAILED, Actor.SYSTEM, f"{reason}; cancel_on passed")
-            self._fail_observation(observation_id, f"{reason}; cancel_on passed")
+            self.fail_observation(observation_id, f"{reason}; cancel_on passed")
             return
         self.ledger.move_task(
             task_id,
@@ -226,9 +226,10 @@ class OutcomeHandler:
                 f"retry {attempts + 1} of {policy.retry_limit} after: {error}",
             )
             return
-        self._fail_observation(run.observation_id, error)
+        self.fail_observation(run.observation_id, error)
 
-    def _fail_observation(self, observation_id: str, reason: str) -> None:
+    def fail_observation(self, observation_id: str, reason: str) -> None:
+        """End the observation's run as failed; a monitoring series goes on to its next run."""
         moved = self.ledger.move_observation(
             observation_id, _O.FAILED, Actor.SYSTEM, reason, expect=_LIVE | {_O.PENDING}
         )
@@ -282,7 +283,7 @@ class OutcomeHandler:
                 _T.PENDING,
                 Actor.SYSTEM,
                 "next run of the series",
-                expect=frozenset({_T.COMPLETED, _T.FAILED}),
+                expect=frozenset({_T.COMPLETED, _T.FAILED, _T.CANCELED}),
                 updates=window,
                 monitoring_reset=True,
             )
