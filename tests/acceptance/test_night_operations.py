@@ -3,9 +3,8 @@ client in this process. Slow: each test starts the default observatory."""
 
 from __future__ import annotations
 
-import itertools
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -152,11 +151,17 @@ def test_a_monitoring_series_runs_its_cadence_and_stops_at_max_observations(
         if h["to_status"] == "running"
     )
     assert len(starts) == 3, "one run per cadence step, none after the third"
-    gaps = [
-        (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
-        for a, b in itertools.pairwise(starts)
+    # Runs are anchored to cadence slots (window start + k x 30 min): each run starts no
+    # earlier than the slot its predecessor's end made it eligible for, one run per slot.
+    for run, later in zip(runs, starts[1:], strict=False):
+        eligible = datetime.fromisoformat(run["next_eligible"])
+        assert datetime.fromisoformat(later) >= eligible, (runs, starts)
+    slots = [
+        (datetime.fromisoformat(s) - datetime.fromisoformat(view["tasks"][0]["window_start"]))
+        // timedelta(seconds=1800)
+        for s in starts
     ]
-    assert all(gap >= 1800 for gap in gaps), f"the cadence is honoured: {gaps}"
+    assert len(set(slots)) == 3, f"one run per cadence slot: {starts}"
     assert len([a for a in view["assets"] if not a["partial"]]) == 3
     path = assert_lifecycle_edges(night.transitions, obs)
     assert path.count("acquisition_complete") == 3 and path[-1] == "completed", path

@@ -214,6 +214,22 @@ def test_a_monitoring_series_resets_after_each_run_and_stops_at_its_maximum(rig:
     assert_every_transition_is_allowed(rig.announced)
 
 
+def test_a_plan_made_before_a_series_reset_cannot_start_the_next_run_early(rig: Rig) -> None:
+    document = example("sn_monitoring_series")
+    document["monitoring"]["cadence_s"] = 1800
+    obs = rig.submit(document)
+    [task_id] = [t.id for t in rig.store.tasks_of_observation(obs)]
+    stale = [{"task": task_id, "telescope": T1, "start": rig.clock.now().isoformat()}]
+    rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.links[T1].finish(task_id)
+    assert rig.status(obs) == "pending" and rig.task(task_id).status == "pending"
+    rig.dispatcher.assign_blocks(stale)  # a first-slot plan computed during run 1, late
+    rig.dispatcher.apply_schedule(stale)
+    rig.dispatcher.tick()
+    assert rig.task(task_id).status == "pending" and rig.links[T1].executed == [task_id]
+
+
 def monitors(rig: Rig, holding: Any = None, **settings: Any) -> Any:
     from astrotango.control.observation.monitors import Monitors, MonitorSettings
 

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from astrotango.control.observation.ledger import ObservationLedger
@@ -100,6 +100,9 @@ class Dispatcher:
         task = self.store.get_task(task_id)
         if task.status not in (_T.PENDING, _T.SCHEDULED) or telescope in self.offline:
             return
+        if start < task.window_start or start < self._cadence_allows(task.observation_id):
+            # A plan made before the task moved on (a series reset to its next run): stale.
+            return
         if (task.telescope, task.planned_start) != (telescope, start):
             self.store.assign_task(
                 task_id,
@@ -124,6 +127,11 @@ class Dispatcher:
             f"task {task_id} planned on {telescope}",
             expect=frozenset({_O.PENDING}),
         )
+
+    def _cadence_allows(self, observation_id: str) -> datetime:
+        """The earliest start the observation's cadence allows (its next series run)."""
+        after = self.store.get_observation(observation_id).cadence_next_eligible
+        return after if after is not None else datetime.min.replace(tzinfo=UTC)
 
     def _unschedule(self, task_id: str, observation_id: str, reason: str) -> None:
         self.ledger.move_task(
