@@ -116,3 +116,43 @@ def test_the_system_harness_restarts_a_killed_server(tmp_path: Path) -> None:
         assert system.proxy("astro/reference/1").state() == tango.DevState.ON
         pids = [c.pid for c in system.children.values()]
     assert wait_gone(pids) == []
+
+
+def test_run_finishes_the_night_with_the_report_written_and_no_process_left(
+    tmp_path: Path,
+) -> None:
+    """`make run`'s command, shortened: the main job from start to its report."""
+    run_dir = tmp_path / "run"
+    job = subprocess.Popen(
+        astrotango(
+            "run",
+            "--config", str(ROOT / "tango-db"),
+            "--examples", str(ROOT / "examples" / "observations"),
+            "--run-dir", str(run_dir),
+            "--minutes", "0.4",
+            "--scale", "720",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        state = wait_for_state(run_dir, job)
+        output, _ = job.communicate(timeout=240)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    assert job.returncode == 0, output
+    assert "All devices answered and every self-test passed" in output
+    report = run_dir / "report"
+    page = (report / "night.html").read_text()
+    for image in ("gantt.png", "altitude.png", "constraints.png"):
+        assert (report / image).read_bytes().startswith(b"\x89PNG") and image in page
+    rows = json.loads((report / "night.json").read_text())
+    assert len(rows) == len(list((ROOT / "examples" / "observations").glob("*.json")))
+    assert all(row["name"] in page for row in rows)
+    assert any(run["to_status"] == "running" for row in rows for h in row["task_history"].values()
+               for run in h), "the night got tasks running"  # fmt: skip
+    assert wait_gone([state["launcher_pid"], *state["pids"]]) == [], "every process gone"
+    assert not (run_dir / STATE_FILE).exists()
