@@ -33,6 +33,36 @@ def exercise(proxy: tango.DeviceProxy, **spec: Any) -> tuple[int, str]:
     return code, text
 
 
+def live(device: tango.DeviceProxy, events: Any, *attributes: str) -> Any:
+    """An event log whose subscription is known to be live.
+
+    ``subscribe_event`` returns before the ZMQ subscription has joined, so the first events
+    pushed after it can be lost ("slow joiner"). A one-step command whose final event arrives
+    proves the subscription live; the tests that read a command's first events start after it.
+    """
+    log = events(device, "_lrcEvent", *attributes)
+    for _ in range(5):
+        _, probe = exercise(device, steps=1, step_s=0.01)
+        try:
+            log.wait_for(final_event(probe), timeout_s=3.0)
+        except AssertionError:
+            continue
+        return log
+    raise AssertionError("the _lrcEvent subscription never delivered an event")
+
+
+def running_event(command_id: str) -> Any:
+    """Match the first sign that a command runs: its IN_PROGRESS status or any progress."""
+
+    def match(name: str, value: Any) -> bool:
+        if name != "_lrcevent" or value[0] != command_id:
+            return False
+        event = json.loads(value[1])
+        return event.get("status") == TaskStatus.IN_PROGRESS or "progress" in event
+
+    return match
+
+
 def final_event(command_id: str) -> Any:
     def match(name: str, value: Any) -> bool:
         return (
@@ -56,7 +86,7 @@ def test_admin_mode_offline_disables_and_online_restores(device: tango.DevicePro
 
 
 def test_event_sequence_from_staging_to_completed(device: tango.DeviceProxy, events: Any) -> None:
-    log = events(device, "_lrcEvent", "longRunningCommandStatus", "longRunningCommandResult")
+    log = live(device, events, "longRunningCommandStatus", "longRunningCommandResult")
     code, command_id = exercise(device, steps=5, step_s=0.05)
     assert code == ResultCode.QUEUED
     log.wait_for(final_event(command_id))
@@ -87,7 +117,7 @@ def test_event_sequence_from_staging_to_completed(device: tango.DeviceProxy, eve
 def test_a_failing_step_gives_a_failed_result_not_an_exception(
     device: tango.DeviceProxy, events: Any
 ) -> None:
-    log = events(device, "_lrcEvent")
+    log = live(device, events)
     _, command_id = exercise(device, steps=3, step_s=0.02, fail_step=2)
     log.wait_for(final_event(command_id))
     [result] = [e["result"] for e in log.lrc(command_id) if "result" in e]
@@ -116,9 +146,9 @@ def test_bad_arguments_raise_dev_failed_naming_the_field(
 def test_abort_ends_the_running_and_the_queued_command(
     device: tango.DeviceProxy, events: Any
 ) -> None:
-    log = events(device, "_lrcEvent")
+    log = live(device, events)
     _, running = exercise(device, steps=100, step_s=0.2)
-    log.wait_for(lambda n, v: n == "_lrcevent" and v[0] == running and '"status": 2' in v[1])
+    log.wait_for(running_event(running))
     _, queued = exercise(device, steps=1)
     [code], [abort_id] = device.Abort()
     assert code == ResultCode.STARTED
@@ -137,9 +167,9 @@ def test_abort_ends_the_running_and_the_queued_command(
 
 
 def test_the_33rd_waiting_command_is_rejected(device: tango.DeviceProxy, events: Any) -> None:
-    log = events(device, "_lrcEvent")
+    log = live(device, events)
     _, running = exercise(device, steps=100, step_s=0.2)
-    log.wait_for(lambda n, v: n == "_lrcevent" and v[0] == running and '"status": 2' in v[1])
+    log.wait_for(running_event(running))
     for _ in range(32):
         assert exercise(device, steps=1)[0] == ResultCode.QUEUED
     code, reason = exercise(device, steps=1)
