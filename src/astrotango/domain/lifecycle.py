@@ -25,6 +25,8 @@ pending -> aborted (+)      user, system          cancel before assignment; wind
                                                   passed while still pending (time limit)
 completed -> pending (*)    system                monitoring reset: the series continues
 failed -> pending (*)       system                monitoring reset: retry on next cadence
+pending -> pending (*)      system                monitoring reset: the run missed its window,
+                                                  the series moves on to the next one
 ==========================  ====================  =========================================
 
 (*) only with ``monitoring_reset_allowed=True`` (a monitoring observation whose series
@@ -136,6 +138,8 @@ OBSERVATION_TRANSITIONS: Mapping[Edge, frozenset[Actor]] = {
 OBSERVATION_RESET_TRANSITIONS: Mapping[Edge, frozenset[Actor]] = {
     (_O.COMPLETED, _O.PENDING): frozenset({_A.SYSTEM}),
     (_O.FAILED, _O.PENDING): frozenset({_A.SYSTEM}),
+    # a run whose window closed before it could start: recorded as failed, the next window
+    (_O.PENDING, _O.PENDING): frozenset({_A.SYSTEM}),
 }
 
 TERMINAL_OBSERVATION_STATUSES = frozenset({_O.COMPLETED, _O.FAILED, _O.ABORTED})

@@ -350,6 +350,40 @@ def test_a_series_whose_window_closes_mid_run_goes_on_to_its_next_run(rig: Rig) 
     assert_every_transition_is_allowed(rig.announced)
 
 
+def test_a_series_run_that_never_started_moves_on_to_the_next_window(rig: Rig) -> None:
+    obs = rig.submit(example("sn_monitoring_series"))  # window 18:00-06:00, daily cadence
+    first = rig.store.get_observation(obs)
+    m, _ = monitors(rig)
+    rig.clock.advance((first.window_end - rig.clock.now()).total_seconds() + 60)
+    m.check_time_limits()
+    record = rig.store.get_observation(obs)
+    assert record.status == "pending", "a night without a run does not end the series"
+    assert record.window_start == first.window_start + timedelta(days=1)
+    [run] = rig.store.series_history(obs)
+    assert (run.run, run.outcome) == (1, "failed")
+    [task] = rig.store.tasks_of_observation(obs)
+    assert (task.status, task.window_start) == ("pending", record.window_start)
+    last = rig.store.transitions_of(obs)[-1]
+    assert (last.from_status, last.to_status, last.actor) == ("pending", "pending", "system")
+    assert "before the run could start" in last.reason
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_series_with_no_next_run_is_aborted_when_its_last_window_closes(rig: Rig) -> None:
+    document = example("sn_monitoring_series")
+    document["monitoring"]["max_observations"] = 1
+    obs = rig.submit(document)
+    m, _ = monitors(rig)
+    rig.clock.advance((rig.store.get_observation(obs).window_end - rig.clock.now()).total_seconds())
+    rig.clock.advance(60)
+    m.check_time_limits()
+    assert rig.status(obs) == "aborted"
+    [run] = rig.store.series_history(obs)
+    assert run.outcome == "failed"
+    assert [t.status for t in rig.store.tasks_of_observation(obs)] == ["canceled"]
+    assert_every_transition_is_allowed(rig.announced)
+
+
 def test_the_time_limit_ends_observations_whose_window_closed(rig: Rig) -> None:
     late = rig.submit(
         single_target(

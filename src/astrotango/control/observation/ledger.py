@@ -150,8 +150,8 @@ class ObservationLedger:
             current = kind.states(record.status)
             if expect is not None and current not in expect:
                 return None
-            if current == to:
-                return record
+            if current == to and not monitoring_reset:
+                return record  # already there; a series reset may stay (pending -> pending)
             kind.check(current, to, actor, monitoring_reset_allowed=monitoring_reset)
             at = self.clock.now()
             try:

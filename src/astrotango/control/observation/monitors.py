@@ -90,11 +90,12 @@ class Monitors:
     def check_time_limits(self) -> None:
         """End every unfinished observation whose window has closed.
 
-        An ordinary observation is aborted; a monitoring series whose run had started records
-        the run as failed and goes on to its next window (the lifecycle has no edge from
-        pending to failed: a series run that never started is aborted, the series with it).
+        An ordinary observation is aborted. A monitoring series records the run as failed and
+        goes on to its next window: a run that had started fails and resets; a run that never
+        started stays pending with the next window. A series with no next run is aborted.
         """
         now = self.ledger.clock.now()
+        outcomes = self.dispatcher.outcomes
         for status in _ENDABLE:
             for record in self.store.list_observations(status=status.value, limit=1000):
                 if record.window_end > now:
@@ -102,7 +103,11 @@ class Monitors:
                 reason = f"window closed at {record.window_end.isoformat()}"
                 self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
                 if record.is_monitoring and status is not _O.PENDING:
-                    self.dispatcher.outcomes.fail_observation(record.id, reason)
+                    outcomes.fail_observation(record.id, reason)
+                    continue
+                if record.is_monitoring and outcomes.missed_window(
+                    record.id, f"{reason} before the run could start"
+                ):
                     continue
                 self.ledger.move_observation(
                     record.id, _O.ABORTED, Actor.SYSTEM, reason, expect=_ENDABLE

@@ -231,7 +231,7 @@ class OutcomeHandler:
     def fail_observation(self, observation_id: str, reason: str) -> None:
         """End the observation's run as failed; a monitoring series goes on to its next run."""
         moved = self.ledger.move_observation(
-            observation_id, _O.FAILED, Actor.SYSTEM, reason, expect=_LIVE | {_O.PENDING}
+            observation_id, _O.FAILED, Actor.SYSTEM, reason, expect=_LIVE
         )
         if moved is None:
             return
@@ -240,6 +240,16 @@ class OutcomeHandler:
         for task in self.store.tasks_of_observation(observation_id):
             if task.status in (_T.PENDING, _T.SCHEDULED):
                 self.ledger.move_task(task.id, _T.CANCELED, Actor.SYSTEM, "observation failed")
+
+    def missed_window(self, observation_id: str, reason: str) -> bool:
+        """A pending series run whose window closed before it started: a failed run.
+
+        The series history records it; if the series goes on, the observation stays pending
+        (the monitoring reset ``pending -> pending``) with the next run's window. Returns
+        False when the series ends there (or the observation is not a series): the caller
+        ends the observation.
+        """
+        return self._series(observation_id, "failed", reason, self.ledger.clock.now())
 
     def _back_to_pending_if_idle(self, observation_id: str, reason: str) -> None:
         if not any(
@@ -268,6 +278,8 @@ class OutcomeHandler:
         )
         if not decision.continues:
             return False
+        # a run that never started has no failed transition: its reason goes on the reset
+        missed = f"run {decision.run.run} {reason}; " if record.status == _O.PENDING else ""
         # The next run's window: the tasks and the time-limit monitor follow it.
         window = (
             {}
@@ -291,7 +303,7 @@ class OutcomeHandler:
             observation_id,
             _O.PENDING,
             Actor.SYSTEM,
-            f"series continues: run {decision.run.run + 1} from {decision.next_eligible}",
+            missed + f"series continues: run {decision.run.run + 1} from {decision.next_eligible}",
             updates={"cadence_next_eligible": decision.next_eligible, **window},
             monitoring_reset=True,
         )
