@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -301,6 +302,42 @@ def test_waiting_for_a_planned_start_or_out_a_hold_is_not_stale(rig: Rig) -> Non
     rig.clock.advance(3700)
     m.check_stale()
     assert rig.status(held) == "pending" and rig.status(later) == "assigned"
+
+
+def two_tasks(name: str, ra_deg: float, dec_deg: float) -> dict[str, Any]:
+    document = single_target(name, ra_deg, dec_deg)
+    document["requests"].append(copy.deepcopy(document["requests"][0]))
+    return document
+
+
+def test_between_tasks_with_the_rest_queued_is_not_stale(rig: Rig) -> None:
+    obs = rig.submit(two_tasks("capella", 79.17, 45.99))
+    first = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.links[T1].finish(first)
+    assert rig.status(obs) == "in_progress"  # the second task waits for the Scheduler
+    m, seen = monitors(rig)
+    for _ in range(4):  # four hours in which the Scheduler finds no slot for it
+        rig.clock.advance(3600)
+        m.check_stale()
+    assert rig.status(obs) == "in_progress" and seen["stale"] == []
+    assert [t.status for t in rig.store.tasks_of_observation(obs)] == ["completed", "pending"]
+
+
+def test_a_running_task_silent_for_two_hours_fails_its_observation(rig: Rig) -> None:
+    obs = rig.submit(two_tasks("capella", 79.17, 45.99))
+    running = rig.plan(obs, T1)
+    rig.dispatcher.tick()  # it runs, then nothing more is ever heard of it
+    m, seen = monitors(rig)
+    rig.clock.advance(3700)
+    m.check_stale()
+    assert [(e["id"], e["level"]) for e in seen["stale"][-1]] == [(obs, "warning")]
+    rig.clock.advance(3700)
+    m.check_stale()
+    assert rig.status(obs) == "failed"
+    assert rig.task(running).status == "canceled"
+    assert rig.links[T1].stops == 1, "the telescope is told to stop the task"
+    assert_every_transition_is_allowed(rig.announced)
 
 
 def test_a_task_that_missed_its_slot_behind_a_busy_telescope_is_replanned(rig: Rig) -> None:

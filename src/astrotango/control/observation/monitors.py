@@ -4,8 +4,8 @@
   to pending (running tasks are interrupted: their observations suspended).
 - Stale observations: a warning after 1 h idle in assigned / in_progress / suspended, stale
   after 2 h, with the per-status action (assigned: back to pending; in_progress and
-  suspended: failed). Waiting for a planned start, a window, the cadence or the end of a
-  weather or interlock hold is not idling.
+  suspended: failed). Waiting for a planned start, a window, the cadence, the Scheduler
+  (between tasks, the rest queued) or the end of a weather or interlock hold is not idling.
 - Time limit: once an observation's window has closed it ends (aborted, by the system); a task
   that cannot finish inside its window is not started (see :mod:`.dispatch`).
 """
@@ -184,14 +184,27 @@ class Monitors:
 def _waiting_for_its_time(
     record: ObservationRecord, tasks: list[TaskRecord], now: datetime
 ) -> bool:
-    """Idle by design: a task planned for later, or the next window or cadence not yet open."""
+    """Idle by design: a task planned for later, or the next window or cadence not yet open.
+
+    An observation in progress (or suspended) between tasks, with nothing running or
+    planned and tasks back in the queue, waits for the Scheduler as a pending one does: it
+    is not stuck, and its window's end (the time limit) is what ends it if it never runs.
+    """
     if record.cadence_next_eligible is not None and record.cadence_next_eligible > now:
+        return True
+    if record.status in (_O.IN_PROGRESS, _O.SUSPENDED) and _queued(tasks):
         return True
     return any(
         (t.status == _T.SCHEDULED and t.planned_start is not None and t.planned_start > now)
         or (t.status == _T.PENDING and t.window_start > now)
         for t in tasks
     )
+
+
+def _queued(tasks: list[TaskRecord]) -> bool:
+    """Nothing running or planned, and work left for the Scheduler to place."""
+    states = {t.status for t in tasks}
+    return _T.PENDING in states and not states & {_T.RUNNING, _T.SCHEDULED}
 
 
 def _last_activity(updated_at: datetime, tasks: list[TaskRecord]) -> datetime:
