@@ -214,3 +214,37 @@ def test_plans_respect_each_kind_of_telescopes_horizon_limit(store: Store) -> No
     specs = [task_spec(r) for r in store.tasks_of_observation(obs)]
     [task] = schedulable_tasks(specs, at=NIGHT, site_lat_deg=28.76, fov_deg=1.0, horizon_deg=limits)
     assert task.constraints.min_altitude_deg == limits["optical"]
+
+
+def schedule(store: Store, task_id: str, telescope: str, start: datetime) -> None:
+    task = store.get_task(task_id)
+    store.transition_task(
+        task.id, expected_version=task.version, from_status="pending",
+        to_status="scheduled", actor="scheduler", reason="planned", at=NIGHT,
+        updates={"telescope": telescope, "planned_start": start},
+    )  # fmt: skip
+
+
+def test_a_task_due_within_the_commit_window_keeps_its_slot(store: Store) -> None:
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["exposures"] = [{"filter": "r", "exposure_s": 60, "count": 3}]
+    soon, later, urgent = submit(
+        store, document, {**document, "name": "later"}, {**document, "priority": 9}
+    )
+    [soon_task], [later_task] = (store.tasks_of_observation(o) for o in (soon, later))
+    t2 = "astro/telescope/t2"
+    schedule(store, soon_task.id, t2, NIGHT + timedelta(minutes=5))
+    schedule(store, later_task.id, t2, NIGHT + timedelta(hours=2))
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    first, full = published
+    kept = [b for b in full.blocks if b["task"] == soon_task.id]
+    assert [(b["telescope"], b["start"]) for b in kept] == [(t2, "2026-12-15T20:05:00Z")]
+    assert kept[0]["merits"]["committed"] == 1.0
+    assert kept[0] in first.blocks, "the first slot of t2 is the kept one"
+    moved = [b for b in full.blocks if b["task"] == later_task.id]
+    assert all("committed" not in b["merits"] for b in moved), "two hours ahead: re-planned"
+    on_t2 = sorted((b["start"], b["end"]) for b in full.blocks if b["telescope"] == t2)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(on_t2)), "nothing overlaps it"
+    assert any(b["observation"] == urgent for b in full.blocks)

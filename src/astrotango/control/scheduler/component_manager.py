@@ -7,6 +7,10 @@ or ``Run``. Each trigger bumps a generation number; a run checks it at each phas
 discards its plan when a newer trigger has arrived, and at most one further run waits in the
 queue. The first slot of each telescope is published as soon as a short look-ahead plan finds
 it; the full plan follows.
+
+A scheduled task due to start within the commit window (10 minutes) is kept as planned: the
+run plans around it and publishes it unchanged, so the next thing each telescope does is
+settled and does not move with every re-plan.
 """
 
 from __future__ import annotations
@@ -36,12 +40,13 @@ from astrotango.scheduling import (
     plan,
 )
 from astrotango.simulation import Clock
-from astrotango.store import Store
+from astrotango.store import Store, TaskRecord
 
 __all__ = ["Planner", "ScheduleSnapshot", "SchedulerComponentManager"]
 
 Planner = Callable[[Sequence[SchedulableTask], Sequence[Telescope], datetime, datetime], Plan]
 _FIRST_SLOT_S = 3600.0
+_COMMIT_S = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +155,11 @@ class SchedulerComponentManager(BaseComponentManager):
         task_callback(progress=5)
         start = self._clock.now()
         end = start + self._horizon
-        telescopes = self._busy_until_free(self.telescopes, start)
-        # Scheduled tasks are re-planned too (the plan may move them); running ones are not.
-        records = [
-            *self._store.tasks_by_status("pending"),
-            *self._store.tasks_by_status("scheduled"),
-        ]
+        # Scheduled tasks are re-planned too (the plan may move them), except those due within
+        # the commit window; running ones are not.
+        kept, replan = self._committed(self._store.tasks_by_status("scheduled"), start)
+        telescopes = self._busy_until_free(self.telescopes, start, kept)
+        records = [*self._store.tasks_by_status("pending"), *replan]
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
         # One read per observation, then one pass over the tasks (the pool may hold 50,000).
         after = {
@@ -178,7 +182,7 @@ class SchedulerComponentManager(BaseComponentManager):
         )
         if self._stale(generation, abort_event, task_callback):
             return
-        firsts: dict[str, ScheduledBlock] = {}
+        firsts: dict[str, ScheduledBlock] = {b.telescope_id: b for b in kept}
         for block in sorted(first.blocks, key=lambda b: b.start):
             firsts.setdefault(block.telescope_id, block)
         self._emit(first, tuple(firsts.values()), started, partial=True)
@@ -186,6 +190,8 @@ class SchedulerComponentManager(BaseComponentManager):
         full = self._planner(tasks, telescopes, start, end)
         if self._stale(generation, abort_event, task_callback):
             return
+        blocks = sorted((*kept, *full.blocks), key=lambda b: (b.start, b.telescope_id))
+        full = replace(full, blocks=tuple(blocks))
         self._plan = full
         self._emit(full, full.blocks, started, partial=False)
         task_callback(progress=100)
@@ -198,16 +204,61 @@ class SchedulerComponentManager(BaseComponentManager):
             ),
         )
 
-    def _busy_until_free(
-        self, telescopes: tuple[Telescope, ...], now: datetime
-    ) -> tuple[Telescope, ...]:
-        """The telescopes, each running one unavailable until that task should end."""
-        free_at: dict[str, datetime] = {}
-        for task in self._store.tasks_by_status("running"):
-            if task.telescope is None:
+    def _committed(
+        self, scheduled: Sequence[TaskRecord], now: datetime
+    ) -> tuple[tuple[ScheduledBlock, ...], list[TaskRecord]]:
+        """Split the scheduled tasks: blocks kept as planned (due soon), and tasks to re-plan."""
+        ready = {
+            t.id
+            for t in self.telescopes
+            if t.available and (t.unavailable_until is None or t.unavailable_until <= now)
+        }
+        before = {b.task_id: b for b in self._plan.blocks} if self._plan else {}
+        kept: dict[str, ScheduledBlock] = {}
+        replan = []
+        for task in sorted(scheduled, key=lambda t: t.planned_start or now):
+            start, telescope = task.planned_start, task.telescope
+            due = start is not None and start <= now + timedelta(seconds=_COMMIT_S)
+            if start is None or telescope not in ready or not due or telescope in kept:
+                replan.append(task)
                 continue
-            ends = (task.claimed_at or now) + timedelta(seconds=task.duration_s)
-            free_at[task.telescope] = max(ends, free_at.get(task.telescope, ends))
+            was = before.get(task.id)
+            kept[telescope] = ScheduledBlock(
+                task.id,
+                telescope,
+                start,
+                start + timedelta(seconds=task.duration_s),
+                was.score if was else 0.0,
+                {**(was.merits if was else {}), "committed": 1.0},
+            )
+        # A sync group is kept whole or re-planned whole: its members start together.
+        kept_ids = {b.task_id for b in kept.values()}
+        broken = {
+            t.sync_group for t in scheduled if t.sync_group is not None and t.id not in kept_ids
+        }
+        for telescope, block in list(kept.items()):
+            task = next(t for t in scheduled if t.id == block.task_id)
+            if task.sync_group in broken:
+                del kept[telescope]
+                replan.append(task)
+        return tuple(kept.values()), replan
+
+    def _busy_until_free(
+        self,
+        telescopes: tuple[Telescope, ...],
+        now: datetime,
+        kept: Sequence[ScheduledBlock] = (),
+    ) -> tuple[Telescope, ...]:
+        """The telescopes, each running or about to run a task unavailable until it ends."""
+        free_at: dict[str, datetime] = {}
+        ending = [
+            (t.telescope, (t.claimed_at or now) + timedelta(seconds=t.duration_s))
+            for t in self._store.tasks_by_status("running")
+        ]
+        for telescope, ends in [*ending, *((b.telescope_id, b.end) for b in kept)]:
+            if telescope is None:
+                continue
+            free_at[telescope] = max(ends, free_at.get(telescope, ends))
         out = []
         for tel in telescopes:
             free = free_at.get(tel.id)
