@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 
+import tango
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
 
@@ -24,12 +25,23 @@ def _advance(bar: Progress, task: TaskID, progress: int) -> None:
     bar.update(task, completed=progress)
 
 
+def _state_of(proxy: tango.DeviceProxy, attempts: int = 5) -> str | None:
+    """``"STATE — status"``; a device busy for one timeout is asked again, None if never."""
+    for _ in range(attempts):
+        try:
+            return f"{proxy.state()} — {proxy.status()}"
+        except tango.DevFailed:
+            continue
+    return None
+
+
 def exercise_system(system: System, console: Console) -> bool:
     """Check every device is up and run the reference self-test; True when all went well."""
     ok = True
     for name in system.devices:
-        proxy = system.proxy(name)
-        console.print(f"{name}: {proxy.state()} — {proxy.status()}")
+        answer = _state_of(system.proxy(name))
+        ok &= answer is not None
+        console.print(f"{name}: {answer or '[red]does not answer'}")
     for name in (d for d in system.devices if "/reference/" in d):
         proxy = system.proxy(name)
         with Progress(

@@ -199,7 +199,11 @@ class System:
             self.wait_for_devices(spec.devices)
 
     def wait_for_devices(self, devices: Sequence[str]) -> None:
-        """Block until every device answers a ping.
+        """Block until every device answers a ping and a state read.
+
+        A ping is answered by the server's ORB; the state read goes through the device's own
+        serialisation, so a device still busy starting (its admin mode, its subscriptions)
+        is waited for rather than handed to clients.
 
         Raises:
             LaunchError: when one does not within the start-up timeout, or its server died.
@@ -209,7 +213,9 @@ class System:
         while pending:
             device = pending[0]
             try:
-                self.proxy(device).ping()
+                proxy = self.proxy(device)
+                proxy.ping()
+                proxy.state()
                 pending.pop(0)
                 continue
             except tango.DevFailed:
