@@ -322,14 +322,33 @@ def test_between_tasks_with_the_rest_queued_is_not_stale(rig: Rig) -> None:
         m.check_stale()
     assert rig.status(obs) == "in_progress" and seen["stale"] == []
     assert [t.status for t in rig.store.tasks_of_observation(obs)] == ["completed", "pending"]
+    rig.plan(obs, T1)  # planned at last, but its slot keeps moving behind other work
+    rig.clock.advance(3 * 3600)
+    m.check_stale()
+    assert rig.status(obs) == "in_progress" and seen["stale"] == []
 
 
-def test_a_running_task_silent_for_two_hours_fails_its_observation(rig: Rig) -> None:
+def test_a_running_task_is_alive_until_its_expected_end(rig: Rig) -> None:
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["exposures"] = [{"filter": "r", "exposure_s": 3000, "count": 3}]
+    obs = rig.submit(document)
+    running = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    m, seen = monitors(rig)
+    rig.clock.advance(2.2 * 3600)  # a 2.5 h task, still inside its expected duration
+    m.check_stale()
+    assert rig.status(obs) == "in_progress" and seen["stale"] == []
+    rig.clock.advance(2.5 * 3600)  # now two hours past its expected end
+    m.check_stale()
+    assert rig.status(obs) == "failed" and rig.task(running).status == "canceled"
+
+
+def test_a_running_task_silent_two_hours_past_its_end_fails_its_observation(rig: Rig) -> None:
     obs = rig.submit(two_tasks("capella", 79.17, 45.99))
     running = rig.plan(obs, T1)
     rig.dispatcher.tick()  # it runs, then nothing more is ever heard of it
     m, seen = monitors(rig)
-    rig.clock.advance(3700)
+    rig.clock.advance(rig.task(running).duration_s + 3700)  # an hour past its expected end
     m.check_stale()
     assert [(e["id"], e["level"]) for e in seen["stale"][-1]] == [(obs, "warning")]
     rig.clock.advance(3700)

@@ -5,7 +5,8 @@
 - Stale observations: a warning after 1 h idle in assigned / in_progress / suspended, stale
   after 2 h, with the per-status action (assigned: back to pending; in_progress and
   suspended: failed). Waiting for a planned start, a window, the cadence, the Scheduler
-  (between tasks, the rest queued) or the end of a weather or interlock hold is not idling.
+  (between tasks, nothing running) or the end of a weather or interlock hold is not idling;
+  a running task is alive until its expected end.
 - Time limit: once an observation's window has closed it ends (aborted, by the system); a task
   that cannot finish inside its window is not started (see :mod:`.dispatch`).
 """
@@ -186,13 +187,14 @@ def _waiting_for_its_time(
 ) -> bool:
     """Idle by design: a task planned for later, or the next window or cadence not yet open.
 
-    An observation in progress (or suspended) between tasks, with nothing running or
-    planned and tasks back in the queue, waits for the Scheduler as a pending one does: it
-    is not stuck, and its window's end (the time limit) is what ends it if it never runs.
+    An observation in progress (or suspended) between tasks, with nothing running and the
+    rest queued or planned, waits for the Scheduler and the telescopes as a pending one does
+    (a planned slot that goes by unstarted is re-planned by dispatch): it is not stuck, and
+    its window's end (the time limit) is what ends it if it never runs.
     """
     if record.cadence_next_eligible is not None and record.cadence_next_eligible > now:
         return True
-    if record.status in (_O.IN_PROGRESS, _O.SUSPENDED) and _queued(tasks):
+    if record.status in (_O.IN_PROGRESS, _O.SUSPENDED) and _between_tasks(tasks):
         return True
     return any(
         (t.status == _T.SCHEDULED and t.planned_start is not None and t.planned_start > now)
@@ -201,15 +203,20 @@ def _waiting_for_its_time(
     )
 
 
-def _queued(tasks: list[TaskRecord]) -> bool:
-    """Nothing running or planned, and work left for the Scheduler to place."""
+def _between_tasks(tasks: list[TaskRecord]) -> bool:
+    """Nothing running, and work left to plan or start."""
     states = {t.status for t in tasks}
-    return _T.PENDING in states and not states & {_T.RUNNING, _T.SCHEDULED}
+    return _T.RUNNING not in states and bool(states & {_T.PENDING, _T.SCHEDULED})
 
 
 def _last_activity(updated_at: datetime, tasks: list[TaskRecord]) -> datetime:
-    """The latest sign of life: its own last transition, a task started or finished."""
+    """The latest sign of life: its own last transition, a task started or finished.
+
+    A running task is alive until its expected end: a three-hour track is not stuck at 2 h.
+    """
     times = [updated_at]
     for task in tasks:
         times += [t for t in (task.claimed_at, task.completed_at) if t is not None]
+        if task.status == _T.RUNNING and task.claimed_at is not None:
+            times.append(task.claimed_at + timedelta(seconds=task.duration_s))
     return max(times)
