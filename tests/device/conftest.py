@@ -10,6 +10,9 @@ import pytest
 import tango
 
 
+_JOIN_S = 0.3
+
+
 class EventLog:
     """Collects change events from a device proxy; waits with timeouts, never fixed sleeps."""
 
@@ -24,6 +27,10 @@ class EventLog:
             self._ids.append(
                 self.proxy.subscribe_event(name, tango.EventType.CHANGE_EVENT, self._on_event)
             )
+        # ZMQ's slow joiner: subscribe_event returns before the subscription has reached the
+        # server's publisher, and an event pushed in that gap is lost. Tests that look for the
+        # first event after an action give it this moment to arrive.
+        time.sleep(_JOIN_S)
         return self
 
     def _on_event(self, event: tango.EventData) -> None:

@@ -229,3 +229,30 @@ def test_admin_mode_refuses_a_jump_from_not_fitted_to_online(device: tango.Devic
     device.adminMode = AdminMode.OFFLINE
     device.adminMode = AdminMode.ONLINE
     assert device.state() == tango.DevState.ON
+
+
+class _Deaf:
+    """The device seen through a subscription that lost every event (a slow joiner)."""
+
+    def __init__(self, proxy: tango.DeviceProxy) -> None:
+        self._proxy = proxy
+
+    def subscribe_event(self, *_: Any) -> int:
+        return 0
+
+    def unsubscribe_event(self, _: int) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._proxy, name)
+
+
+def test_a_client_that_missed_every_event_still_gets_the_outcome(
+    device: tango.DeviceProxy,
+) -> None:
+    from astrotango.client import invoke_lrc
+
+    deaf: Any = _Deaf(device)
+    outcome = invoke_lrc(deaf, "Exercise", json.dumps({"steps": 3}), timeout_s=20)
+    assert outcome.status == TaskStatus.COMPLETED
+    assert outcome.result == [0, "Exercise of 3 steps completed"]

@@ -1,7 +1,9 @@
 """Invoke a long-running command and follow it to the end through ``_lrcEvent``.
 
-The client subscribes before it invokes, so it cannot miss an event, and buffers events until
-it knows its command id.
+The client subscribes before it invokes and buffers events until it knows its command id.
+A fresh subscription can still lose the first events (ZMQ's slow joiner: the subscription has
+not reached the publisher yet), so a command that stays silent is asked for its status, and
+a final status found that way is read back, result included, from ``lrcFinished``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import tango
 from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
 
 __all__ = ["LrcError", "LrcOutcome", "invoke_lrc"]
+
+#: After this long without an event of its command, the client asks the device directly.
+_SILENT_S = 2.0
 
 
 class LrcError(RuntimeError):
@@ -75,6 +80,7 @@ def invoke_lrc(
             raise LrcError(f"{command} rejected: {text}")
         outcome = LrcOutcome(text, TaskStatus.STAGING, None)
         deadline = time.monotonic() + timeout_s
+        heard = time.monotonic()
         while outcome.status not in TERMINAL_TASK_STATUSES:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -82,12 +88,31 @@ def invoke_lrc(
             try:
                 uid, payload = events.get(timeout=min(remaining, 0.5))
             except queue.Empty:
+                if time.monotonic() - heard >= _SILENT_S:
+                    heard = time.monotonic()
+                    _catch_up(proxy, outcome)
                 continue
             if uid == text:
+                heard = time.monotonic()
                 _apply(outcome, payload, on_progress)
         return outcome
     finally:
         proxy.unsubscribe_event(sub)
+
+
+def _catch_up(proxy: tango.DeviceProxy, outcome: LrcOutcome) -> None:
+    """Ask a silent command's status; a final one is read back from ``lrcFinished``."""
+    status = TaskStatus[proxy.CheckLongRunningCommandStatus(outcome.command_id)]
+    if status not in TERMINAL_TASK_STATUSES:
+        return
+    for entry in (json.loads(item) for item in proxy.lrcFinished or ()):
+        if entry.get("uid") == outcome.command_id:
+            outcome.result = entry.get("result")
+            outcome.order.append("result")
+            break
+    outcome.status = status
+    outcome.statuses.append(status)
+    outcome.order.append(f"status:{status.name}")
 
 
 def _apply(
