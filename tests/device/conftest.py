@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import tango
 
-
 _JOIN_S = 0.3
 
 
