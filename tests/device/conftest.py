@@ -13,7 +13,8 @@ _JOIN_S = 0.3
 
 
 class EventLog:
-    """Collects change events from a device proxy; waits with timeouts, never fixed sleeps."""
+    """Collects change events from a device proxy; waits with timeouts (the one fixed pause
+    is the subscription's join, below)."""
 
     def __init__(self, proxy: tango.DeviceProxy) -> None:
         self.proxy = proxy
