@@ -248,3 +248,16 @@ def test_a_task_due_within_the_commit_window_keeps_its_slot(store: Store) -> Non
     on_t2 = sorted((b["start"], b["end"]) for b in full.blocks if b["telescope"] == t2)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(on_t2)), "nothing overlaps it"
     assert any(b["observation"] == urgent for b in full.blocks)
+
+
+def test_a_sync_group_is_never_kept_in_part(store: Store) -> None:
+    [cas_a] = submit(store, example("cas_a_synchronized"))
+    one, other = store.tasks_of_observation(cas_a)
+    assert one.sync_group is not None and one.sync_group == other.sync_group
+    schedule(store, one.id, "astro/telescope/r1", NIGHT + timedelta(minutes=5))
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    blocks = [b for b in published[-1].blocks if b["observation"] == cas_a]
+    assert all("committed" not in b["merits"] for b in blocks), "its partner is not planned"
+    assert len(blocks) == 2 and len({b["start"] for b in blocks}) == 1, "planned together"

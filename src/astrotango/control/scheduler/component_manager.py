@@ -157,9 +157,10 @@ class SchedulerComponentManager(BaseComponentManager):
         end = start + self._horizon
         # Scheduled tasks are re-planned too (the plan may move them), except those due within
         # the commit window; running ones are not.
-        kept, replan = self._committed(self._store.tasks_by_status("scheduled"), start)
+        pending = self._store.tasks_by_status("pending")
+        kept, replan = self._committed(self._store.tasks_by_status("scheduled"), pending, start)
         telescopes = self._busy_until_free(self.telescopes, start, kept)
-        records = [*self._store.tasks_by_status("pending"), *replan]
+        records = [*pending, *replan]
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
         # One read per observation, then one pass over the tasks (the pool may hold 50,000).
         after = {
@@ -205,7 +206,7 @@ class SchedulerComponentManager(BaseComponentManager):
         )
 
     def _committed(
-        self, scheduled: Sequence[TaskRecord], now: datetime
+        self, scheduled: Sequence[TaskRecord], pending: Sequence[TaskRecord], now: datetime
     ) -> tuple[tuple[ScheduledBlock, ...], list[TaskRecord]]:
         """Split the scheduled tasks: blocks kept as planned (due soon), and tasks to re-plan."""
         ready = {
@@ -234,7 +235,9 @@ class SchedulerComponentManager(BaseComponentManager):
         # A sync group is kept whole or re-planned whole: its members start together.
         kept_ids = {b.task_id for b in kept.values()}
         broken = {
-            t.sync_group for t in scheduled if t.sync_group is not None and t.id not in kept_ids
+            t.sync_group
+            for t in (*scheduled, *pending)
+            if t.sync_group is not None and t.id not in kept_ids
         }
         for telescope, block in list(kept.items()):
             task = next(t for t in scheduled if t.id == block.task_id)
