@@ -8,65 +8,36 @@ setpoint. Same scenario, clock, events and fault injection as the WeatherStation
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
 
 from tango import DevState
-from tango.server import command, device_property
+from tango.server import command
 
-from astrotango.control_model import CommunicationStatus
-from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import raise_dev_failed
-from astrotango.devices.weather import (
-    clear_faults_command,
-    faults_attribute,
-    inject_fault_command,
-    last_sample_attribute,
-    sensor_attribute,
-    start_panel,
-)
+from astrotango.devices.weather import SimulatedSensors, sensor_attribute
+from astrotango.simulation import Clock
 from astrotango.simulation.sensors import HOST_SENSORS, HostModel
+from astrotango.simulation.sensors import Scenario as SensorScenario
 
 __all__ = ["HostTelemetry"]
 
 
-class HostTelemetry(AstroDevice):
+class HostTelemetry(SimulatedSensors):
     """Simulated host: batteryCharge (%), freeStorage (GB), cameraTemperature (degC)."""
 
-    Scenario = device_property(dtype=str, default_value="", doc="YAML/JSON file; '' default")
-    Seed = device_property(dtype=int, default_value=-1, doc="-1: the scenario's seed")
-    SamplePeriod = device_property(dtype=float, default_value=10.0, doc="clock seconds")
-    ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
-    SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
+    SENSORS = tuple(HOST_SENSORS)
 
     def init_device(self) -> None:
-        """Build the panel, then the base; sampling runs while ONLINE."""
-        super().init_device()
+        """No host model until the panel builds one (see :meth:`make_sampler`)."""
         self._model: HostModel | None = None
+        super().init_device()
 
-        def sampler(scenario: Any, clock: Any) -> Any:
-            self._model = HostModel(scenario, clock.now())
-            return self._model.sample
-
-        self.panel = start_panel(self, tuple(HOST_SENSORS), sampler)
-
-    def delete_device(self) -> None:
-        """Stop sampling."""
-        self.panel.feed.stop()
-        super().delete_device()
-
-    def _component_connected(self) -> None:
-        super()._component_connected()
-        self.panel.feed.start()
-
-    def _communication_changed(self, status: CommunicationStatus) -> None:
-        if hasattr(self, "panel") and status != CommunicationStatus.ESTABLISHED:
-            self.panel.feed.stop()
-        super()._communication_changed(status)
-
-    InjectFault = inject_fault_command()
-    ClearFaults = clear_faults_command()
-    faults = faults_attribute()
-    lastSample = last_sample_attribute()
+    def make_sampler(
+        self, scenario: SensorScenario, clock: Clock
+    ) -> Callable[..., dict[str, float]]:
+        """A host model starting at the clock's now; ``RecordWrite`` feeds the same model."""
+        self._model = HostModel(scenario, clock.now())
+        return self._model.sample
 
     def is_RecordWrite_allowed(self) -> bool:
         """Not while OFFLINE."""

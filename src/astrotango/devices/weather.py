@@ -20,22 +20,16 @@ from astrotango.devices.codec import decode_json_argument, raise_dev_failed
 from astrotango.simulation import Clock, make_clock
 from astrotango.simulation.sensors import (
     WEATHER_SENSORS,
-    Scenario,
     SensorPanel,
     WeatherModel,
     attribute_name,
     load_scenario,
 )
+from astrotango.simulation.sensors import (
+    Scenario as SensorScenario,
+)
 
-__all__ = [
-    "WeatherStation",
-    "clear_faults_command",
-    "faults_attribute",
-    "inject_fault_command",
-    "last_sample_attribute",
-    "sensor_attribute",
-    "start_panel",
-]
+__all__ = ["SimulatedSensors", "WeatherStation", "sensor_attribute"]
 
 
 def sensor_attribute(sensor: str, unit: str, doc: str) -> Any:
@@ -48,58 +42,10 @@ def sensor_attribute(sensor: str, unit: str, doc: str) -> Any:
     return attribute(name=name, dtype=float, unit=unit, doc=doc, fget=read)
 
 
-def _not_offline(device: Any) -> bool:
-    return bool(device.get_state() != DevState.DISABLE)
-
-
-def inject_fault_command() -> Any:
-    """The ``InjectFault(json)`` command of a sensor simulator device."""
-
-    def InjectFault(self: Any, argument: str) -> None:
-        """``{"sensor": "windSpeed", "fault": "stale|garbage|fixed|none", "value": 20}``."""
-        request = decode_json_argument(argument, what="InjectFault argument")
-        try:
-            self.panel.inject(request)
-        except ValueError as exc:
-            raise_dev_failed("API_InvalidArgument", f"InjectFault argument: {exc}")
-
-    return command(InjectFault, dtype_in=str, fisallowed=_not_offline)
-
-
-def clear_faults_command() -> Any:
-    """The ``ClearFaults()`` command: injected faults end (scheduled ones keep their times)."""
-
-    def ClearFaults(self: Any) -> None:
-        """Clear every injected fault."""
-        self.panel.faults.clear()
-
-    return command(ClearFaults)
-
-
-def faults_attribute() -> Any:
-    """The ``faults`` attribute: sensor -> fault in force at the last sample (JSON)."""
-    return attribute(
-        name="faults",
-        dtype=str,
-        doc="Sensor -> fault in force (JSON)",
-        fget=lambda self: json.dumps(self.panel.active_faults()),
-    )
-
-
-def last_sample_attribute() -> Any:
-    """The ``lastSample`` attribute: when the last sample was taken (ISO UTC, clock time)."""
-    return attribute(
-        name="lastSample",
-        dtype=str,
-        doc="Last sample time (ISO UTC, clock time)",
-        fget=lambda self: self.panel.last_sample,
-    )
-
-
 def start_panel(
     device: Any,
     sensors: tuple[str, ...],
-    make_sampler: Callable[[Scenario, Clock], Callable[..., dict[str, float]]],
+    make_sampler: Callable[[SensorScenario, Clock], Callable[..., dict[str, float]]],
 ) -> SensorPanel:
     """Build a device's panel from its properties and set up events for every attribute."""
     try:
@@ -123,8 +69,14 @@ def start_panel(
     return panel
 
 
-class WeatherStation(AstroDevice):
-    """Simulated weather station: clouds, wind and gusts, humidity, rain, sky temperature."""
+class SimulatedSensors(AstroDevice):
+    """Base of the sensor simulators: a scenario-driven panel, sampled while ONLINE.
+
+    Subclasses name their ``SENSORS`` and build the sampler in :meth:`make_sampler`; the
+    properties, the sampling lifecycle, fault injection and ``lastSample`` are shared.
+    """
+
+    SENSORS: tuple[str, ...] = ()
 
     Scenario = device_property(dtype=str, default_value="", doc="YAML/JSON file; '' default")
     Seed = device_property(dtype=int, default_value=-1, doc="-1: the scenario's seed")
@@ -133,11 +85,15 @@ class WeatherStation(AstroDevice):
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
 
     def init_device(self) -> None:
-        """Build the panel, then the base; sampling runs while ONLINE."""
+        """Build the base, then the panel; sampling runs while ONLINE."""
         super().init_device()
-        self.panel = start_panel(
-            self, tuple(WEATHER_SENSORS), lambda scenario, _: WeatherModel(scenario).sample
-        )
+        self.panel = start_panel(self, self.SENSORS, self.make_sampler)
+
+    def make_sampler(
+        self, scenario: SensorScenario, clock: Clock
+    ) -> Callable[..., dict[str, float]]:
+        """The function the panel calls for each sample; subclasses override."""
+        raise NotImplementedError
 
     def delete_device(self) -> None:
         """Stop sampling."""
@@ -153,10 +109,45 @@ class WeatherStation(AstroDevice):
             self.panel.feed.stop()
         super()._communication_changed(status)
 
-    InjectFault = inject_fault_command()
-    ClearFaults = clear_faults_command()
-    faults = faults_attribute()
-    lastSample = last_sample_attribute()
+    def is_InjectFault_allowed(self) -> bool:
+        """Not while OFFLINE."""
+        return bool(self.get_state() != DevState.DISABLE)
+
+    @command(dtype_in=str)
+    def InjectFault(self, argument: str) -> None:
+        """``{"sensor": "windSpeed", "fault": "stale|garbage|fixed|none", "value": 20}``."""
+        request = decode_json_argument(argument, what="InjectFault argument")
+        try:
+            self.panel.inject(request)
+        except ValueError as exc:
+            raise_dev_failed("API_InvalidArgument", f"InjectFault argument: {exc}")
+
+    @command
+    def ClearFaults(self) -> None:
+        """Clear every injected fault (scheduled ones keep their times)."""
+        self.panel.faults.clear()
+
+    @attribute(dtype=str, doc="Sensor -> fault in force (JSON)")
+    def faults(self) -> str:
+        """Sensor -> fault in force at the last sample."""
+        return json.dumps(self.panel.active_faults())
+
+    @attribute(dtype=str, doc="Last sample time (ISO UTC, clock time)")
+    def lastSample(self) -> str:
+        """When the last sample was taken."""
+        return self.panel.last_sample
+
+
+class WeatherStation(SimulatedSensors):
+    """Simulated weather station: clouds, wind and gusts, humidity, rain, sky temperature."""
+
+    SENSORS = tuple(WEATHER_SENSORS)
+
+    def make_sampler(
+        self, scenario: SensorScenario, clock: Clock
+    ) -> Callable[..., dict[str, float]]:
+        """The weather model of the scenario (it follows the clock through its arguments)."""
+        return WeatherModel(scenario).sample
 
     cloudCover = sensor_attribute("cloud_cover", "%", "Cloud cover")
     windSpeed = sensor_attribute("wind_speed", "m/s", "Mean wind speed")
