@@ -484,6 +484,26 @@ def test_reconciliation_recovers_a_lost_completion_and_requeues_an_unfinished_ta
     assert_every_transition_is_allowed(rig.announced)
 
 
+def test_reconciliation_settles_a_task_claimed_just_before_the_controller_died(
+    rig: Rig,
+) -> None:
+    from astrotango.control.observation.reconcile import Reconciler
+
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.store.claim_task(task_id, claimant="controller", at=rig.clock.now())
+    assert rig.status(obs) == "assigned", "died before the observation moved on"
+    exposures = sum(e["count"] for e in single_target("x", 1, 1)["requests"][0]["exposures"])
+    rig.links[T1].captured[task_id] = [
+        {"id": f"a{i}", "partial": False, "task_info": {"task_id": task_id}}
+        for i in range(exposures)
+    ]
+    rig.links[T1].executed.append("something-else")  # the telescope finished and moved on
+    Reconciler(Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger))).run()
+    assert rig.task(task_id).status == "completed" and rig.status(obs) == "completed"
+    assert_every_transition_is_allowed(rig.announced)
+
+
 def test_reconciliation_waits_while_the_telescope_still_executes_the_task(rig: Rig) -> None:
     from astrotango.control.observation.reconcile import Reconciler
 

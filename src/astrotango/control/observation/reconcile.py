@@ -38,9 +38,11 @@ class Reconciler:
                 if followed or task.telescope not in self.dispatcher.links:
                     continue
                 _LOG.warning("Reconciling %s: running on %s, not followed", task.id, task.telescope)
-                self.adopted[task.id] = Running(
-                    task.id, task.observation_id, task.telescope, task.fencing_token
-                )
+                run = Running(task.id, task.observation_id, task.telescope, task.fencing_token)
+                self.adopted[task.id] = run
+                # The controller may have died between the claim and the observation's move
+                # to in_progress: a running task means the observation is in progress.
+                self.dispatcher.outcomes.started(run)
             for task_id, run in list(self.adopted.items()):
                 link = self.dispatcher.links[run.telescope]
                 if link.heartbeat_age_s() is None:
