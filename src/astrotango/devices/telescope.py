@@ -14,14 +14,20 @@ import pydantic
 from tango import AttrWriteType, DevState, DevVarLongStringArray
 from tango.server import attribute, command, device_property
 
+from astrotango.control.proxies import TangoProxyFactory
 from astrotango.control.telescope import (
+    Action,
+    GuardSettings,
+    SafingRecord,
     TaskActivity,
     TaskRefused,
     TelescopeComponentManager,
     TelescopeSettings,
     TelescopeState,
     derive_state,
+    is_safe,
 )
+from astrotango.control.telescope.guard import names, sun_limit
 from astrotango.control_model import HealthState, ResultCode, SimulationMode, TaskStatus
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, lrc_reply, raise_dev_failed
@@ -57,6 +63,8 @@ _PUSHED = (
     "instruments",
     "site",
     "assets",
+    "safe",
+    "lastSafing",
 )
 _DEFAULT_INSTRUMENTS = (
     '[{"kind": "optical_camera", "name": "cam", "fov_deg": 0.5, "filters": ["g", "r", "i"]}]'
@@ -104,6 +112,19 @@ class Telescope(AstroDevice):
     HeartbeatPeriod = device_property(dtype=float, default_value=1.0, doc="real seconds")
     MonitorPeriod = device_property(dtype=float, default_value=0.2, doc="real seconds")
     MaxIntegration = device_property(dtype=float, default_value=60.0, doc="seconds")
+    Interlocks = device_property(
+        dtype=(str,), default_value=[], doc="Interlock devices covering this telescope"
+    )
+    SafingGates = device_property(
+        dtype=(str,), default_value=[], doc="Constraint devices whose bad gate closes it"
+    )
+    SunLimit = device_property(
+        dtype=float, default_value=float("nan"), doc="deg: closes and parks above; NaN = none"
+    )
+    IdleSafeAfter = device_property(
+        dtype=float, default_value=0.0, doc="clock s without work before closing; 0 = never"
+    )
+    GuardPeriod = device_property(dtype=float, default_value=30.0, doc="clock s between checks")
 
     def init_device(self) -> None:
         """Set up cached values, then the base (which builds the component manager)."""
@@ -121,6 +142,8 @@ class Telescope(AstroDevice):
             "instruments": "[]",
             "site": "{}",
             "assets": "[]",
+            "safe": True,
+            "lastSafing": "{}",
         }
         super().init_device()
         for name in _PUSHED:
@@ -142,11 +165,22 @@ class Telescope(AstroDevice):
         site = Site(self.SiteName, self.SiteLatitude, self.SiteLongitude, self.SiteElevation)
         clock = self._make_clock()
         driver = TelescopeSimulator(self._telescope_id, site, instruments, clock, config)
+        try:
+            guard = GuardSettings(
+                interlocks=names(self.Interlocks),
+                safing_gates=names(self.SafingGates),
+                sun_limit_deg=sun_limit(self.SunLimit),
+                idle_safe_after_s=self.IdleSafeAfter,
+                tick_s=self.GuardPeriod,
+            )
+        except ValueError as exc:
+            raise ValueError(f"guard properties: {exc}") from exc
         settings = TelescopeSettings(
             monitor_period_s=self.MonitorPeriod,
             heartbeat_period_s=self.HeartbeatPeriod,
             max_integration_s=self.MaxIntegration,
             max_assets=100,
+            guard=guard,
         )
         return TelescopeComponentManager(
             driver,
@@ -158,6 +192,8 @@ class Telescope(AstroDevice):
             heartbeat_callback=lambda value: self._update("heartbeat", value, always=True),
             activity_callback=self._on_activity,
             asset_callback=self._on_asset,
+            proxies=TangoProxyFactory(),
+            safing_callback=self._on_safing,
         )
 
     def _make_clock(self) -> Clock:
@@ -187,6 +223,7 @@ class Telescope(AstroDevice):
         self._update("parked", t.mount.parked)
         self._update("enclosureState", t.enclosure.state)
         self._update("enclosureOpen", t.enclosure.state is EnclosureState.OPEN)
+        self._update("safe", is_safe(t))
         if self.get_state() not in (DevState.DISABLE, DevState.UNKNOWN, DevState.INIT):
             self._set_state(getattr(DevState, state.name), status)
             self._set_health(health)
@@ -204,6 +241,9 @@ class Telescope(AstroDevice):
         self._update("currentTaskId", activity.task_id)
         self._update("currentSubtask", activity.subtask)
         self._update("taskProgress", activity.progress)
+
+    def _on_safing(self, record: SafingRecord) -> None:
+        self._update("lastSafing", json.dumps(record.as_dict()))
 
     def _on_asset(self, asset: Asset) -> None:
         del asset  # the attribute carries every kept asset
@@ -256,19 +296,27 @@ class Telescope(AstroDevice):
     @command(dtype_out=DevVarLongStringArray)
     def Unpark(self) -> Any:
         """Unpark the mount; an LRC."""
-        return self.submit_lrc("Unpark", self.component_manager.motions.unpark)
+        return self.submit_lrc("Unpark", self._guarded(Action.UNPARK, "unpark"))
 
     @command(dtype_out=DevVarLongStringArray)
     def OpenEnclosure(self) -> Any:
         """Open the enclosure; an LRC."""
         self._need_enclosure()
-        return self.submit_lrc("OpenEnclosure", self.component_manager.motions.open_enclosure)
+        motion = self._guarded(Action.OPEN, "open_enclosure")
+        return self.submit_lrc("OpenEnclosure", motion)
 
     @command(dtype_out=DevVarLongStringArray)
     def CloseEnclosure(self) -> Any:
         """Close the enclosure; an LRC."""
         self._need_enclosure()
         return self.submit_lrc("CloseEnclosure", self.component_manager.motions.close_enclosure)
+
+    def _guarded(self, action: Action, motion: str) -> Any:
+        cm = self.component_manager
+        try:
+            return cm.guarded(action, getattr(cm.motions, motion))
+        except TaskRefused as exc:
+            raise_dev_failed(exc.reason, f"{motion} refused: {exc}")
 
     def _need_enclosure(self) -> None:
         if not self.component_manager.has_enclosure:
@@ -318,3 +366,33 @@ class Telescope(AstroDevice):
     instruments = _cached("instruments", str, "The instruments (JSON list)")
     site = _cached("site", str, "The site and telescope id (JSON)")
     assets = _cached("assets", str, "Asset records kept, with task_info (JSON list)")
+    safe = _cached("safe", bool, "Parked, and the enclosure (if any) closed")
+    lastSafing = _cached(
+        "lastSafing", str, "The last time the telescope made itself safe: at, reason (JSON)"
+    )
+
+    @attribute(dtype=str, doc="optical (with an enclosure) or radio")
+    def kind(self) -> str:
+        """What kind of telescope this is, for what "safe" means."""
+        return "optical" if self.component_manager.has_enclosure else "radio"
+
+    @attribute(dtype=(str,), max_dim_x=64, doc="Interlock devices covering this telescope")
+    def interlocks(self) -> tuple[str, ...]:
+        """The interlocks the telescope enforces."""
+        return self.component_manager.settings.guard.interlocks
+
+    @attribute(dtype=(str,), max_dim_x=64, doc="Constraint devices whose bad gate closes it")
+    def safingGates(self) -> tuple[str, ...]:
+        """The gates that make the telescope safe when they go bad."""
+        return self.component_manager.settings.guard.safing_gates
+
+    @attribute(dtype=float, unit="deg", doc="Sun altitude above which it closes (NaN: none)")
+    def sunLimit(self) -> float:
+        """The sun limit."""
+        limit = self.component_manager.settings.guard.sun_limit_deg
+        return float("nan") if limit is None else limit
+
+    @attribute(dtype=str, doc="What the telescope's guard knows (JSON)")
+    def guard(self) -> str:
+        """Interlocks, safing gates, the sun, the safing under way."""
+        return json.dumps(self.component_manager.guard.view())

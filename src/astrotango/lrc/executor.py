@@ -58,6 +58,8 @@ class _Job:
     report: TaskCallback
     abort_event: threading.Event = field(default_factory=threading.Event)
     final: bool = field(default=False)
+    #: A preempting (safety) task: no abort removes it from the queue or stops it.
+    protected: bool = field(default=False)
 
     def callback(
         self, *, status: TaskStatus | None = None, progress: int | None = None, result: Any = None
@@ -137,7 +139,8 @@ class TaskExecutor:
     def abort(self, task_callback: TaskCallback | None = None) -> tuple[TaskStatus, str]:
         """Abort every queued task and ask the running one to stop.
 
-        Queued tasks end ABORTED at once. The running task sees ``abort_event`` set and stops
+        Queued tasks end ABORTED at once; protected (preempting) tasks are spared, queued or
+        running. The running task sees ``abort_event`` set and stops
         at its next check. ``task_callback`` hears IN_PROGRESS now and COMPLETED only once the
         running task has reached its final status, so an abort is never reported complete
         before the command it aborted.
@@ -149,7 +152,8 @@ class TaskExecutor:
         with self._cond:
             self._aborting = True
             report(status=TaskStatus.IN_PROGRESS)
-            target = self._running
+            running = self._running
+            target = running if running is not None and not running.protected else None
             self._abort_all_locked()
         threading.Thread(
             target=self._finish_abort, args=(report, target), name="lrc-abort", daemon=True
@@ -164,11 +168,13 @@ class TaskExecutor:
         kwargs: Mapping[str, Any] | None = None,
         task_callback: TaskCallback | None = None,
     ) -> tuple[TaskStatus, str]:
-        """Run ``func`` next, ahead of everything.
+        """Run ``func`` next, ahead of everything, beyond the reach of any abort.
 
         Queued tasks end ABORTED, the running one is asked to stop, and ``func`` starts as soon
         as it has. For safety commands such as a telescope's SafeShutdown, which must never
-        wait behind ordinary work.
+        wait behind ordinary work: a later :meth:`abort` (or preemption) neither removes it
+        from the queue nor sets its abort event, so an Abort racing a SafeShutdown can never
+        cancel it.
 
         Returns:
             ``(QUEUED, "Task preempts the queue")``, or ``(REJECTED, reason)`` after shutdown.
@@ -180,18 +186,21 @@ class TaskExecutor:
                 report(status=TaskStatus.REJECTED, result=(ResultCode.REJECTED, reason))
                 return TaskStatus.REJECTED, reason
             self._abort_all_locked()
-            job = _Job(func, tuple(args), dict(kwargs or {}), report)
+            job = _Job(func, tuple(args), dict(kwargs or {}), report, protected=True)
             job.callback(status=TaskStatus.QUEUED)
-            self._queue.appendleft(job)
+            # Behind protected tasks already waiting (their order is kept), ahead of the rest.
+            self._queue.insert(sum(1 for j in self._queue if j.protected), job)
             self._cond.notify_all()
         return TaskStatus.QUEUED, "Task preempts the queue"
 
     def _abort_all_locked(self) -> None:
-        """Abort the queue and signal the running task (the condition's lock must be held)."""
-        if self._running is not None:
+        """Abort the queue and signal the running task, sparing protected ones (lock held)."""
+        if self._running is not None and not self._running.protected:
             self._running.abort_event.set()
-        drained = list(self._queue)
+        drained = [job for job in self._queue if not job.protected]
+        kept = [job for job in self._queue if job.protected]
         self._queue.clear()
+        self._queue.extend(kept)
         for job in drained:
             job.abort_event.set()
             job.callback(

@@ -160,3 +160,40 @@ def test_each_task_gets_a_fresh_abort_event(executor: TaskExecutor) -> None:
     executor.preempt(succeed, args=(3,), task_callback=second)
     assert second.done.wait(5)
     assert second.statuses[-1] == TaskStatus.COMPLETED
+
+
+def test_an_abort_after_a_preemption_never_removes_the_preempting_task(
+    executor: TaskExecutor,
+) -> None:
+    """The race of issue 11: SafeShutdown preempts a running task, then Abort arrives."""
+    running, urgent, abort = Recorder(), Recorder(), Recorder()
+    executor.submit(wait_for_abort, task_callback=running)
+    assert running.started.wait(5)
+    executor.preempt(succeed, args=(9,), task_callback=urgent)
+    executor.abort(abort)  # in the same instant, before the preempting task could start
+    assert urgent.done.wait(5)
+    assert urgent.statuses == [TaskStatus.QUEUED, TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED]
+    assert running.statuses[-1] == TaskStatus.ABORTED
+    assert abort.done.wait(5)
+
+
+def test_an_abort_never_stops_a_running_preempting_task(executor: TaskExecutor) -> None:
+    urgent, abort, release = Recorder(), Recorder(), threading.Event()
+
+    def safety(*, task_callback: Any, abort_event: threading.Event) -> None:
+        while not release.wait(0.01):
+            if abort_event.is_set():
+                task_callback(status=TaskStatus.ABORTED, result=(ResultCode.ABORTED, "stopped"))
+                return
+        task_callback(status=TaskStatus.COMPLETED, result=(ResultCode.OK, "safe"))
+
+    executor.preempt(safety, task_callback=urgent)
+    assert urgent.started.wait(5)
+    executor.abort(abort)
+    assert abort.done.wait(5), "nothing the abort may stop was running"
+    assert not urgent.done.wait(0.2), "an abort reached the safety command"
+    after = Recorder()
+    assert executor.submit(succeed, args=(1,), task_callback=after)[0] == TaskStatus.QUEUED
+    release.set()
+    assert urgent.done.wait(5) and urgent.statuses[-1] == TaskStatus.COMPLETED
+    assert after.done.wait(5) and after.statuses[-1] == TaskStatus.COMPLETED

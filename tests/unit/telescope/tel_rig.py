@@ -9,6 +9,8 @@ from typing import Any
 
 from astrotango.control.telescope import (
     ExecutionTimeouts,
+    GuardSettings,
+    SafingRecord,
     TaskActivity,
     TelescopeComponentManager,
     TelescopeSettings,
@@ -80,6 +82,8 @@ class Rig:
         instruments: str = OPTICAL,
         scale: float = 100.0,
         start: datetime = NIGHT,
+        guard: GuardSettings | None = None,
+        proxies: Any = None,
         **config: Any,
     ) -> None:
         self.clock = ScaledClock(start, scale)
@@ -89,6 +93,7 @@ class Rig:
         )
         self.activity: list[TaskActivity] = []
         self.assets: list[Asset] = []
+        self.safings: list[SafingRecord] = []
         self.heartbeats: list[float] = []
         self.connected = threading.Event()
         self.lost = threading.Event()
@@ -96,11 +101,18 @@ class Rig:
         self.cm = TelescopeComponentManager(
             self.sim,
             self.clock,
-            TelescopeSettings(monitor_period_s=0.01, heartbeat_period_s=0.05, timeouts=timeouts),
+            TelescopeSettings(
+                monitor_period_s=0.01,
+                heartbeat_period_s=0.05,
+                timeouts=timeouts,
+                guard=guard or GuardSettings(),
+            ),
             communication_callback=self._communication,
             activity_callback=self.activity.append,
             asset_callback=self.assets.append,
             heartbeat_callback=self.heartbeats.append,
+            proxies=proxies,
+            safing_callback=self.safings.append,
         )
 
     def _communication(self, status: CommunicationStatus) -> None:

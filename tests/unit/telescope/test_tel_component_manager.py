@@ -120,7 +120,7 @@ def test_safe_shutdown_while_the_enclosure_is_opening_reverses_it(rig: Rig) -> N
 def test_safe_shutdown_is_idempotent(rig: Rig) -> None:
     first, second = Reports(), Reports()
     rig.cm.submit_safe_shutdown(first)
-    assert rig.cm.submit_safe_shutdown(second)[1] == "Joined the SafeShutdown already queued"
+    assert rig.cm.submit_safe_shutdown(second)[1] == "Joined the SafeShutdown already under way"
     assert first.final()[0] is TaskStatus.COMPLETED
     assert second.final()[0] is TaskStatus.COMPLETED
     again = Reports()

@@ -7,6 +7,13 @@ from astrotango.control.telescope.component_manager import (
     TelescopeComponentManager,
     TelescopeSettings,
 )
+from astrotango.control.telescope.guard import (
+    Action,
+    GuardSettings,
+    SafingRecord,
+    TelescopeGuard,
+    is_safe,
+)
 from astrotango.control.telescope.plan import (
     SKY_FIELD,
     Step,
@@ -27,7 +34,10 @@ from astrotango.control.telescope.waiting import ExecutionTimeouts
 __all__ = [
     "SKY_FIELD",
     "STATE_RULES",
+    "Action",
     "ExecutionTimeouts",
+    "GuardSettings",
+    "SafingRecord",
     "StateRule",
     "Step",
     "StepKind",
@@ -35,9 +45,11 @@ __all__ = [
     "TaskPlan",
     "TaskRefused",
     "TelescopeComponentManager",
+    "TelescopeGuard",
     "TelescopeSettings",
     "TelescopeState",
     "derive_state",
+    "is_safe",
     "plan_task",
     "resolve_pointing",
 ]

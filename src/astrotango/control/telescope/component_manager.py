@@ -15,14 +15,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
+from astrotango.control.proxies import ProxyFactory
 from astrotango.control.telescope.execution import TaskRun
+from astrotango.control.telescope.guard import (
+    Action,
+    GuardSettings,
+    SafingRecord,
+    TelescopeGuard,
+    is_safe,
+)
 from astrotango.control.telescope.monitor import TelescopeMonitor
 from astrotango.control.telescope.motions import FanOut, MotionCommands
 from astrotango.control.telescope.plan import TaskPlan, TaskRefused, plan_task
 from astrotango.control.telescope.pointing import resolve_pointing
 from astrotango.control.telescope.state import TelescopeState, derive_state
 from astrotango.control.telescope.waiting import ExecutionTimeouts, Waiter
-from astrotango.control_model import CommunicationStatus, HealthState, ResultCode, TaskStatus
+from astrotango.control_model import (
+    TERMINAL_TASK_STATUSES,
+    CommunicationStatus,
+    HealthState,
+    ResultCode,
+    TaskStatus,
+)
 from astrotango.domain import TaskSpec
 from astrotango.hardware import (
     Asset,
@@ -32,13 +46,23 @@ from astrotango.hardware import (
     Telemetry,
     TelescopeDriver,
 )
-from astrotango.lrc import TaskCallback, TaskExecutor
+from astrotango.lrc import TaskCallback, TaskExecutor, TaskFunction
 from astrotango.simulation import Clock
 from astrotango.simulation.telescope import Fault, TelescopeSimulator
 
 __all__ = ["TaskActivity", "TelescopeComponentManager", "TelescopeSettings"]
 
 _LIMIT_REASONS = {"horizon": "TargetBelowHorizon", "sun": "TargetTooCloseToSun"}
+
+
+class _NoProxies:
+    """The proxy factory of a guard that follows no device."""
+
+    def device(self, name: str) -> Any:
+        raise ValueError(f"{name}: this telescope follows no device")
+
+
+_NO_PROXIES = _NoProxies()
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,7 @@ class TelescopeSettings:
     max_integration_s: float = 60.0
     max_assets: int = 200
     timeouts: ExecutionTimeouts = field(default_factory=ExecutionTimeouts)
+    guard: GuardSettings = field(default_factory=GuardSettings)
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,9 @@ class TelescopeComponentManager(BaseComponentManager):
         heartbeat_callback: Told the telemetry time (unix seconds) on every heartbeat.
         activity_callback: Told every change of task, subtask or progress.
         asset_callback: Told every asset kept.
+        proxies: Clients of the interlocks and gates the guard follows (needed when the
+            settings name any).
+        safing_callback: Told every safing the guard starts and how it ends.
     """
 
     def __init__(
@@ -95,6 +123,8 @@ class TelescopeComponentManager(BaseComponentManager):
         heartbeat_callback: Callable[[float], None] | None = None,
         activity_callback: Callable[[TaskActivity], None] | None = None,
         asset_callback: Callable[[Asset], None] | None = None,
+        proxies: ProxyFactory | None = None,
+        safing_callback: Callable[[SafingRecord], None] | None = None,
     ) -> None:
         super().__init__(
             logger=logger, executor=executor, communication_callback=communication_callback
@@ -119,6 +149,20 @@ class TelescopeComponentManager(BaseComponentManager):
         self._lock = threading.Lock()
         self.activity = TaskActivity("", "", 0)
         self._pending_shutdown: FanOut | None = None
+        guard = self.settings.guard
+        if proxies is None and (guard.interlocks or guard.safing_gates):
+            raise ValueError("proxies: the guard follows devices and needs a proxy factory")
+        self.guard = TelescopeGuard(
+            guard,
+            proxies or _NO_PROXIES,
+            clock,
+            driver.site,
+            telemetry=lambda: self.monitor.latest,
+            busy=lambda: self.executor.busy,
+            make_safe=self._make_safe,
+            on_record=safing_callback,
+            logger=self.logger,
+        )
 
     @property
     def instruments(self) -> tuple[CameraInfo | ReceiverInfo, ...]:
@@ -137,9 +181,11 @@ class TelescopeComponentManager(BaseComponentManager):
         if self.communication_status is CommunicationStatus.DISABLED:
             self._set_communication_status(CommunicationStatus.NOT_ESTABLISHED)
         self.monitor.start()
+        self.guard.start()
 
     def stop_communicating(self) -> None:
-        """Stop monitoring."""
+        """Stop monitoring and guarding."""
+        self.guard.stop()
         self.monitor.stop()
         self._set_communication_status(CommunicationStatus.DISABLED)
 
@@ -169,7 +215,15 @@ class TelescopeComponentManager(BaseComponentManager):
             spec, pointing, self.instruments, max_integration_s=self.settings.max_integration_s
         )
         self._check_limits(plan)
+        self._check_guard(Action.POINT if plan.pointing is not None else Action.EXPOSE)
         return plan
+
+    def _check_guard(self, action: Action) -> None:
+        """Raises TaskRefused when the guard forbids ``action`` now."""
+        why = self.guard.refusal(action)
+        if why:
+            reason = "InterlockFired" if why.startswith("interlock") else "UnsafeToOpen"
+            raise TaskRefused(reason, f"cannot {action}: {why}")
 
     def _check_limits(self, plan: TaskPlan) -> None:
         if plan.pointing is None:
@@ -189,6 +243,11 @@ class TelescopeComponentManager(BaseComponentManager):
         except TaskRefused as exc:
             task_callback(status=TaskStatus.FAILED, result=(ResultCode.FAILED, str(exc)))
             return
+        try:
+            self._check_guard(Action.POINT if plan.pointing is not None else Action.EXPOSE)
+        except TaskRefused as exc:  # not the instrument's fault: the task goes back
+            task_callback(status=TaskStatus.ABORTED, result=(ResultCode.ABORTED, str(exc)))
+            return
         self._set_activity(plan.task_id, "", 0)
         run = TaskRun(
             plan,
@@ -207,26 +266,67 @@ class TelescopeComponentManager(BaseComponentManager):
 
     def submit_task(self, plan: TaskPlan, task_callback: TaskCallback) -> tuple[TaskStatus, str]:
         """Queue a planned task."""
+        self.guard.note_work()
         return self.submit(self.execute_task, plan, task_callback=task_callback)
+
+    def guarded(self, action: Action, motion: TaskFunction) -> TaskFunction:
+        """``motion`` checked by the guard now and again when it leaves the queue.
+
+        Raises:
+            TaskRefused: the guard forbids ``action`` now.
+        """
+        self._check_guard(action)
+        self.guard.note_work()
+
+        def run(*, task_callback: TaskCallback, abort_event: threading.Event) -> None:
+            try:
+                self._check_guard(action)
+            except TaskRefused as exc:
+                task_callback(status=TaskStatus.REJECTED, result=(ResultCode.REJECTED, str(exc)))
+                return
+            motion(task_callback=task_callback, abort_event=abort_event)
+
+        run.__name__ = getattr(motion, "__name__", "motion")
+        return run
+
+    def _make_safe(self, done: Callable[[str, str], None]) -> None:
+        """SafeShutdown for the guard; ``done(status name, message)`` when it ends."""
+
+        def report(
+            *, status: TaskStatus | None = None, progress: int | None = None, result: Any = None
+        ) -> None:
+            del progress
+            if status is not None and status in TERMINAL_TASK_STATUSES:
+                message = result[1] if isinstance(result, tuple | list) and result else ""
+                done(status.name, str(message))
+
+        self.submit_safe_shutdown(report)
+
+    @property
+    def safe(self) -> bool:
+        """Whether the telescope is safe now (parked, enclosure closed if it has one)."""
+        latest = self.monitor.latest
+        return latest is not None and is_safe(latest)
 
     def submit_safe_shutdown(self, task_callback: TaskCallback) -> tuple[TaskStatus, str]:
         """Run SafeShutdown next, aborting the queue and stopping the running command.
 
-        A SafeShutdown asked for while another is queued and not yet started joins it: both
-        callers hear the same reports, nothing is aborted twice.
+        The shutdown is protected: no Abort removes it from the queue or stops it. A
+        SafeShutdown asked for while another is queued or running joins it: both callers hear
+        the same reports, nothing is aborted twice.
         """
         with self._lock:
             pending = self._pending_shutdown
             if pending is not None:
                 pending.join(task_callback)
-                return TaskStatus.QUEUED, "Joined the SafeShutdown already queued"
-            fan_out = self._pending_shutdown = FanOut(task_callback, self._shutdown_started)
+                return TaskStatus.QUEUED, "Joined the SafeShutdown already under way"
+            fan_out = self._pending_shutdown = FanOut(task_callback, self._shutdown_ended)
         status, message = self.executor.preempt(self.motions.safe_shutdown, task_callback=fan_out)
         if status is TaskStatus.REJECTED:
-            self._shutdown_started(fan_out)
+            self._shutdown_ended(fan_out)
         return status, message
 
-    def _shutdown_started(self, fan_out: FanOut) -> None:
+    def _shutdown_ended(self, fan_out: FanOut) -> None:
         with self._lock:
             if self._pending_shutdown is fan_out:
                 self._pending_shutdown = None

@@ -21,7 +21,7 @@ from astrotango.control.telescope.waiting import (
     check_enclosure,
     check_mount,
 )
-from astrotango.control_model import ResultCode, TaskStatus
+from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
 from astrotango.hardware import (
     EnclosureState,
     HardwareError,
@@ -269,18 +269,27 @@ def _enclosure_done(goal: EnclosureState) -> Callable[[Telemetry], bool]:
 
 
 class FanOut:
-    """One task's reports, delivered to every caller that joined it."""
+    """One task's reports, delivered to every caller that joined it, until it ends.
 
-    def __init__(self, first: TaskCallback, started: Callable[[FanOut], None]) -> None:
+    A caller that joins late hears QUEUED, then IN_PROGRESS and the last progress if the task
+    has started, and every report from there on.
+    """
+
+    def __init__(self, first: TaskCallback, ended: Callable[[FanOut], None]) -> None:
         self._callbacks = [first]
-        self._started = started
+        self._ended = ended
         self._lock = threading.Lock()
+        self._started = False
+        self._progress: int | None = None
 
     def join(self, callback: TaskCallback) -> None:
-        """Add a caller; it hears QUEUED now and every report from here on."""
+        """Add a caller; it hears QUEUED (and IN_PROGRESS once started) now."""
         with self._lock:
             self._callbacks.append(callback)
+            started, progress = self._started, self._progress
         callback(status=TaskStatus.QUEUED)
+        if started:
+            callback(status=TaskStatus.IN_PROGRESS, progress=progress)
 
     def __call__(
         self,
@@ -290,9 +299,11 @@ class FanOut:
         result: Any = None,
     ) -> None:
         """Deliver one report to every caller."""
-        if status is not None and status is not TaskStatus.QUEUED:
-            self._started(self)  # running (or ended): later requests start a new one
+        if status is not None and status in TERMINAL_TASK_STATUSES:
+            self._ended(self)  # ended: later requests start a new one
         with self._lock:
+            self._started |= status is TaskStatus.IN_PROGRESS
+            self._progress = progress if progress is not None else self._progress
             callbacks = list(self._callbacks)
         for callback in callbacks:
             callback(status=status, progress=progress, result=result)
