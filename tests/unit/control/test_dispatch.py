@@ -40,11 +40,13 @@ class Rig:
         self.ledger = ObservationLedger(store, self.clock, self.announced.append)
         self.links = {T1: FakeLink(T1), T2: FakeLink(T2)}
         self.eligible = {T1: (True, ""), T2: (True, "")}
+        self.interlocked: set[str] = set()
         self.dispatcher = Dispatcher(
             self.ledger,
             self.links,
             OutcomeHandler(self.ledger),
             eligibility=lambda t, queue: self.eligible[t],
+            interlocked=lambda t: t in self.interlocked,
         )
 
     def submit(self, document: dict[str, Any]) -> str:
@@ -144,6 +146,35 @@ def test_clouds_mid_task_interrupt_suspend_then_resume(rig: Rig) -> None:
     rig.links[T1].finish(task_id)
     assert rig.status(obs) == "completed"
     assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_fired_interlock_owns_the_shutdown_the_controller_sends_no_abort(rig: Rig) -> None:
+    """Issue 11: the controller's Abort emptied the telescope's queue, SafeShutdown included."""
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.interlocked.add(T1)
+    rig.eligible[T1] = (False, "interlock astro/interlock/rain has fired")
+    rig.dispatcher.tick()
+    rig.dispatcher.tick()
+    assert rig.links[T1].stops == 0, "an Abort went to a telescope whose interlock fired"
+    # the interlock's SafeShutdown preempts the task on the telescope: it ends ABORTED
+    rig.links[T1].finish(
+        task_id, partial=True, status=TaskStatus.ABORTED, result=[ResultCode.ABORTED, "aborted"]
+    )
+    assert rig.task(task_id).status == "pending" and rig.status(obs) == "suspended"
+    requeued = [t for t in rig.announced if t.entity_id == task_id and t.to_status == "pending"]
+    assert requeued and requeued[-1].reason.startswith("interrupted: interlock")
+    assert [a.partial for a in rig.store.assets_of_observation(obs)] == [True]
+
+
+def test_a_user_abort_under_a_fired_interlock_sends_no_abort_either(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.interlocked.add(T1)
+    rig.dispatcher.stop_task(task_id, "aborted by user")
+    assert rig.links[T1].stops == 0
 
 
 def test_a_constraint_failing_before_start_requeues_without_claiming(rig: Rig) -> None:

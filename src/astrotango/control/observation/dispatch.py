@@ -58,6 +58,9 @@ class Dispatcher:
         links: The telescopes, by device name.
         eligibility: Whether a telescope may observe now (default: always).
         outcomes: What happens when a task ends (completion, failure, interruption).
+        interlocked: Whether a fired interlock covers the telescope. Such a telescope is
+            never sent Abort: the interlock owns its shutdown (its SafeShutdown preempts
+            the running task, which then ends ABORTED and is re-queued as interrupted).
     """
 
     def __init__(
@@ -67,12 +70,14 @@ class Dispatcher:
         outcomes: OutcomeHandler,
         eligibility: Eligibility | None = None,
         on_change: Callable[[str], None] | None = None,
+        interlocked: Callable[[str], bool] | None = None,
     ) -> None:
         self.ledger = ledger
         self.store = ledger.store
         self.links = dict(links)
         self.outcomes = outcomes
         self.eligibility: Eligibility = eligibility or (lambda *_: (True, ""))
+        self.interlocked: Callable[[str], bool] = interlocked or (lambda _: False)
         #: Told when a task starts or ends (the Scheduler re-plans on both).
         self.on_change: Callable[[str], None] = on_change or (lambda _: None)
         self.offline: set[str] = set()
@@ -153,7 +158,7 @@ class Dispatcher:
                 ok, why = self.eligibility(run.telescope, self._queue(run.observation_id))
                 if not ok and not run.interrupted:
                     run.interrupted = why
-                    self.links[run.telescope].stop()
+                    self._stop_unless_interlocked(run)
             # Busy: following a task there, or the store says one runs there (being reconciled).
             busy = {r.telescope for r in self.running.values()} | {
                 t.telescope for t in self.store.tasks_by_status(_T.RUNNING.value)
@@ -239,7 +244,14 @@ class Dispatcher:
             run = self.running.get(task_id)
             if run is not None:
                 run.interrupted, run.ended = reason, True
-                self.links[run.telescope].stop()
+                self._stop_unless_interlocked(run)
+
+    def _stop_unless_interlocked(self, run: Running) -> None:
+        """Abort the run's telescope, unless a fired interlock owns its shutdown."""
+        if self.interlocked(run.telescope):
+            _LOG.info("Not aborting %s: a fired interlock owns its shutdown", run.telescope)
+            return
+        self.links[run.telescope].stop()
 
     def telescope_lost(self, telescope: str, reason: str) -> None:
         """A telescope stopped answering: its work goes back to pending, it gets nothing new."""

@@ -81,6 +81,7 @@ class ControllerRuntime:
             OutcomeHandler(ledger, on_progress),
             eligibility=self.eligible,
             on_change=self._replan,
+            interlocked=lambda telescope: bool(self.fired_over(telescope)),
         )
         self.reconciler = Reconciler(self.dispatcher)
         self.monitors = Monitors(
@@ -126,12 +127,16 @@ class ControllerRuntime:
         """No online telescope may observe now (weather, interlocks): the night is on hold."""
         return not any(self.eligible(t, "research")[0] for t in self.online())
 
-    def eligible(self, telescope: str, queue: str) -> tuple[bool, str]:
-        """No interlock covering the telescope has fired, and the queue's policy allows it."""
+    def fired_over(self, telescope: str) -> list[str]:
+        """The fired interlocks covering ``telescope``."""
         with self._lock:
-            fired = [
+            return [
                 n for n, (is_fired, scope) in self._fired.items() if is_fired and telescope in scope
             ]
+
+    def eligible(self, telescope: str, queue: str) -> tuple[bool, str]:
+        """No interlock covering the telescope has fired, and the queue's policy allows it."""
+        fired = self.fired_over(telescope)
         if fired:
             return False, f"interlock {fired[0]} has fired"
         if self._policy is None:
