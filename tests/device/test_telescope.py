@@ -8,6 +8,8 @@ declination -80 target never rises.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -170,3 +172,46 @@ def test_fault_injection_needs_simulation_mode(device: tango.DeviceProxy) -> Non
         device.simulationMode = SimulationMode.TRUE
     with pytest.raises(tango.DevFailed, match="unknown 'jam'"):
         device.InjectFault(json.dumps({"fault": "jam", "active": True}))
+
+
+def lrc_status(device: tango.DeviceProxy, command_id: str) -> str:
+    return str(device.CheckLongRunningCommandStatus(command_id))
+
+
+@pytest.mark.parametrize("attempt", range(20))
+def test_an_abort_racing_a_safe_shutdown_never_cancels_it(
+    device: tango.DeviceProxy, attempt: int
+) -> None:
+    """Issue 11: the controller's Abort in the same instant emptied the queue, SafeShutdown
+    included, leaving the telescope unparked and tracking. Raced 20 times."""
+    _, argument = task_json(CAPELLA, count=2, exposure_s=120)
+    [_], [task_command] = device.ExecuteTask(argument)
+    deadline = time.monotonic() + 20
+    while lrc_status(device, task_command) != "IN_PROGRESS" or device.parked:
+        assert time.monotonic() < deadline, "the task never started moving"
+        time.sleep(0.02)
+    other = tango.DeviceProxy(device.dev_name())  # a second client: the controller
+    barrier = threading.Barrier(2)
+    answers: dict[str, Any] = {}
+
+    def call(name: str, proxy: tango.DeviceProxy) -> None:
+        barrier.wait()
+        answers[name] = getattr(proxy, name)()
+
+    threads = [
+        threading.Thread(target=call, args=("SafeShutdown", device)),
+        threading.Thread(target=call, args=("Abort", other)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    [code], [shutdown] = answers["SafeShutdown"]
+    assert code == ResultCode.QUEUED
+    deadline = time.monotonic() + 30
+    while lrc_status(device, shutdown) not in ("COMPLETED", "FAILED", "ABORTED"):
+        assert time.monotonic() < deadline, "SafeShutdown never ended"
+        time.sleep(0.05)
+    assert lrc_status(device, shutdown) == "COMPLETED", f"attempt {attempt}"
+    assert lrc_status(device, task_command) == "ABORTED"
+    assert device.safe and device.parked and not device.enclosureOpen and not device.tracking
