@@ -4,10 +4,12 @@ client in this process. Slow: each test starts the default observatory."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import tango
 from conftest import Night
 from sched_rig import single_target
 
@@ -16,6 +18,8 @@ from astrotango.domain import (
     OBSERVATION_TRANSITIONS,
     Actor,
     ObservationStatus,
+    expand_observation,
+    parse_observation,
 )
 
 pytestmark = pytest.mark.slow
@@ -167,3 +171,104 @@ def test_a_monitoring_series_runs_its_cadence_and_stops_at_max_observations(
     assert path.count("acquisition_complete") == 3 and path[-1] == "completed", path
     night.wait_until("a later dispatch round", lambda: night.system.clock().now().minute % 15 == 0)
     assert night.status(obs) == "completed", "no fourth run"
+
+
+TELESCOPES = [f"astro/telescope/{t}" for t in ("t1", "t2", "r1", "r2")]
+
+
+def radio_track(name: str, ra_deg: float, dec_deg: float, duration_s: float) -> dict[str, Any]:
+    return {
+        "name": name,
+        "owner": "tests",
+        "queue": "research",
+        "priority": 5,
+        "window": {"start": "2026-12-15T18:00:00Z", "end": "2026-12-16T07:00:00Z"},
+        "requests": [
+            {
+                "type": "radio_tracking",
+                "target": {"name": name, "ra_deg": ra_deg, "dec_deg": dec_deg},
+                "frequency_ghz": 1.42,
+                "duration_s": duration_s,
+            }
+        ],
+    }
+
+
+def is_safe(proxy: Any) -> bool:
+    return bool(proxy.parked) and proxy.enclosureState.name in ("CLOSED", "NONE")
+
+
+def test_the_rain_interlock_fired_while_every_telescope_executes_wins_every_race(
+    night: Night,
+) -> None:
+    """Issue 11: with every telescope executing, the interlock fires and in the same instant
+    the controller (played here by the test too) sends Abort to every telescope."""
+    observations = [
+        night.submit(capella(exposures=10, exposure_s=300.0)),
+        night.submit({**single_target("m31", 10.68, 41.27), "priority": 5}),
+        night.submit(single_target("pleiades", 56.75, 24.12)),
+        night.submit(radio_track("Cas A", 350.85, 58.815, 7200)),
+        night.submit(radio_track("Crab", 83.63, 22.01, 7200)),
+    ]
+    proxies = {name: night.system.proxy(name) for name in TELESCOPES}
+    night.wait_until(
+        "every telescope exposing or integrating",
+        lambda: all(
+            str(p.currentSubtask).startswith(("expose", "integrate")) for p in proxies.values()
+        ),
+        timeout_s=180,
+    )
+    running = {name: str(p.currentTaskId) for name, p in proxies.items()}
+    weather = night.system.proxy("astro/weather/1")
+    interlock = night.system.proxy("astro/interlock/rain")
+    weather.InjectFault(json.dumps({"sensor": "rain", "fault": "fixed", "value": 2.5}))
+    deadline = time.monotonic() + 60
+    while not interlock.fired:  # the controller's stop, in the same instant as the storm
+        assert time.monotonic() < deadline, "the rain interlock never fired"
+    for proxy in proxies.values():
+        proxy.Abort()
+    clock = night.system.clock()
+    night.wait_until("every telescope safe", lambda: all(map(is_safe, proxies.values())), 120)
+    safe_at = clock.now()
+    record = json.loads(interlock.lastShutdown)
+    fired_at = datetime.fromisoformat(record["fired_at"])
+    assert (safe_at - fired_at) <= timedelta(seconds=120 + 30), "beyond the shutdown allowance"
+    night.wait_until("the storm's result", lambda: "result" in json.loads(interlock.lastShutdown))
+    record = json.loads(interlock.lastShutdown)
+    assert record["failed"] == [], record
+    assert all(name in record["result"][1] for name in TELESCOPES), record["result"]
+    # every running task was interrupted, its frames kept, and re-queued
+    by_task = {t["id"]: (obs, t) for obs in observations for t in night.observation(obs)["tasks"]}
+    for telescope, task_id in running.items():
+        observation_id, _ = by_task[task_id]
+        night.wait_until(
+            f"{task_id} re-queued",
+            lambda o=observation_id, i=task_id: (
+                next(t for t in night.observation(o)["tasks"] if t["id"] == i)["status"]
+                == "pending"
+            ),
+            timeout_s=30,
+        )
+        history = night.observation(observation_id)["task_history"][task_id]
+        assert any("interrupted" in (h["reason"] or "") for h in history), history
+        assets = night.observation(observation_id)["assets"]
+        assert any(a["task_info"]["task_id"] == task_id for a in assets), (telescope, assets)
+    # the telescopes themselves refuse to open while the interlock holds
+    t1 = proxies["astro/telescope/t1"]
+    for command in ("Unpark", "OpenEnclosure"):
+        with pytest.raises(tango.DevFailed, match="astro/interlock/rain"):
+            t1.command_inout(command)
+    spec = expand_observation(parse_observation(capella(1, 30.0)), "obs-refused")[0]
+    with pytest.raises(tango.DevFailed) as refused:
+        t1.ExecuteTask(spec.model_dump_json())
+    assert refused.value.args[0].reason == "InterlockFired", refused.value.args[0].desc
+    # nothing is dispatched until Reset
+    until = clock.now() + timedelta(minutes=20)
+    night.wait_until("20 simulated minutes", lambda: clock.now() >= until)
+    assert all(not p.currentTaskId and is_safe(p) for p in proxies.values())
+    with pytest.raises(tango.DevFailed):
+        interlock.Reset()  # the trigger still reads rain
+    weather.ClearFaults()
+    night.wait_until("the trigger clear", lambda: interlock.triggerState == "CLEAR")
+    interlock.Reset()
+    night.wait_until("work to resume", lambda: any(p.currentTaskId for p in proxies.values()), 180)

@@ -324,6 +324,11 @@ class TelescopeComponentManager(BaseComponentManager):
         status, message = self.executor.preempt(self.motions.safe_shutdown, task_callback=fan_out)
         if status is TaskStatus.REJECTED:
             self._shutdown_ended(fan_out)
+            return status, message
+        # The motions start now, on their own thread (a driver may be slow to answer).
+        threading.Thread(
+            target=self.motions.begin_safe_shutdown, name="safe-shutdown-begin", daemon=True
+        ).start()
         return status, message
 
     def _shutdown_ended(self, fan_out: FanOut) -> None:

@@ -128,6 +128,19 @@ class MotionCommands:
                 result=(ResultCode.FAILED, tracker.overall_resultcode[1]),
             )
 
+    def begin_safe_shutdown(self) -> None:
+        """Start closing and parking now, before the SafeShutdown command itself can start.
+
+        The command waits for the task it preempts to end (an exposure cut short is still
+        read out, seconds on a slow camera); the hardware does not wait with it. The command
+        then issues the same motions again (idempotently) and follows them to the end.
+        """
+        for part, start in ((_ENCLOSURE, self._start_closing), (_MOUNT, self._start_parking)):
+            try:
+                start()
+            except (HardwareError, StepFailed) as exc:  # the command reports it
+                self._logger.warning("SafeShutdown: could not start %s at once: %s", part, exc)
+
     def _start_closing(self) -> Callable[[Telemetry], bool] | None:
         enclosure = self._driver.enclosure
         if enclosure is None:
