@@ -82,11 +82,18 @@ DEVICES_INFO = [
                     "Telescopes": list(GOOD),
                     "TriggerKind": "constraint",
                     "TriggerDevice": "test/constraint/rain",
+                    "StoreUrl": "none",
                 },
             },
             {
                 "name": "test/interlock/manual",
-                "properties": {"Scope": "observatory", "Telescopes": [GOOD[0], STUCK, GOOD[2]]},
+                "properties": {
+                    "Scope": "observatory",
+                    "Telescopes": [GOOD[0], STUCK, GOOD[2]],
+                    "RetryDelay": 0.2,
+                    "MaxRetryDelay": 0.4,
+                    "StoreUrl": "none",
+                },
             },
         ],
     },
@@ -155,6 +162,7 @@ def test_rain_fires_one_storm_over_three_telescopes(
     for name in GOOD:
         telescope = context.get_device(name)
         assert telescope.shutdowns == 1 and telescope.safe
+    assert interlock.state() == tango.DevState.ALARM and not interlock.unsafeTelescopes
     last = json.loads(interlock.lastShutdown)
     assert set(last["telescopes"]) == set(GOOD) and last["all_accepted_ms"] < 1000
     progress = [e["progress"] for e in log.lrc(command_id) if "progress" in e]
@@ -171,12 +179,43 @@ def test_rain_fires_one_storm_over_three_telescopes(
     assert not interlock.fired and interlock.reason == ""
 
 
-def test_a_stuck_enclosure_fails_the_storm_naming_it(
+def test_the_rain_interlock_cannot_be_disabled_or_reset_while_it_rains(
+    context: MultiDeviceTestContext, events: Any
+) -> None:
+    rain = context.get_device("test/constraint/rain")
+    interlock = context.get_device("test/interlock/rain")
+    log = events(interlock, "_lrcEvent", "fired")
+    rain.PushReading(2.5)  # mm/h
+    log.wait_for(lambda n, v: n == "fired" and v, timeout_s=5)
+    _, (command_id, _) = log.wait_for(lambda n, v: n == "_lrcevent", timeout_s=5)
+    with pytest.raises(tango.DevFailed) as info:
+        interlock.isEnabled = False
+    error = info.value.args[0]
+    assert error.reason == "API_AttrNotAllowed" and "TRIGGERED" in error.desc
+    with pytest.raises(tango.DevFailed) as info:
+        interlock.expiresAt = "2000-01-01T00:00:00Z"  # disarming by the window: the same
+    assert "TRIGGERED" in info.value.args[0].desc
+    assert interlock.isEnabled and interlock.armed and interlock.expiresAt == ""
+    with pytest.raises(tango.DevFailed) as info:
+        interlock.Reset()
+    assert "trigger has not cleared (TRIGGERED" in info.value.args[0].desc
+    assert interlock.fired
+    assert storm_result(log, command_id)[0] == ResultCode.OK
+    rain.PushReading(0.0)
+    deadline = time.monotonic() + 5
+    while interlock.triggerState != "CLEAR" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    interlock.Reset()
+    assert not interlock.fired
+
+
+def test_a_stuck_enclosure_fails_the_storm_naming_it_and_is_retried(
     context: MultiDeviceTestContext, events: Any
 ) -> None:
     interlock = context.get_device("test/interlock/manual")
-    log = events(interlock, "_lrcEvent")
+    log = events(interlock, "_lrcEvent", "unsafeTelescopes")
     before = {n: context.get_device(n).shutdowns for n in (GOOD[0], GOOD[2])}
+    stuck_before = context.get_device(STUCK).shutdowns
     [code], [command_id] = interlock.Fire("dome jammed")
     assert code == ResultCode.QUEUED
     result = storm_result(log, command_id)
@@ -187,8 +226,17 @@ def test_a_stuck_enclosure_fails_the_storm_naming_it(
         telescope = context.get_device(name)
         assert telescope.safe and telescope.shutdowns == before[name] + 1
     assert interlock.fired and interlock.reason == "manual: dome jammed"
-    interlock.Reset()  # a manual interlock's trigger is always clear
-    assert not interlock.fired
+    assert ("unsafetelescopes", (STUCK,)) in log.seen  # pushed before the storm's result
+    assert list(interlock.unsafeTelescopes) == [STUCK]
+    assert interlock.state() == tango.DevState.FAULT and STUCK in interlock.status()
+    deadline = time.monotonic() + 10  # retried every 0.2, 0.4, 0.4 ... s
+    while context.get_device(STUCK).shutdowns < stuck_before + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert context.get_device(STUCK).shutdowns >= stuck_before + 3
+    assert interlock.state() == tango.DevState.FAULT  # never done while a telescope is unsafe
+    interlock.Reset()  # a manual interlock's trigger is always clear; the retries stop
+    assert not interlock.fired and not interlock.unsafeTelescopes
+    assert interlock.state() == tango.DevState.ON
 
 
 def test_disabled_interlock_does_not_fire(context: MultiDeviceTestContext) -> None:

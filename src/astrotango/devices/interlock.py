@@ -2,8 +2,12 @@
 
 When fired (its trigger holds, or ``Fire(reason)``) it commands SafeShutdown on every telescope
 in scope at once; the storm is one long-running command on this device (``_lrcEvent``
-progress, a result naming any telescope that failed). Firing is idempotent; ``Reset()`` is
-refused until the trigger has cleared. Logic lives in :mod:`astrotango.control.interlock`.
+progress, a result naming any telescope that failed). A telescope not made safe is named in
+``unsafeTelescopes`` and retried with backoff; meanwhile the device is FAULT (ALARM once every
+telescope is safe). Firing is idempotent; ``Reset()`` is refused until the trigger has cleared,
+and ``isEnabled`` (or the window) cannot disarm it while the trigger reads unsafe. The fired
+latch is kept in the store (``StoreUrl``), so a restarted interlock is still fired. Logic
+lives in :mod:`astrotango.control.interlock`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from astrotango.control.interlock import (
     InterlockConfig,
     InterlockRefused,
     InterlockView,
+    open_latch_store,
 )
 from astrotango.control.proxies import TangoProxyFactory
 from astrotango.control_model import HealthState, ResultCode, TaskStatus
@@ -36,10 +41,12 @@ _RW = AttrWriteType.READ_WRITE
 _PUSHED: tuple[str, ...] = (
     "fired",
     "reason",
+    "firedAt",
     "lastShutdown",
     "triggerState",
     "triggerReason",
     "armed",
+    "unsafeTelescopes",
 )
 _PUSHED += ("isEnabled", "startsAt", "expiresAt")
 
@@ -56,6 +63,10 @@ def _parse_time(name: str, text: str) -> datetime | None:
     return when.astimezone(UTC)
 
 
+def _iso(when: datetime | None) -> str:
+    return "" if when is None else when.isoformat()
+
+
 def _view_attribute(name: str, dtype: type, get: Any, doc: str) -> Any:
     def read(self: ShutdownInterlock) -> Any:
         return get(self.component_manager.view)
@@ -70,7 +81,10 @@ def _window_attribute(name: str, field: str, dtype: type, doc: str) -> Any:
 
     def write(self: ShutdownInterlock, value: Any) -> None:
         parsed = value if dtype is bool else _parse_time(name, value)
-        self.component_manager.set_window(**{field: parsed})
+        try:
+            self.component_manager.set_window(**{field: parsed})
+        except InterlockRefused as exc:
+            raise_dev_failed("API_AttrNotAllowed", f"{name} refused: {exc}")
         self._publisher.push(name, value)
 
     return attribute(
@@ -99,6 +113,13 @@ class ShutdownInterlock(AstroDevice):
     FailSafe = device_property(dtype=bool, default_value=True, doc="Garbage/stale/lost fires")
     MaxDataAge = device_property(dtype=float, default_value=120.0, doc="clock seconds")
     ShutdownTimeout = device_property(dtype=float, default_value=300.0, doc="real seconds")
+    RetryDelay = device_property(
+        dtype=float, default_value=5.0, doc="Clock s before retrying an unsafe telescope; doubles"
+    )
+    MaxRetryDelay = device_property(dtype=float, default_value=120.0, doc="clock seconds")
+    StoreUrl = device_property(
+        dtype=str, default_value="", doc="Fired latch: '' = $ASTROTANGO_STORE_URL; 'none'"
+    )
     TickPeriod = device_property(dtype=float, default_value=1.0, doc="clock seconds")
     ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
@@ -129,6 +150,8 @@ class ShutdownInterlock(AstroDevice):
                 fail_safe=self.FailSafe,
                 max_data_age_s=self.MaxDataAge,
                 shutdown_timeout_s=self.ShutdownTimeout,
+                retry_delay_s=self.RetryDelay,
+                max_retry_delay_s=self.MaxRetryDelay,
             )
         except ValueError as exc:
             raise ValueError(f"{self.get_name()} properties: {exc}") from exc
@@ -139,6 +162,7 @@ class ShutdownInterlock(AstroDevice):
             TangoProxyFactory(),
             launch=self._launch,
             view_callback=self._on_view,
+            latches=open_latch_store(self.StoreUrl, self.logger),
             tick_s=self.TickPeriod,
             logger=self.logger,
             communication_callback=self._communication_changed,
@@ -163,14 +187,21 @@ class ShutdownInterlock(AstroDevice):
     def _on_view(self, view: InterlockView) -> None:
         self._push("fired", view.fired)
         self._push("reason", view.reason)
+        self._push("firedAt", _iso(view.fired_at))
         self._push("armed", view.armed)
         self._push("triggerState", view.trigger_state.value)
         self._push("triggerReason", view.trigger_reason)
         self._push("lastShutdown", json.dumps(view.last_shutdown))
+        self._push("unsafeTelescopes", view.unsafe_telescopes)
         if self.get_state() not in (DevState.DISABLE, DevState.INIT, DevState.UNKNOWN):
             self._show(view)
 
     def _show(self, view: InterlockView) -> None:
+        if view.fired and view.unsafe:
+            unsafe = "; ".join(u.describe() for u in view.unsafe)
+            self._set_state(DevState.FAULT, f"Fired: {view.reason}. NOT SAFE: {unsafe}")
+            self._set_health(HealthState.FAILED)
+            return
         if view.fired:
             self._set_state(DevState.ALARM, f"Fired: {view.reason}")
         elif not view.armed:
@@ -205,7 +236,10 @@ class ShutdownInterlock(AstroDevice):
 
     @command
     def Reset(self) -> None:
-        """Clear ``fired``; refused (API_CommandNotAllowed) until the trigger has cleared."""
+        """Clear ``fired`` and stop retrying; refused (API_CommandNotAllowed) until cleared.
+
+        A fail-safe interlock's UNKNOWN trigger has not cleared.
+        """
         try:
             self.component_manager.reset()
         except InterlockRefused as exc:
@@ -215,6 +249,9 @@ class ShutdownInterlock(AstroDevice):
 
     fired = _view_attribute("fired", bool, lambda v: v.fired, "Whether the interlock has fired")
     reason = _view_attribute("reason", str, lambda v: v.reason, "Why it fired ('' if not)")
+    firedAt = _view_attribute(
+        "firedAt", str, lambda v: _iso(v.fired_at), "When it fired (ISO UTC; '' if not)"
+    )
     armed = _view_attribute("armed", bool, lambda v: v.armed, "Enabled and inside its window")
     triggerState = _view_attribute(
         "triggerState", str, lambda v: v.trigger_state.value, "CLEAR, TRIGGERED or UNKNOWN"
@@ -226,6 +263,11 @@ class ShutdownInterlock(AstroDevice):
     isEnabled = _window_attribute("isEnabled", "is_enabled", bool, "Out of service when False")
     startsAt = _window_attribute("startsAt", "starts_at", str, "Armed from (ISO UTC; '' none)")
     expiresAt = _window_attribute("expiresAt", "expires_at", str, "Armed until (ISO; '' none)")
+
+    @attribute(dtype=(str,), max_dim_x=256, doc="Telescopes in scope not confirmed safe")
+    def unsafeTelescopes(self) -> tuple[str, ...]:
+        """The telescopes whose SafeShutdown failed and that are not safe since (retried)."""
+        return self.component_manager.view.unsafe_telescopes
 
     @attribute(dtype=str, doc="observatory or telescope")
     def scope(self) -> str:

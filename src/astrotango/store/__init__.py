@@ -1,4 +1,4 @@
-"""The durable store: observations, tasks, transitions, assets, snapshots, series history.
+"""The durable store: observations, tasks, history, assets, snapshots, interlock latches.
 
 SQLAlchemy Core with Alembic migrations shipped in the package; SQLite (WAL, one file) by
 default, PostgreSQL selected by URL. Plain typed records cross its boundary (the domain's
@@ -27,6 +27,7 @@ from astrotango.store.records import (
     AssetRecord,
     AssignmentRecord,
     EntityKind,
+    InterlockLatchRecord,
     NewObservation,
     ObservationRecord,
     PendingTask,
@@ -47,6 +48,7 @@ __all__ = [
     "Conflict",
     "DuplicateId",
     "EntityKind",
+    "InterlockLatchRecord",
     "NewObservation",
     "NotFound",
     "ObservationRecord",

@@ -21,6 +21,7 @@ __all__ = [
     "AssetRecord",
     "AssignmentRecord",
     "EntityKind",
+    "InterlockLatchRecord",
     "NewObservation",
     "ObservationRecord",
     "PendingTask",
@@ -199,6 +200,21 @@ class SeriesRunRecord:
     outcome: str
     at: datetime
     next_eligible: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InterlockLatchRecord:
+    """A shutdown interlock's latch: whether it has fired (and why, when) until it is reset.
+
+    One row per interlock, overwritten at every fire and reset; ``updated_at`` is when it was
+    last written.
+    """
+
+    name: str
+    fired: bool
+    reason: str
+    fired_at: datetime | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The Store: every read and write of observations, tasks and their history.
+"""The Store: every read and write of observations, tasks, their history and interlock latches.
 
 Each method is one transaction: it happens entirely or not at all, and once it returns it
 survives the death of any process (see :mod:`astrotango.store.engine`). Status legality is the
@@ -6,8 +6,9 @@ domain's business; the store guarantees atomicity, optimistic concurrency (a ver
 of two writers holding the same version exactly one wins) and exclusive claims (fencing
 tokens: a task never runs twice, a zombie executor cannot overwrite).
 
-The methods are grouped by concern in four flat classes (observations, tasks, queries,
-telemetry) over one engine holder, so each file stays small; ``Store`` is their union.
+The methods are grouped by concern in five flat classes (observations, tasks, queries,
+telemetry, interlock latches) over one engine holder, so each file stays small; ``Store`` is
+their union.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import URL
 
+from astrotango.store._latch_api import LatchMethods
 from astrotango.store._observation_api import ObservationMethods
 from astrotango.store._query_api import QueryMethods
 from astrotango.store._task_api import TaskMethods
@@ -26,7 +28,7 @@ from astrotango.store.engine import SqliteSynchronous, create_store_engine, upgr
 __all__ = ["Store", "default_store_url", "open_store"]
 
 
-class Store(ObservationMethods, TaskMethods, QueryMethods, TelemetryMethods):
+class Store(ObservationMethods, TaskMethods, QueryMethods, TelemetryMethods, LatchMethods):
     """The durable store, on SQLite (one file) or PostgreSQL, chosen by URL."""
 
     @classmethod

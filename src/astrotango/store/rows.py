@@ -12,6 +12,7 @@ from astrotango.store.errors import ConcurrencyConflict, NotFound
 from astrotango.store.records import (
     AssetRecord,
     AssignmentRecord,
+    InterlockLatchRecord,
     ObservationRecord,
     SeriesRunRecord,
     SnapshotRecord,
@@ -23,6 +24,7 @@ from astrotango.store.schema import (
     assets,
     assignment_history,
     constraint_snapshots,
+    interlock_latches,
     observations,
     series_history,
     tasks,
@@ -56,6 +58,7 @@ _TABLE_OF: dict[type[Any], Table] = {
     AssetRecord: assets,
     SnapshotRecord: constraint_snapshots,
     SeriesRunRecord: series_history,
+    InterlockLatchRecord: interlock_latches,
 }
 
 

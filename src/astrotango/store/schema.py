@@ -1,4 +1,4 @@
-"""The store's schema in SQLAlchemy Core; migration 0001 creates exactly this.
+"""The store's schema in SQLAlchemy Core; the migrations (0001, 0002) create exactly this.
 
 Timestamps are :class:`UtcDateTime`: aware datetimes in, aware UTC datetimes out. PostgreSQL
 stores them as ``timestamptz``; SQLite as ISO text in UTC, so that text order is time order
@@ -37,6 +37,7 @@ __all__ = [
     "assets",
     "assignment_history",
     "constraint_snapshots",
+    "interlock_latches",
     "metadata",
     "observations",
     "series_history",
@@ -224,3 +225,14 @@ series_history = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("next_eligible", UtcDateTime, nullable=True),
 )
+
+interlock_latches = Table(
+    "interlock_latches",
+    metadata,
+    Column("name", NAME, primary_key=True),
+    Column("fired", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("fired_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+"""One row per shutdown interlock: its fired latch, which a crash must not forget (0002)."""

@@ -1,17 +1,23 @@
-"""The interlock component manager: watch the trigger, fire once, shut every telescope down.
+"""The interlock component manager: watch the trigger, fire once, make every telescope safe.
 
 Firing is idempotent: while fired, further triggers and ``fire`` calls start nothing. A fire
-launches one long-running command (through the injected ``launch``, so it shows in the
-device's LRC attributes) that runs :func:`run_shutdown`. ``reset`` is refused until the
-trigger reads CLEAR (unless the interlock is not armed). A ticker on the injected clock fires
-an armed interlock whose trigger is already TRIGGERED when its window opens, and treats sensor
-data older than ``max_data_age_s`` as TRIGGERED when ``fail_safe``.
+first writes the latch to the injected :class:`LatchStore` (so a crash cannot forget it), then
+shows ``fired`` and launches one long-running command (through the injected ``launch``, so it
+shows in the device's LRC attributes) that runs :func:`run_shutdown`. A telescope the storm
+could not make safe is named in ``view.unsafe`` and retried with backoff on the injected clock
+(:class:`Retrier`) until it is safe or the interlock is reset. An interlock that finds its
+latch fired when it starts is fired until reset, and runs the storm again when it starts
+communicating, so telescopes restarted meanwhile are made safe.
+
+While the trigger reads unsafe the interlock cannot be disabled or disarmed, nor reset
+(:mod:`~astrotango.control.interlock.trigger` has the rules). A ticker on the injected clock
+fires an armed interlock whose trigger is already TRIGGERED when its window opens, and treats
+sensor data older than ``max_data_age_s`` as TRIGGERED when ``fail_safe``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import threading
 import time
@@ -21,8 +27,16 @@ from datetime import datetime
 from typing import Any
 
 from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
-from astrotango.control.interlock.config import InterlockConfig, InterlockRefused, InterlockView
+from astrotango.control.interlock.config import (
+    InterlockConfig,
+    InterlockRefused,
+    InterlockView,
+    UnsafeTelescope,
+)
+from astrotango.control.interlock.latch import LatchStore
+from astrotango.control.interlock.safing import Safing
 from astrotango.control.interlock.shutdown import run_shutdown
+from astrotango.control.interlock.trigger import judge_snapshot, reset_allowed, trigger_unsafe
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
 from astrotango.control_model import CommunicationStatus
 from astrotango.domain.constraints import InterlockWindow, TriggerKind, TriggerState, judge_reading
@@ -49,6 +63,7 @@ class InterlockComponentManager(BaseComponentManager):
         launch: Starts the shutdown as a long-running command (default: this manager's
             executor, with the outcome in :attr:`reports`).
         view_callback: Told every new view.
+        latches: Where the fired latch is kept across restarts (None: not kept).
         tick_s: Clock seconds between window and data-age checks.
         logger: Where to log.
         communication_callback: Told every change of communication status.
@@ -63,6 +78,7 @@ class InterlockComponentManager(BaseComponentManager):
         *,
         launch: Launch | None = None,
         view_callback: ViewCallback | None = None,
+        latches: LatchStore | None = None,
         tick_s: float = _TICK_S,
         logger: logging.Logger | None = None,
         communication_callback: CommunicationCallback | None = None,
@@ -80,11 +96,20 @@ class InterlockComponentManager(BaseComponentManager):
             trigger_reason="manual trigger only" if manual else "no trigger data yet",
         )
         self._last_data_at: datetime | None = None
+        self._judged = False  # the trigger has read CLEAR or TRIGGERED since start
         self._subscription: Subscription | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._safing = Safing(
+            config, proxies, clock, self._lock, latches, self._on_unsafe, self.logger
+        )
         #: Reports of shutdowns launched on this manager's own executor (no ``launch`` given).
         self.reports: list[dict[str, Any]] = []
+        latch = self._safing.restored()
+        if latch is not None:
+            self._view = replace(
+                self._view, fired=True, reason=latch.reason, fired_at=latch.fired_at
+            )
 
     @property
     def view(self) -> InterlockView:
@@ -112,9 +137,21 @@ class InterlockComponentManager(BaseComponentManager):
         self._ticker.start()
         threading.Thread(target=self._prepare, name="interlock-prepare", daemon=True).start()
         self._set_communication_status(CommunicationStatus.ESTABLISHED)
+        with self._lock:
+            view = self._view
+            if view.fired:  # restored from the latch, or fired before going offline
+                self.logger.warning(
+                    "Interlock %s is fired (%s): making its telescopes safe again",
+                    self.config.name,
+                    view.reason,
+                )
+                self._storm_locked(
+                    view.reason, view.fired_at or self._clock.now(), time.monotonic()
+                )
 
     def stop_communicating(self) -> None:
-        """Stop following the trigger and the ticker."""
+        """Stop following the trigger, the ticker and the retries."""
+        self._safing.stop_retries()
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
@@ -152,24 +189,12 @@ class InterlockComponentManager(BaseComponentManager):
                 self.config.condition, event.value, fail_safe=self.config.fail_safe
             )
         else:
-            state, why = self._judge_snapshot(event.value)
+            state, why = judge_snapshot(event.value, fail_safe=self.config.fail_safe)
         self._set_trigger(state, f"{self.config.describe_trigger()}: {why}", received)
-
-    def _judge_snapshot(self, text: object) -> tuple[TriggerState, str]:
-        try:
-            data = json.loads(str(text))
-            is_ok, state, reason = data["is_ok"], str(data["state"]), str(data.get("reason", ""))
-        except (ValueError, TypeError, KeyError) as exc:
-            failed = TriggerState.TRIGGERED if self.config.fail_safe else TriggerState.UNKNOWN
-            return failed, f"unreadable constraint snapshot ({exc})"
-        if is_ok is True:
-            return TriggerState.CLEAR, f"{state}: {reason}"
-        if state == "NO_DATA":
-            return TriggerState.UNKNOWN, "constraint has no data yet"
-        return TriggerState.TRIGGERED, f"{state}: {reason}"
 
     def _set_trigger(self, state: TriggerState, reason: str, received: float) -> None:
         with self._lock:
+            self._judged = self._judged or state is not TriggerState.UNKNOWN
             self._publish(replace(self._view, trigger_state=state, trigger_reason=reason))
             if state is TriggerState.TRIGGERED and self._view.armed and not self._view.fired:
                 self._fire_locked(reason, received)
@@ -196,23 +221,44 @@ class InterlockComponentManager(BaseComponentManager):
             return self._fire_locked(f"manual: {reason.strip()}", received)
 
     def reset(self) -> None:
-        """Clear ``fired`` once the trigger has cleared.
+        """Clear ``fired`` (and the stored latch) once the trigger has cleared; stop retrying.
 
         Raises:
-            InterlockRefused: the armed interlock's trigger is not CLEAR.
+            InterlockRefused: the trigger is TRIGGERED, or not CLEAR while the interlock is
+                fail safe or armed, or the cleared latch cannot be stored.
         """
         with self._lock:
             view = self._view
-            if view.armed and view.trigger_state is not TriggerState.CLEAR:
-                raise InterlockRefused(
-                    f"trigger has not cleared ({view.trigger_state}: {view.trigger_reason})"
-                )
-            self._publish(replace(view, fired=False, reason="", fired_at=None))
+            state = view.trigger_state
+            if not reset_allowed(state, fail_safe=self.config.fail_safe, armed=view.armed):
+                raise InterlockRefused(f"trigger has not cleared ({state}: {view.trigger_reason})")
+            if view.fired:
+                self._safing.latch_reset()
+            self._safing.forget()
+            self._publish(replace(view, fired=False, reason="", fired_at=None, unsafe=()))
 
     def set_window(self, **changes: Any) -> None:
-        """Change ``is_enabled``, ``starts_at`` or ``expires_at``; may fire at once."""
+        """Change ``is_enabled``, ``starts_at`` or ``expires_at``; may fire at once.
+
+        Raises:
+            InterlockRefused: the change would disable or disarm the interlock while its trigger
+                reads unsafe (nothing is changed).
+        """
         with self._lock:
-            self._window = replace(self._window, **changes)
+            old, new, now = self._window, replace(self._window, **changes), self._clock.now()
+            disarms = (old.is_enabled and not new.is_enabled) or (
+                old.armed(now) and not new.armed(now)
+            )
+            view = self._view
+            fail_safe = self.config.fail_safe
+            if disarms and trigger_unsafe(
+                view.trigger_state, fail_safe=fail_safe, judged=self._judged
+            ):
+                raise InterlockRefused(
+                    f"the trigger reads {view.trigger_state} ({view.trigger_reason}): "
+                    "the interlock cannot be disabled or disarmed until it clears"
+                )
+            self._window = new
             self._check_window()
 
     @property
@@ -224,21 +270,30 @@ class InterlockComponentManager(BaseComponentManager):
 
     def _fire_locked(self, reason: str, received: float) -> str:
         now = self._clock.now()
+        self._safing.latch_fired(reason, now)  # before anyone sees fired
+        self._publish(replace(self._view, fired=True, reason=reason, fired_at=now))
+        command_id = self._storm_locked(reason, now, received)
+        self.logger.warning("Interlock %s fired: %s (%s)", self.config.name, reason, command_id)
+        return command_id
+
+    def _storm_locked(self, reason: str, fired_at: datetime, received: float) -> str:
         task = functools.partial(
             run_shutdown,
             self.config.telescopes,
             self._proxies,
             reason=reason,
-            fired_at=now,
+            fired_at=fired_at,
             triggered_monotonic=received,
             timeout_s=self.config.shutdown_timeout_s,
             on_record=self._on_record,
+            on_telescope=self._safing.new_storm(),
         )
-        self._publish(replace(self._view, fired=True, reason=reason, fired_at=now))
         command_id = self._launch("SafeShutdown", task)
-        self.logger.warning("Interlock %s fired: %s (%s)", self.config.name, reason, command_id)
         self._publish(replace(self._view, command_id=command_id))
         return command_id
+
+    def _on_unsafe(self, unsafe: tuple[UnsafeTelescope, ...]) -> None:
+        self._publish(replace(self._view, unsafe=unsafe))
 
     def _on_record(self, record: dict[str, Any]) -> None:
         with self._lock:

@@ -8,11 +8,11 @@ from typing import Any
 
 from astrotango.domain.constraints import Scope, SensorCondition, TriggerKind, TriggerState
 
-__all__ = ["InterlockConfig", "InterlockRefused", "InterlockView"]
+__all__ = ["InterlockConfig", "InterlockRefused", "InterlockView", "UnsafeTelescope"]
 
 
 class InterlockRefused(Exception):
-    """A Fire or Reset that the interlock's rules do not allow now (the message says why)."""
+    """A Fire, Reset or disarming that the interlock's rules do not allow now (says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,9 @@ class InterlockConfig:
         fail_safe: Whether garbage, stale data or a lost trigger device fires the interlock.
         max_data_age_s: Clock seconds without a sensor reading after which data is stale.
         shutdown_timeout_s: Real seconds to wait for each telescope's SafeShutdown to finish.
+        retry_delay_s: Clock seconds before the first retry of a telescope that is not safe;
+            each further retry waits twice as long ...
+        max_retry_delay_s: ... but never longer than this (clock seconds).
     """
 
     name: str
@@ -42,6 +45,8 @@ class InterlockConfig:
     fail_safe: bool = True
     max_data_age_s: float = 120.0
     shutdown_timeout_s: float = 300.0
+    retry_delay_s: float = 5.0
+    max_retry_delay_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.scope is Scope.TELESCOPE and len(self.telescopes) != 1:
@@ -58,6 +63,8 @@ class InterlockConfig:
             raise ValueError("trigger_attribute: a sensor trigger needs an attribute and condition")
         if self.max_data_age_s <= 0 or self.shutdown_timeout_s <= 0:
             raise ValueError("max_data_age_s: ages and timeouts must be greater than 0")
+        if not 0 < self.retry_delay_s <= self.max_retry_delay_s:
+            raise ValueError("retry_delay_s: must be greater than 0 and at most max_retry_delay_s")
 
     def describe_trigger(self) -> str:
         """The trigger in words, e.g. ``astro/weather/1/rain > 0``."""
@@ -69,8 +76,30 @@ class InterlockConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class UnsafeTelescope:
+    """A telescope in scope whose SafeShutdown failed and that is not confirmed safe since.
+
+    Attributes:
+        name: The telescope device.
+        reason: Why its last attempt failed.
+        retries: Retries made so far (0: only the storm's attempt).
+        next_retry_at: When the next retry is due (clock time); None while one runs.
+    """
+
+    name: str
+    reason: str
+    retries: int = 0
+    next_retry_at: datetime | None = None
+
+    def describe(self) -> str:
+        """One line for the device status, e.g. ``t2 (enclosure stuck; retry 3 at 01:02:03)``."""
+        when = "retrying" if self.next_retry_at is None else f"at {self.next_retry_at:%H:%M:%S}"
+        return f"{self.name} ({self.reason}; retry {self.retries + 1} {when})"
+
+
+@dataclass(frozen=True, slots=True)
 class InterlockView:
-    """What the device shows: fired or not, why, the trigger, the last shutdown."""
+    """What the device shows: fired or not, why, the trigger, the last shutdown, the unsafe."""
 
     fired: bool = False
     reason: str = ""
@@ -81,3 +110,9 @@ class InterlockView:
     trigger_reason: str = "no trigger data yet"
     command_id: str = ""
     last_shutdown: dict[str, Any] = field(default_factory=dict)
+    unsafe: tuple[UnsafeTelescope, ...] = ()
+
+    @property
+    def unsafe_telescopes(self) -> tuple[str, ...]:
+        """The names of the telescopes in scope not confirmed safe, in scope order."""
+        return tuple(u.name for u in self.unsafe)

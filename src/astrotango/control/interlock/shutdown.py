@@ -2,8 +2,10 @@
 
 Each telescope gets its own thread, so the commands go out in parallel; a TaskTracker turns
 the telescopes' outcomes into one result that names any telescope that failed (unreachable,
-rejected, failed, or not finished in time). The record of the storm (when each telescope
-accepted, how each ended) is reported as it grows.
+rejected, failed, aborted, not finished in time, or done but not reading ``safe``). The record
+of the storm (when each telescope accepted, how each ended) is reported as it grows, and each
+telescope's verdict (safe or not, and why) as soon as it is known, so that the interlock can
+retry the ones that are not.
 """
 
 from __future__ import annotations
@@ -14,22 +16,101 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from astrotango.control.proxies import ProxyError, ProxyFactory
+from astrotango.control.proxies import DeviceClient, ProxyError, ProxyFactory
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.lrc import TaskCallback, TaskTracker
-from astrotango.lrc.aggregation import result_code_of, result_message_of
+from astrotango.lrc.aggregation import FAILURE_RESULT_CODES, result_code_of, result_message_of
 
-__all__ = ["RecordCallback", "run_shutdown"]
+__all__ = ["COMMAND", "RecordCallback", "TelescopeCallback", "make_safe", "run_shutdown"]
 
 #: Told the storm's record (a JSON-ready dict) every time it changes.
 RecordCallback = Callable[[dict[str, Any]], None]
+#: Told ``(telescope, safe, why)`` once per telescope, as soon as its attempt has ended.
+TelescopeCallback = Callable[[str, bool, str], None]
 COMMAND = "SafeShutdown"
+#: The telescope attribute that says it is safe (optical: parked and closed; radio: parked).
+SAFE_ATTRIBUTE = "safe"
+#: Real seconds a telescope that finished SafeShutdown has to read ``safe``: its cached
+#: attribute follows the telemetry that ended the command, a moment later.
+SAFE_GRACE_S = 1.0
+_SAFE_POLL_S = 0.05
+Outcome = tuple[TaskStatus, tuple[ResultCode, str]]
 
 
 def _as_result(value: object) -> tuple[ResultCode, str]:
     code = result_code_of(value)
     message = result_message_of(value) or ""
     return (code if code is not None else ResultCode.UNKNOWN), message
+
+
+def succeeded(outcome: Outcome) -> bool:
+    """Whether a :func:`make_safe` outcome leaves the telescope safe."""
+    status, (code, _) = outcome
+    return status is TaskStatus.COMPLETED and code not in FAILURE_RESULT_CODES
+
+
+def reads_safe(client: DeviceClient) -> bool | None:
+    """The telescope's ``safe`` attribute; None when it has none or cannot be read."""
+    try:
+        return bool(client.read(SAFE_ATTRIBUTE))
+    except ProxyError:
+        return None
+
+
+def confirmed_safe(client: DeviceClient, abort_event: threading.Event, grace_s: float) -> bool:
+    """Whether a telescope that finished SafeShutdown reads ``safe`` within ``grace_s``.
+
+    A telescope without the attribute (or that cannot be read) is taken at its word.
+    """
+    deadline = time.monotonic() + grace_s
+    while True:
+        safe = reads_safe(client)
+        if safe is not False:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or abort_event.wait(min(_SAFE_POLL_S, remaining)):
+            return False
+
+
+def make_safe(
+    client: DeviceClient,
+    *,
+    timeout_s: float,
+    abort_event: threading.Event,
+    on_accepted: Callable[[str], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    safe_grace_s: float = SAFE_GRACE_S,
+) -> Outcome:
+    """Run SafeShutdown on one telescope to its end and check that it reads ``safe``.
+
+    A telescope without a ``safe`` attribute is judged on its SafeShutdown outcome alone.
+    Every failure (unreachable, rejected, aborted, timed out, done but not safe) comes back as
+    ``FAILED`` with a message; nothing raises.
+
+    Args:
+        client: The telescope.
+        timeout_s: Real seconds it has to finish.
+        abort_event: Set to stop waiting (the telescope carries on shutting down).
+        on_accepted: Told the command id once the telescope has accepted.
+        on_progress: Told the command's progress in percent.
+        safe_grace_s: Real seconds it has to read ``safe`` once the command has finished.
+    """
+    try:
+        call = client.invoke_lrc(COMMAND, on_progress=on_progress)
+    except ProxyError as exc:
+        return TaskStatus.FAILED, (ResultCode.FAILED, str(exc))
+    if on_accepted is not None:
+        on_accepted(call.command_id)
+    try:
+        outcome = call.wait(timeout_s, abort_event)
+    except ProxyError as exc:
+        return TaskStatus.FAILED, (ResultCode.FAILED, str(exc))
+    result, status = _as_result(outcome.result), outcome.status
+    if status is TaskStatus.ABORTED:  # a telescope left half-safe is a failure here
+        return TaskStatus.FAILED, (ResultCode.FAILED, f"aborted: {result[1]}")
+    if succeeded((status, result)) and not confirmed_safe(client, abort_event, safe_grace_s):
+        return TaskStatus.FAILED, (ResultCode.FAILED, "reported done but not safe")
+    return status, result
 
 
 def run_shutdown(
@@ -43,6 +124,7 @@ def run_shutdown(
     task_callback: TaskCallback,
     abort_event: threading.Event,
     on_record: RecordCallback | None = None,
+    on_telescope: TelescopeCallback | None = None,
 ) -> None:
     """Run SafeShutdown on every telescope in parallel; report one aggregated outcome.
 
@@ -56,6 +138,8 @@ def run_shutdown(
         task_callback: The interlock's LRC callback (progress, result, final status).
         abort_event: Set to stop waiting (the telescopes carry on shutting down).
         on_record: Told the growing record.
+        on_telescope: Told each telescope's verdict as soon as it is known (before the
+            aggregated result, even when the storm is aborted).
     """
     lock = threading.Lock()
     record: dict[str, Any] = {
@@ -86,35 +170,32 @@ def run_shutdown(
     )
 
     def one(name: str) -> None:
+        accepted: list[str] = []
+
         def progress(percent: int) -> None:
             tracker.update_task(task_name=name, progress=percent, device_name=name)
 
-        try:
-            call = proxies.device(name).invoke_lrc(COMMAND, on_progress=progress)
-        except ProxyError as exc:
-            note(name, status="FAILED", accepted_ms=-1.0, result=[int(ResultCode.FAILED), str(exc)])
-            tracker.update_task(
-                task_name=name,
-                status=TaskStatus.FAILED,
-                result=(ResultCode.FAILED, str(exc)),
-                device_name=name,
-            )
+        def on_accepted(command_id: str) -> None:
+            accepted.append(command_id)
+            accepted_ms = round((time.monotonic() - triggered_monotonic) * 1000.0, 2)
+            note(name, status="ACCEPTED", command_id=command_id, accepted_ms=accepted_ms)
+            tracker.update_task(task_name=name, status=TaskStatus.IN_PROGRESS, device_name=name)
+
+        outcome = make_safe(
+            proxies.device(name),
+            timeout_s=timeout_s,
+            abort_event=abort_event,
+            on_accepted=on_accepted,
+            on_progress=progress,
+        )
+        status, result = outcome
+        ended: dict[str, Any] = {"status": status.name, "result": [int(result[0]), result[1]]}
+        note(name, **(ended if accepted else {**ended, "accepted_ms": -1.0}))
+        if on_telescope is not None:
+            on_telescope(name, succeeded(outcome), result[1])
+        if accepted and abort_event.is_set():
             return
-        accepted_ms = (time.monotonic() - triggered_monotonic) * 1000.0
-        note(name, status="ACCEPTED", command_id=call.command_id, accepted_ms=round(accepted_ms, 2))
-        tracker.update_task(task_name=name, status=TaskStatus.IN_PROGRESS, device_name=name)
-        try:
-            outcome = call.wait(timeout_s, abort_event)
-        except ProxyError as exc:
-            result: tuple[ResultCode, str] = (ResultCode.FAILED, str(exc))
-            status = TaskStatus.FAILED
-        else:
-            result, status = _as_result(outcome.result), outcome.status
-            if status is TaskStatus.ABORTED:  # a telescope left half-safe is a failure here
-                result, status = (ResultCode.FAILED, f"aborted: {result[1]}"), TaskStatus.FAILED
-        note(name, status=status.name, result=[int(result[0]), result[1]])
-        if not abort_event.is_set():
-            tracker.update_task(task_name=name, status=status, result=result, device_name=name)
+        tracker.update_task(task_name=name, status=status, result=result, device_name=name)
 
     threads = [threading.Thread(target=one, args=(n,), name=f"shutdown-{n}") for n in telescopes]
     for thread in threads:
