@@ -40,6 +40,23 @@ def default_run_dir() -> Path:
     )
 
 
+def examples_dir(given: Path | None) -> Path:
+    """The observations ``run`` submits: ``given``, else the sample night in the package.
+
+    Raises:
+        typer.BadParameter: when the folder holds no ``*.json`` document (a night of nothing
+            would otherwise pass for a quiet one).
+    """
+    from astrotango.samples import observations_dir
+
+    folder = given or observations_dir()
+    if not any(folder.glob("*.json")):
+        raise typer.BadParameter(
+            f"{folder}: no observation document (*.json)", param_hint="--examples"
+        )
+    return folder
+
+
 def _start(config: Path, run_dir: Path | None, port: int, **clock: Any) -> System:
     run_dir = run_dir or default_run_dir()
     state = run_dir / STATE_FILE
@@ -108,16 +125,23 @@ def run(
     port: Port = 0,
     minutes: Annotated[float, typer.Option(help="Real minutes the night runs")] = 2.0,
     scale: Annotated[float, typer.Option(help="Simulated seconds per real second")] = 360.0,
-    examples: Annotated[Path, typer.Option(help="Observations to submit")] = Path(
-        "examples/observations"
-    ),
+    examples: Annotated[
+        Path | None,
+        typer.Option(help="Folder of observations to submit [default: the packaged sample night]"),
+    ] = None,
 ) -> None:
     """The main job on the embedded default: a whole simulated night, then a summary."""
     from astrotango.client.main_job import exercise_system
     from astrotango.client.night import NIGHT_START, run_night
 
+    examples = examples_dir(examples)
     run_dir = run_dir or default_run_dir()
     system = _start(config, run_dir, port, sim_start=NIGHT_START, time_scale=scale)
+    # From here this process is a client of its own system, and names every device in full.
+    # cppTango's event consumer still asks the process's default database (TANGO_HOST, else a
+    # Tango host file) once, at the first subscription, whatever name the proxy carries: so
+    # that default is made this system's database before any subscription.
+    os.environ["TANGO_HOST"] = system.tango_host
     try:
         ok = exercise_system(system, _console) and run_night(
             system, _console, examples, wall_s=minutes * 60, report=run_dir / "report"

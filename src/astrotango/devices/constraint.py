@@ -136,7 +136,9 @@ class OperationalConstraint(AstroDevice):
     IsActive = device_property(dtype=bool, default_value=True)
     SamplePeriod = device_property(dtype=float, default_value=60.0, doc="computed, clock s")
     SnapshotPeriod = device_property(dtype=float, default_value=300.0, doc="clock seconds")
-    StoreUrl = device_property(dtype=str, default_value="", doc="'' run-dir SQLite; 'none'")
+    StoreUrl = device_property(
+        dtype=str, default_value="", doc="'' the system's store ($ASTROTANGO_STORE_URL); 'none'"
+    )
     ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
     SiteLatitude = device_property(dtype=float, default_value=28.7606, doc="deg, north +")

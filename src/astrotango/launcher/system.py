@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,13 @@ _PORT_LINE = re.compile(r"host=(?P<host>[^,\s]+),\s*port=(?P<port>\d+)")
 
 class LaunchError(RuntimeError):
     """The system could not be started; the message says which part and shows its log."""
+
+
+def _free_port(host: str) -> int:
+    """A TCP port on ``host`` nobody listens on now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 class System:
@@ -141,6 +149,29 @@ class System:
         self._write_state()
 
     def _start_database(self) -> None:
+        """Start the SQLite Tango database; on a free port, retried if that port was taken.
+
+        Raises:
+            LaunchError: when it does not start, with the end of its log.
+        """
+        for _ in range(1 if self.port else 3):
+            if self._try_database(self.port or _free_port(self.host)):
+                return
+        assert self.database is not None
+        raise LaunchError(f"the Tango database did not start:\n{self.database.log_tail()}")
+
+    def _try_database(self, port: int) -> bool:
+        """Start the database on ``port``; True once it accepts requests, False if it exited.
+
+        Its own TANGO_HOST names itself: the database is a Tango client too (it tells the
+        host's Starter, ``tango/admin/<host>``, about every server that exports), and without
+        TANGO_HOST it would look that Starter up in whatever database a Tango host file
+        (``$HOME/.tangorc``, ``/etc/tangorc``) names, and refuse every export when another
+        database answers. The port is therefore chosen before it starts.
+
+        Raises:
+            LaunchError: when it neither accepts requests nor exits within the start-up timeout.
+        """
         log = self.run_dir / "logs" / "databaseds.log"
         log.unlink(missing_ok=True)
         argv = [
@@ -150,12 +181,15 @@ class System:
             "--host",
             self.host,
             "--port",
-            str(self.port),
+            str(port),
             "--print-host-port",
             "2",
         ]
-        env = {**os.environ, "PYTANGO_DATABASE_NAME": str(self.run_dir / "tango_database.db")}
-        env.pop("TANGO_HOST", None)
+        env = {
+            **os.environ,
+            "PYTANGO_DATABASE_NAME": str(self.run_dir / "tango_database.db"),
+            "TANGO_HOST": f"{self.host}:{port}",
+        }
         self.database = Child("databaseds", argv, log, env)
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
@@ -163,9 +197,9 @@ class System:
             match = _PORT_LINE.search(text)
             if match and "Ready to accept request" in text:
                 self.port = int(match["port"])
-                return
+                return True
             if not self.database.alive():
-                break
+                return False
             time.sleep(0.05)
         raise LaunchError(f"the Tango database did not start:\n{self.database.log_tail()}")
 

@@ -15,8 +15,8 @@ from astrotango.control.constraint.ephemeris import (
 from astrotango.control.constraint.snapshots import (
     NO_STORE,
     SnapshotSink,
-    default_store_url,
     open_snapshot_sink,
+    snapshot_store_url,
 )
 from astrotango.control.constraint.sources import (
     AttributeSource,
@@ -38,8 +38,8 @@ __all__ = [
     "SiteLocation",
     "SnapshotSink",
     "StatusCallback",
-    "default_store_url",
     "open_snapshot_sink",
+    "snapshot_store_url",
     "sun_altitude_deg",
     "sun_separation_deg",
 ]

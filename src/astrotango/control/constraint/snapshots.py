@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
-import tempfile
-from pathlib import Path
 from typing import Protocol
 
-from astrotango.store import SnapshotRecord, open_store
+from astrotango.store import SnapshotRecord, default_store_url, open_store
 
-__all__ = ["NO_STORE", "SnapshotSink", "default_store_url", "open_snapshot_sink"]
+__all__ = ["NO_STORE", "SnapshotSink", "open_snapshot_sink", "snapshot_store_url"]
 
 #: The store URL value that turns snapshot storage off.
 NO_STORE = "none"
@@ -25,29 +21,27 @@ class SnapshotSink(Protocol):
         """Append one snapshot; returns its id."""
 
 
-def default_store_url() -> str:
-    """SQLite under ``$ASTROTANGO_RUN_DIR`` (or the per-user temporary run directory)."""
-    configured = os.environ.get("ASTROTANGO_RUN_DIR")
-    run_dir = (
-        Path(configured)
-        if configured
-        else Path(tempfile.gettempdir()) / f"astrotango-{getpass.getuser()}"
-    )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{run_dir / 'astrotango.db'}"
+def snapshot_store_url(url: str) -> str | None:
+    """The store a ``StoreUrl`` property names: None for ``"none"``; ``""``: the system's store.
+
+    The system's store is :func:`astrotango.store.default_store_url`, the one every other
+    server of the system writes to (``$ASTROTANGO_STORE_URL``, which the launcher sets).
+    """
+    if url.strip().lower() == NO_STORE:
+        return None
+    return url or default_store_url()
 
 
 def open_snapshot_sink(url: str, logger: logging.Logger | None = None) -> SnapshotSink | None:
-    """Open the store at ``url`` (``""``: the default; ``"none"``: no store).
+    """Open the store a ``StoreUrl`` property names (see :func:`snapshot_store_url`).
 
     A store that cannot be opened is logged and replaced by no store: a constraint keeps
     gating without its history rather than not at all.
     """
     logger = logger or _LOG
-    if url.strip().lower() == NO_STORE:
-        return None
     try:
-        return open_store(url or default_store_url())
+        resolved = snapshot_store_url(url)
+        return None if resolved is None else open_store(resolved)
     except Exception:
         logger.exception("Cannot open the snapshot store %r; snapshots are not kept", url)
         return None
