@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from astrotango.launcher.config import ConfigError, ServerSpec, load_servers, validate_dsconfig
+from astrotango.launcher.config import (
+    ConfigError,
+    ServerSpec,
+    check_safety_scopes,
+    load_servers,
+    validate_dsconfig,
+)
 from astrotango.launcher.processes import pid_alive, stop_group
 from astrotango.launcher.system import STATE_FILE, LaunchError, System
 
@@ -12,6 +18,7 @@ __all__ = [
     "LaunchError",
     "ServerSpec",
     "System",
+    "check_safety_scopes",
     "load_servers",
     "pid_alive",
     "stop_group",

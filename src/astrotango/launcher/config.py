@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ConfigError", "ServerSpec", "config_files", "load_servers", "validate_dsconfig"]
+__all__ = [
+    "ConfigError",
+    "ServerSpec",
+    "check_safety_scopes",
+    "config_files",
+    "load_servers",
+    "validate_dsconfig",
+]
 
 
 class ConfigError(ValueError):
@@ -83,9 +90,11 @@ def load_servers(config_dir: Path) -> list[ServerSpec]:
     """Return every server declared by the files in ``config_dir``.
 
     Raises:
-        ConfigError: on a malformed file or a server declared twice.
+        ConfigError: on a malformed file, a server declared twice, or interlocks and
+            telescopes that disagree on their scope (:func:`check_safety_scopes`).
     """
     specs: dict[str, ServerSpec] = {}
+    documents: list[Any] = []
     for path in config_files(config_dir):
         try:
             data = json.loads(path.read_text())
@@ -95,4 +104,48 @@ def load_servers(config_dir: Path) -> list[ServerSpec]:
             if spec.key in specs:
                 raise ConfigError(f"{path.name}: server {spec.key} is declared twice")
             specs[spec.key] = spec
+        documents.append(data)
+    check_safety_scopes(documents)
     return list(specs.values())
+
+
+def _devices_of(documents: list[Any], tango_class: str) -> dict[str, dict[str, Any]]:
+    """Every device of ``tango_class`` the documents declare, lower-cased: its properties."""
+    found = {}
+    for data in documents:
+        for instances in data.get("servers", {}).values():
+            for classes in instances.values():
+                for device, config in classes.get(tango_class, {}).items():
+                    found[device.lower()] = config.get("properties", {})
+    return found
+
+
+def check_safety_scopes(documents: list[Any]) -> None:
+    """Interlocks and telescopes declared together agree on who covers whom.
+
+    An interlock's ``Telescopes`` makes them safe when it fires; a telescope's ``Interlocks``
+    is what it refuses to open, unpark, slew or expose under. The two must name each other:
+    a telescope missing from one side would be opened in the rain by its own guard's leave, or
+    left open by the interlock. A side declared elsewhere (another host's file) is not judged.
+
+    Raises:
+        ConfigError: naming the interlock, the telescope and the property that lacks the other.
+    """
+    interlocks = _devices_of(documents, "ShutdownInterlock")
+    telescopes = _devices_of(documents, "Telescope")
+    for interlock, props in interlocks.items():
+        for telescope in (t.lower() for t in props.get("Telescopes", [])):
+            named = {i.lower() for i in telescopes.get(telescope, {}).get("Interlocks", [])}
+            if telescope in telescopes and interlock not in named:
+                raise ConfigError(
+                    f"{interlock} makes {telescope} safe, but {telescope}'s Interlocks "
+                    "property does not name it"
+                )
+    for telescope, props in telescopes.items():
+        for interlock in (i.lower() for i in props.get("Interlocks", [])):
+            covered = {t.lower() for t in interlocks.get(interlock, {}).get("Telescopes", [])}
+            if interlock in interlocks and telescope not in covered:
+                raise ConfigError(
+                    f"{telescope} names {interlock} in Interlocks, but {interlock}'s "
+                    "Telescopes property does not cover it"
+                )
