@@ -84,6 +84,28 @@ def test_the_mount_unparks_slews_settles_and_tracks_on_the_clock() -> None:
     assert mount.position().parked
 
 
+def test_a_dish_stowing_at_zenith_moves_in_elevation_only() -> None:
+    """At the zenith azimuth means nothing: the stow costs the elevation travel alone."""
+    sim, clock = simulator(
+        park_alt_deg=90.0, alt_rate_deg_s=1.0, az_rate_deg_s=1.5, unpark_s=0.0, settle_s=0.0
+    )
+    mount = sim.mount
+    mount.unpark()
+    clock.advance(0.0)
+    mount.slew(EquatorialPointing(79.172, 45.998, "Capella"))
+    for _ in range(400):  # from the zenith stow: wherever Capella is, in az and alt
+        clock.advance(1.0)
+        if mount.position().state is MountState.TRACKING:
+            break
+    start = mount.position()
+    assert start.state is MountState.TRACKING and abs(start.az_deg) > 20.0, "it had turned in azimuth"
+    mount.park()
+    travel = 90.0 - start.alt_deg
+    clock.advance(travel / 1.0 + 5.0)  # elevation at 1 deg/s, plus the ramps
+    status = mount.position()
+    assert status.parked and status.az_deg == pytest.approx(start.az_deg, abs=0.5)
+
+
 def test_the_mount_refuses_targets_beyond_its_limits() -> None:
     sim, clock = simulator()
     sim.mount.unpark()

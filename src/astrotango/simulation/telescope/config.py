@@ -24,6 +24,7 @@ class SimulatorConfig(BaseModel):
     settle_s: float = Field(default=3.0, ge=0.0, le=600.0)
     unpark_s: float = Field(default=2.0, ge=0.0, le=600.0)
     park_alt_deg: float = Field(default=89.0, ge=0.0, le=90.0)
+    #: Ignored for a zenith stow (``park_alt_deg`` 90): the mount parks in elevation only.
     park_az_deg: float = Field(default=0.0, ge=0.0, lt=360.0)
     enclosure_travel_s: float = Field(default=30.0, ge=0.0, le=3_600.0)
     stall_detect_s: float = Field(default=5.0, gt=0.0, le=600.0)

@@ -126,9 +126,10 @@ class SimulatedMount:
             if self._state in (MountState.PARKED, MountState.PARKING):
                 return
             self._target, self._tracking, self._on_target, self._fault = None, False, False, ""
-            self._start_move(
-                MountState.PARKING, self._config.park_alt_deg, self._config.park_az_deg, now
-            )
+            alt, az = self._config.park_alt_deg, self._config.park_az_deg
+            if alt >= 90.0:  # a zenith stow: azimuth means nothing there, so it stays put
+                az = self._altaz(now)[1]
+            self._start_move(MountState.PARKING, alt, az, now)
 
     def unpark(self) -> None:
         """Release the brakes; IDLE after ``unpark_s``."""
