@@ -149,10 +149,15 @@ def test_run_finishes_the_night_with_the_report_written_and_no_process_left(
     page = (report / "night.html").read_text()
     for image in ("gantt.png", "altitude.png", "constraints.png"):
         assert (report / image).read_bytes().startswith(b"\x89PNG") and image in page
-    rows = json.loads((report / "night.json").read_text())
+    night = json.loads((report / "night.json").read_text())
+    rows = night["observations"]
     assert len(rows) == len(list((ROOT / "examples" / "observations").glob("*.json")))
     assert all(row["name"] in page for row in rows)
     assert any(run["to_status"] == "running" for row in rows for h in row["task_history"].values()
                for run in h), "the night got tasks running"  # fmt: skip
+    assert "Safety oracle (120 s allowance): all zero" in output
+    assert [v["ok"] for v in night["safety"]] == [True] * 4, night["safety"]
+    telescopes = {f"astro/telescope/{t}" for t in ("t1", "t2", "r1", "r2")}
+    assert {v["telescope"] for v in night["safety"]} == telescopes
     assert wait_gone([state["launcher_pid"], *state["pids"]]) == [], "every process gone"
     assert not (run_dir / STATE_FILE).exists()

@@ -1,9 +1,11 @@
 """The main job: a whole simulated night on the default observatory (what ``make run`` shows).
 
-It submits the sample night (``examples/observations``), lets the observatory run by itself
-under a live view (telescopes, tasks with progress, constraint gates and interlocks,
-lifecycle counts) while the simulated weather does its worst, and ends with a summary of
-every observation and the night report (HTML with PNG plots, :mod:`astrotango.client.report`).
+It submits the sample night (:func:`astrotango.samples.observations_dir`), lets the
+observatory run by itself under a live view (telescopes, tasks with progress, constraint gates
+and interlocks, lifecycle counts) while the simulated weather does its worst, and ends with a
+summary of every observation, the safety oracle's verdicts
+(:mod:`astrotango.client.safety_oracle`: zero everywhere, or the night fails) and the night
+report (HTML with PNG plots, :mod:`astrotango.client.report`).
 
 One person is on duty: the :class:`NightOperator` resets a fired interlock once its trigger
 has been clear for half an hour, as an observatory's operator would after a squall (the
@@ -12,7 +14,6 @@ interlock itself never clears by itself, mission/004).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,8 @@ from rich.table import Table
 from astrotango.client.live_view import render_frame
 from astrotango.client.observatory import Observatory, SafetyView
 from astrotango.client.report import SafetySample, SiteInfo, write_night_report
+from astrotango.client.safety_oracle import all_ok, safety_table
+from astrotango.client.safety_recorder import SafetyRecorder
 from astrotango.launcher import System
 
 __all__ = ["NIGHT_START", "NightOperator", "run_night"]
@@ -53,10 +56,11 @@ class NightOperator:
         self._fired: set[str] = set()
         self._clear_since: dict[str, datetime] = {}
         self._reset_by_me: set[str] = set()
+        self._safings: dict[str, dict[str, str]] = {}
 
     def look(self, now: datetime, view: SafetyView) -> list[str]:
         """One look at the safety devices; returns what happened worth a note."""
-        notes = []
+        notes = self._safing_notes(view)
         for name, fired in view.interlocks.items():
             if fired != (name in self._fired):
                 self._fired ^= {name}
@@ -81,17 +85,37 @@ class NightOperator:
                 self._clear_since.pop(name, None)
         return notes
 
+    def _safing_notes(self, view: SafetyView) -> list[str]:
+        """A note for each safing a telescope finished by itself (dawn, a bad gate, idle)."""
+        notes = []
+        for name, safing in view.safings.items():
+            if not safing.get("outcome") or safing == self._safings.get(name):
+                continue
+            self._safings[name] = safing
+            at = datetime.fromisoformat(safing["at"])
+            notes.append(
+                f"{at:%H:%M} {name} made itself safe ({safing['reason']}): {safing['outcome']}"
+            )
+        return notes
+
 
 def run_night(
     system: System, console: Console, examples: Path, *, wall_s: float, report: Path
 ) -> bool:
     """Submit the samples, watch the night for ``wall_s`` real seconds, report; True if OK.
 
-    ``report`` is the folder the night report goes to.
+    ``report`` is the folder the night report goes to. Every device is named in the system's
+    own database: whatever TANGO_HOST or a Tango host file says is never asked.
     """
-    os.environ["TANGO_HOST"] = system.tango_host  # this process is the system's client
-    observatory = Observatory()
+    observatory = Observatory(system.tango_host)
     clock = system.clock()
+    recorder = SafetyRecorder(
+        observatory.devices_of_class("Telescope"),
+        system.proxy,
+        clock,
+        interlocks=observatory.devices_of_class("ShutdownInterlock"),
+    )
+    recorder.start()  # subscribed before the first submission: the whole night is heard
     submitted: dict[str, str] = {}
     for path in sorted(examples.glob("*.json")):
         submitted[observatory.submit(path.read_text())] = path.stem
@@ -109,14 +133,20 @@ def run_night(
             notes += [(now, text) for text in operator.look(now, view)]
             live.update(render_frame(observatory, view, [text for _, text in notes]))
     end = clock.now()
+    recorder.stop()
+    safety = recorder.verdicts(end)
     rows = [observatory.observation(oid) for oid in submitted]
     console.print(_summary(rows, end))
     for _, text in notes:
         console.print(f"  {text}")
+    console.print(safety_table(safety))
     sites = {name: SiteInfo(*site) for name, site in observatory.sites().items()}
-    page = write_night_report(report, rows, samples, sites, start, end, notes)
+    page = write_night_report(report, rows, samples, sites, start, end, notes, safety)
     console.print(f"Night report: {page}")
-    return _every_device_answers(system, console)
+    answered = _every_device_answers(system, console)
+    if not all_ok(safety):
+        console.print("[red]The safety oracle is not zero: a telescope was not kept safe.")
+    return answered and all_ok(safety)
 
 
 def _every_device_answers(system: System, console: Console) -> bool:

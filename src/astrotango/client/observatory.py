@@ -1,20 +1,31 @@
-"""Client-side access to a running observatory through Tango (any host with TANGO_HOST set).
+"""Client-side access to a running observatory through Tango.
 
 Device names follow the default observatory (``astro/controller/1``, ``astro/scheduler/1``);
-every call goes through Tango, so the CLI works against any deployment.
+every call goes through Tango, so the CLI works against any deployment. An
+:class:`Observatory` talks to one Tango database: the one given as ``host:port`` (every name
+then fully qualified, ``tango://host:port/dom/fam/mem``), or, without one, the environment's
+default (TANGO_HOST, else a Tango host file), as the stand-alone client commands do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tango
 
 from astrotango.hardware import EnclosureState
 
-__all__ = ["CONTROLLER", "SCHEDULER", "Observatory", "SafetyView", "TelescopeView"]
+__all__ = [
+    "CONTROLLER",
+    "SCHEDULER",
+    "Observatory",
+    "SafetyView",
+    "TelescopeView",
+    "device_url",
+]
 
 CONTROLLER = "astro/controller/1"
 SCHEDULER = "astro/scheduler/1"
@@ -47,24 +58,63 @@ class SafetyView:
     """The safety devices at one moment: each constraint's gate, each interlock's state.
 
     Keys are the devices' short names (``clouds`` for ``astro/constraint/clouds``).
+    ``safings`` is each telescope's last safing by itself (its ``lastSafing``: at, reason,
+    outcome; empty if none yet).
     """
 
     gates: dict[str, str]
     interlocks: dict[str, bool]
     triggers: dict[str, str]
+    safings: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _short(device: str) -> str:
     return device.rsplit("/", 1)[-1]
 
 
-class Observatory:
-    """The devices of one observatory, found through the Tango database."""
+def device_url(device: str, tango_host: str | None) -> str:
+    """``device`` in the database at ``tango_host`` (``host:port``); None: the default one.
 
-    def __init__(self, controller: str = CONTROLLER, scheduler: str = SCHEDULER) -> None:
-        self.controller = tango.DeviceProxy(controller)
-        self.scheduler = tango.DeviceProxy(scheduler)
-        self._db = tango.Database()
+    A process that has talked to one Tango database keeps it as its default whatever
+    TANGO_HOST says later, so a client of a given database names every device in full.
+    """
+    return device if tango_host is None else f"tango://{tango_host}/{device}"
+
+
+def _database(tango_host: str | None) -> tango.Database:
+    if tango_host is None:
+        return tango.Database()
+    host, _, port = tango_host.rpartition(":")
+    return tango.Database(host, int(port))
+
+
+class Observatory:
+    """The devices of one observatory, found through one Tango database.
+
+    Args:
+        tango_host: That database, ``host:port``; None for the environment's default.
+        controller: The ObservationController's device name.
+        scheduler: The Scheduler's device name.
+    """
+
+    def __init__(
+        self,
+        tango_host: str | None = None,
+        *,
+        controller: str = CONTROLLER,
+        scheduler: str = SCHEDULER,
+    ) -> None:
+        self.tango_host = tango_host
+        self._db = _database(tango_host)
+        self._proxies: dict[str, tango.DeviceProxy] = {}
+        self.controller = self.proxy(controller)
+        self.scheduler = self.proxy(scheduler)
+
+    def proxy(self, device: str) -> tango.DeviceProxy:
+        """A client of ``device`` (a name the database knows), made once and kept."""
+        if device not in self._proxies:
+            self._proxies[device] = tango.DeviceProxy(device_url(device, self.tango_host))
+        return self._proxies[device]
 
     def devices_of_class(self, tango_class: str) -> list[str]:
         """Exported devices of one Tango class, sorted."""
@@ -103,9 +153,8 @@ class Observatory:
         """Every telescope's state, task and progress."""
         views = []
         for name in self.devices_of_class("Telescope"):
-            proxy = tango.DeviceProxy(name)
             try:
-                values = proxy.read_attributes(
+                values = self.proxy(name).read_attributes(
                     ["State", "currentTaskId", "taskProgress", "enclosureState", "alt"]
                 )
                 state, task, progress, enclosure, alt = (v.value for v in values)
@@ -128,22 +177,28 @@ class Observatory:
         gates, fired, triggers = {}, {}, {}
         for name in self.devices_of_class("OperationalConstraint"):
             try:
-                gates[_short(name)] = str(tango.DeviceProxy(name).read_attribute("gateState").value)
+                gates[_short(name)] = str(self.proxy(name).read_attribute("gateState").value)
             except tango.DevFailed:
                 gates[_short(name)] = "UNREACHABLE"
         for name in self.devices_of_class("ShutdownInterlock"):
             try:
-                values = tango.DeviceProxy(name).read_attributes(["fired", "triggerState"])
+                values = self.proxy(name).read_attributes(["fired", "triggerState"])
                 fired[_short(name)] = bool(values[0].value)
                 triggers[_short(name)] = str(values[1].value)
             except tango.DevFailed:
                 triggers[_short(name)] = "UNREACHABLE"
-        return SafetyView(gates, fired, triggers)
+        safings = {}
+        for name in self.devices_of_class("Telescope"):
+            with contextlib.suppress(tango.DevFailed, ValueError):
+                safings[_short(name)] = json.loads(
+                    self.proxy(name).read_attribute("lastSafing").value
+                )
+        return SafetyView(gates, fired, triggers, safings)
 
     def reset_interlock(self, name: str) -> None:
         """Reset a fired interlock (refused by the device while its trigger holds)."""
         [device] = [d for d in self.devices_of_class("ShutdownInterlock") if _short(d) == name]
-        tango.DeviceProxy(device).Reset()
+        self.proxy(device).Reset()
 
     def sites(self) -> dict[str, tuple[str, float, float, float]]:
         """Each telescope's site from the Tango database: name, latitude, longitude, height."""

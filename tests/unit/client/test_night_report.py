@@ -15,6 +15,7 @@ from astrotango.client.report import (
     task_runs,
     write_night_report,
 )
+from astrotango.client.safety_oracle import VERDICT_HEADERS, SafetyVerdict, TelescopeKind
 from astrotango.domain import parse_observation
 
 T1 = "astro/telescope/t1"
@@ -269,11 +270,9 @@ def test_write_night_report_writes_every_file(tmp_path: Path) -> None:
     assert page == folder / "night.html"
     for image in ("gantt.png", "altitude.png", "constraints.png"):
         assert_png(folder / image)
-    assert [r["id"] for r in json.loads((folder / "night.json").read_text())] == [
-        "obs-m31",
-        "obs-jup",
-        "obs-cal",
-    ]
+    night = json.loads((folder / "night.json").read_text())
+    assert [r["id"] for r in night["observations"]] == ["obs-m31", "obs-jup", "obs-cal"]
+    assert night["safety"] is None
     text = page.read_text(encoding="utf-8")
     for r in rows:
         assert html.escape(r["name"]) in text
@@ -285,6 +284,44 @@ def test_write_night_report_writes_every_file(tmp_path: Path) -> None:
     assert text.index("Night started") < text.index("Closed the dome")
     assert JUPITER_TASK in text and "running" in text
     assert "<td>1/1</td>" in text  # M31: tasks completed / total
+    assert "<h2>Safety</h2>" not in text  # not checked: no section
+
+
+SAFE = SafetyVerdict(T1, TelescopeKind.OPTICAL, 0.0, 0.0, 0.0)
+UNSAFE = SafetyVerdict(
+    T2,
+    TelescopeKind.OPTICAL,
+    480.0,
+    0.0,
+    0.0,
+    ("astro/interlock/rain: SafeShutdown fired 2026-12-15 20:30:00 (rain > 0): FAILED <stuck>",),
+)
+
+
+def test_the_safety_verdicts_are_in_the_page_and_the_json(tmp_path: Path) -> None:
+    sites = {T1: LA_PALMA, T2: LA_PALMA}
+    page = write_night_report(
+        tmp_path, night_rows(), samples(), sites, START, END, NOTES, safety=[SAFE, UNSAFE]
+    )
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>Safety</h2>" in text
+    assert "Safety oracle (120 s allowance): NOT ZERO" in text
+    assert text.index("<h2>Safety</h2>") < text.index("<h2>Plots</h2>")
+    for heading in VERDICT_HEADERS:
+        assert f"<th>{html.escape(heading)}</th>" in text
+    assert f"<tr><td>{T2}</td><td>optical</td><td>480.0</td>" in text
+    assert "<td>UNSAFE</td>" in text and "<td>OK</td>" in text
+    assert "FAILED &lt;stuck&gt;</li>" in text
+    night = json.loads((tmp_path / "night.json").read_text())
+    assert night["safety"] == [SAFE.as_dict(), UNSAFE.as_dict()]
+    assert len(night["observations"]) == 3
+
+
+def test_a_safe_night_reads_all_zero(tmp_path: Path) -> None:
+    page = write_night_report(tmp_path, night_rows(), [], {T1: LA_PALMA}, START, END, safety=[SAFE])
+    text = page.read_text(encoding="utf-8")
+    assert "Safety oracle (120 s allowance): all zero" in text
+    assert "<ul>" not in text  # nothing failed, nothing unchecked
 
 
 def test_garbage_documents_still_yield_a_report(tmp_path: Path) -> None:

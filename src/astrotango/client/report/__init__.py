@@ -6,8 +6,11 @@
 * ``altitude.png``: the altitude of every observation's targets over the night, with its task
   runs drawn thicker on the track and twilight shaded, one panel per distinct site;
 * ``constraints.png``: the safety gates and interlocks over the night, as coloured bands;
-* ``night.html``: summary tables, the three plots, the operator's notes and every task run;
-* ``night.json``: the observation rows the report was made from.
+* ``night.html``: summary tables, the safety oracle's verdicts, the three plots, the
+  operator's notes and every task run;
+* ``night.json``: ``{"observations": [...], "safety": [...] | null}``: the observation rows the
+  report was made from, and the safety oracle's verdicts (``SafetyVerdict.as_dict``; null when
+  the night was not checked).
 
 A *run* of a task lasts from its transition into ``running`` to its next transition out of it;
 its outcome is the status it left ``running`` for (``pending`` means it was interrupted or
@@ -35,6 +38,7 @@ from astrotango.client.report.timelines import (
     gantt_figure,
     telescope_rows,
 )
+from astrotango.client.safety_oracle import SafetyVerdict
 
 __all__ = ["SafetySample", "SiteInfo", "TaskRun", "task_runs", "write_night_report"]
 
@@ -47,6 +51,7 @@ def write_night_report(
     start: datetime,
     end: datetime,
     notes: Sequence[tuple[datetime, str]] = (),
+    safety: Sequence[SafetyVerdict] | None = None,
 ) -> Path:
     """Write the night report into ``folder``.
 
@@ -58,6 +63,7 @@ def write_night_report(
         start: the start of the span every time axis shows (UTC-aware).
         end: its end; runs still going then end here.
         notes: operator actions and events worth a line, as ``(when, text)``.
+        safety: the safety oracle's verdicts, one per telescope; None if not checked.
 
     Returns:
         The path of ``night.html``; ``gantt.png``, ``altitude.png``, ``constraints.png`` and
@@ -69,7 +75,9 @@ def write_night_report(
     save_png(gantt_figure(runs, telescope_rows(sites, runs), span), folder / "gantt.png")
     save_png(altitude_figure(rows, runs, sites, span), folder / "altitude.png")
     save_png(constraints_figure(samples, span), folder / "constraints.png")
-    (folder / "night.json").write_text(json.dumps([dict(r) for r in rows], indent=2, default=str))
+    verdicts = None if safety is None else [v.as_dict() for v in safety]
+    night = {"observations": [dict(r) for r in rows], "safety": verdicts}
+    (folder / "night.json").write_text(json.dumps(night, indent=2, default=str))
     page = folder / "night.html"
-    page.write_text(render_page(rows, runs, notes, start, end), encoding="utf-8")
+    page.write_text(render_page(rows, runs, notes, start, end, safety), encoding="utf-8")
     return page

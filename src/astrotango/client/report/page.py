@@ -9,6 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from astrotango.client.report.rows import TaskRun, as_dicts, as_text, aware, utc_stamp
+from astrotango.client.safety_oracle import (
+    VERDICT_HEADERS,
+    SafetyVerdict,
+    safety_title,
+    verdict_notes,
+    verdict_rows,
+)
 from astrotango.domain import (
     ObservationStatus,
 )
@@ -33,8 +40,12 @@ def render_page(
     notes: Sequence[tuple[datetime, str]],
     start: datetime,
     end: datetime,
+    safety: Sequence[SafetyVerdict] | None = None,
 ) -> str:
-    """The whole ``night.html``: tables, the three plots, notes and every run."""
+    """The whole ``night.html``: tables, the safety verdicts, the plots, notes and every run.
+
+    The safety section is left out when ``safety`` is None (the night was not checked).
+    """
     span = f"{utc_stamp(start)} to {utc_stamp(end)} UTC"
     parts = [
         "<!DOCTYPE html>",
@@ -45,6 +56,7 @@ def render_page(
         _observations_table(rows, runs),
         "<h2>Observations per status</h2>",
         _status_table(rows),
+        *([] if safety is None else _safety_section(safety)),
         "<h2>Plots</h2>",
         _image("gantt.png", "Task runs per telescope, coloured by how each run ended."),
         _image(
@@ -105,6 +117,22 @@ def _status_table(rows: Sequence[Mapping[str, Any]]) -> str:
     known = [s.value for s in ObservationStatus if s.value in counts]
     order = known + sorted(set(counts) - set(known))
     return _table(("status", "observations"), [(status, str(counts[status])) for status in order])
+
+
+def _safety_section(verdicts: Sequence[SafetyVerdict]) -> list[str]:
+    """The oracle's table, then one line per failed shutdown or unchecked item."""
+    parts = [
+        "<h2>Safety</h2>",
+        f"<p>{_esc(safety_title(verdicts))}. Simulated seconds each telescope was open or "
+        "unparked while an interlock covering it had fired, with the sun above its limit, or "
+        "with a safing gate bad, beyond the allowance; and SafeShutdowns that did not make "
+        "it safe.</p>",
+        _table(VERDICT_HEADERS, verdict_rows(verdicts)),
+    ]
+    notes = verdict_notes(verdicts)
+    if notes:
+        parts.append("<ul>" + "".join(f"<li>{_esc(note)}</li>" for note in notes) + "</ul>")
+    return parts
 
 
 def _image(source: str, caption: str) -> str:
