@@ -47,6 +47,19 @@ def manager(proxies: Any, clock: ManualClock, **config: Any) -> InterlockCompone
     return InterlockComponentManager(InterlockConfig(**fields), InterlockWindow(), clock, proxies)
 
 
+def rain_interlock(proxies: Any, clock: ManualClock, **config: Any) -> InterlockComponentManager:
+    """An interlock that fires on any rain reported by the weather station."""
+    return manager(
+        proxies,
+        clock,
+        trigger=TriggerKind.SENSOR,
+        trigger_device=RAIN,
+        trigger_attribute="rain",
+        condition=SensorCondition.parse("> 0"),
+        **config,
+    )
+
+
 def final(cm: InterlockComponentManager) -> dict[str, Any]:
     assert cm.executor is not None
     for _ in range(200):
@@ -97,14 +110,7 @@ def test_a_telescope_that_never_finishes_times_out(proxies: Any, clock: ManualCl
 
 
 def test_sensor_trigger_fires_once_and_reset_waits(proxies: Any, clock: ManualClock) -> None:
-    cm = manager(
-        proxies,
-        clock,
-        trigger=TriggerKind.SENSOR,
-        trigger_device=RAIN,
-        trigger_attribute="rain",
-        condition=SensorCondition.parse("> 0"),
-    )
+    cm = rain_interlock(proxies, clock)
     cm.start_communicating()
     try:
         sensor = proxies.device(RAIN)
@@ -132,14 +138,7 @@ def test_sensor_trigger_fires_once_and_reset_waits(proxies: Any, clock: ManualCl
 def test_sensor_garbage_fires_when_fail_safe(
     proxies: Any, clock: ManualClock, garbage: Any
 ) -> None:
-    cm = manager(
-        proxies,
-        clock,
-        trigger=TriggerKind.SENSOR,
-        trigger_device=RAIN,
-        trigger_attribute="rain",
-        condition=SensorCondition.parse("> 0"),
-    )
+    cm = rain_interlock(proxies, clock)
     cm.on_trigger_event(type("E", (), {"error": None, "value": garbage})())  # type: ignore[arg-type]
     assert cm.view.fired and "garbage" in cm.view.reason
 
@@ -431,18 +430,6 @@ def test_a_telescope_without_safe_is_trusted_on_its_outcome(
 
 
 # -- refusals: no disabling or reset while the trigger reads unsafe (defect 4) ----------------
-
-
-def rain_interlock(proxies: Any, clock: ManualClock, **config: Any) -> InterlockComponentManager:
-    return manager(
-        proxies,
-        clock,
-        trigger=TriggerKind.SENSOR,
-        trigger_device=RAIN,
-        trigger_attribute="rain",
-        condition=SensorCondition.parse("> 0"),
-        **config,
-    )
 
 
 def test_a_fired_interlock_cannot_be_disabled_then_reset_while_it_rains(
