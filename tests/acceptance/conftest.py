@@ -12,13 +12,21 @@ from typing import Any
 import pytest
 import tango
 
+from astrotango.client.safety_oracle import SafetyVerdict, all_ok, safety_text
+from astrotango.client.safety_recorder import SafetyRecorder
 from astrotango.launcher import System
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A clear December night at La Palma (the default weather scenario brings a squall at 03:30),
 #: run 120 times faster than real time.
 NIGHT_START = datetime(2026, 12, 15, 23, 30, tzinfo=UTC)
+#: The same site before dawn: the sun reaches the optical telescopes' -2 deg limit at about
+#: 07:52 UTC and rises at about 08:02.
+DAWN_START = datetime(2026, 12, 16, 6, 40, tzinfo=UTC)
+SUNRISE = datetime(2026, 12, 16, 8, 2, tzinfo=UTC)
 SCALE = 120.0
+TELESCOPES = tuple(f"astro/telescope/{t}" for t in ("t1", "t2", "r1", "r2"))
+INTERLOCKS = tuple(f"astro/interlock/{i}" for i in ("rain", "gusts_r1", "gusts_r2"))
 
 
 class Night:
@@ -72,12 +80,54 @@ class Night:
                 self.controller.unsubscribe_event(sub)
 
 
+def safety_verdicts(recorder: SafetyRecorder, system: System) -> list[SafetyVerdict]:
+    """The safety oracle's verdicts on the night so far (the recorder stops hearing)."""
+    recorder.stop()
+    return recorder.verdicts(system.clock().now())
+
+
+@contextlib.contextmanager
+def observatory(
+    folder: Path, start: datetime, config: Path = ROOT / "tango-db"
+) -> Iterator[tuple[Night, SafetyRecorder]]:
+    """The observatory from ``start``, heard by the safety oracle from the first minute."""
+    tango.ApiUtil.cleanup()  # forked servers must not inherit this process's subscriptions
+    with System(config, folder, sim_start=start, time_scale=SCALE) as system:
+        recorder = SafetyRecorder(TELESCOPES, system.proxy, system.clock(), interlocks=INTERLOCKS)
+        recorder.start()
+        running = Night(system)
+        try:
+            yield running, recorder
+        finally:
+            running.close()
+
+
 @pytest.fixture
 def night(tmp_path: Path) -> Iterator[Night]:
-    tango.ApiUtil.cleanup()  # forked servers must not inherit this process's subscriptions
-    with System(
-        ROOT / "tango-db", tmp_path / "run", sim_start=NIGHT_START, time_scale=SCALE
-    ) as system:
-        running = Night(system)
+    """A night that must end with the safety oracle at zero, whatever the test did."""
+    with observatory(tmp_path / "run", NIGHT_START) as (running, recorder):
         yield running
-        running.close()
+        verdicts = safety_verdicts(recorder, running.system)
+        assert all_ok(verdicts), safety_text(verdicts)
+
+
+def without_idle_safing(folder: Path) -> Path:
+    """``tango-db/`` copied to ``folder`` with no telescope closing for want of work."""
+    folder.mkdir()
+    for path in (ROOT / "tango-db").glob("*.json"):
+        data = json.loads(path.read_text())
+        for instances in data["servers"].values():
+            for classes in instances.values():
+                for device in classes.get("Telescope", {}).values():
+                    device["properties"]["IdleSafeAfter"] = ["0"]
+        (folder / path.name).write_text(json.dumps(data))
+    return folder
+
+
+@pytest.fixture
+def dawn(tmp_path: Path) -> Iterator[tuple[Night, SafetyRecorder]]:
+    """The observatory from :data:`DAWN_START`, with the sun the only reason to close at dawn
+    (no idle safing); the test judges the oracle itself."""
+    config = without_idle_safing(tmp_path / "config")
+    with observatory(tmp_path / "run", DAWN_START, config) as running:
+        yield running

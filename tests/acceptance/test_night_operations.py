@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 import tango
-from conftest import Night
+from conftest import SUNRISE, Night, safety_verdicts
 from sched_rig import single_target
 
+from astrotango.client.safety_oracle import all_ok, safety_text
 from astrotango.domain import (
     OBSERVATION_RESET_TRANSITIONS,
     OBSERVATION_TRANSITIONS,
@@ -272,3 +273,46 @@ def test_the_rain_interlock_fired_while_every_telescope_executes_wins_every_race
     night.wait_until("the trigger clear", lambda: interlock.triggerState == "CLEAR")
     interlock.Reset()
     night.wait_until("work to resume", lambda: any(p.currentTaskId for p in proxies.values()), 180)
+
+
+def test_every_optical_telescope_is_closed_and_parked_by_sunrise(dawn: Any) -> None:
+    """Left open before dawn (an operator's flats, the end of a night's work), t1 and t2 close
+    and park by themselves once the sun passes their -2 deg limit, before it rises; opening
+    again is refused in daylight, and the oracle reads zero."""
+    night, recorder = dawn
+    optical = {
+        name: night.system.proxy(name) for name in ("astro/telescope/t1", "astro/telescope/t2")
+    }
+    clock = night.system.clock()
+
+    def opened(proxy: Any) -> bool:
+        try:
+            proxy.Unpark()
+            proxy.OpenEnclosure()
+        except tango.DevFailed:  # the safing gates are still settling: not yet
+            return False
+        return True
+
+    night.wait_until("the gates to settle and t1, t2 to open", lambda: all(
+        opened(p) for p in optical.values()
+    ), timeout_s=60)  # fmt: skip
+    night.wait_until(
+        "both open", lambda: all(p.enclosureOpen and not p.parked for p in optical.values())
+    )
+    opened_at = clock.now()
+    assert opened_at < SUNRISE - timedelta(minutes=20), "opened well before dawn"
+    night.wait_until(
+        "both closed and parked", lambda: all(is_safe(p) for p in optical.values()), timeout_s=90
+    )
+    closed_at = clock.now()
+    assert closed_at < SUNRISE, f"safe at {closed_at:%H:%M:%S}, after sunrise"
+    for name, proxy in optical.items():
+        safing = json.loads(proxy.lastSafing)
+        assert safing["reason"].startswith("daylight: the sun is at"), (name, safing)
+        assert safing["outcome"].startswith("COMPLETED"), (name, safing)
+        assert datetime.fromisoformat(safing["at"]) > opened_at
+        with pytest.raises(tango.DevFailed) as info:
+            proxy.OpenEnclosure()
+        assert info.value.args[0].reason == "UnsafeToOpen" and "sun" in info.value.args[0].desc
+    verdicts = safety_verdicts(recorder, night.system)
+    assert all_ok(verdicts), safety_text(verdicts)
