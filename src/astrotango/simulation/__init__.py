@@ -11,15 +11,21 @@ from astrotango.simulation.clock import (
     make_clock,
     shared_clock,
     shared_clock_spec,
+    virtual_clock_spec,
 )
+from astrotango.simulation.virtual_time import ClockCondition, ClockKeeper, Wake
 
 __all__ = [
     "SHARED_CLOCK_ENV",
     "Clock",
+    "ClockCondition",
+    "ClockKeeper",
     "ManualClock",
     "ScaledClock",
+    "Wake",
     "WallClock",
     "make_clock",
     "shared_clock",
     "shared_clock_spec",
+    "virtual_clock_spec",
 ]

@@ -2,14 +2,22 @@
 
 Everything that waits or timestamps takes a :class:`Clock`, so a whole night runs in a minute
 and monitors with hour-long thresholds are testable. Times are timezone-aware UTC datetimes.
+A simulated system runs on virtual time (:mod:`astrotango.simulation.virtual_time`); every
+wait for a simulated duration goes through the clock: :meth:`Clock.sleep` (with a
+:class:`~astrotango.simulation.virtual_time.Wake` as its wake event) and :meth:`Clock.wait_for`
+(on a :class:`~astrotango.simulation.virtual_time.ClockCondition`), inside
+:meth:`Clock.participant` for a clock-driven thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 __all__ = [
@@ -21,6 +29,7 @@ __all__ = [
     "make_clock",
     "shared_clock",
     "shared_clock_spec",
+    "virtual_clock_spec",
 ]
 
 
@@ -35,8 +44,44 @@ class Clock(Protocol):
         """Wait ``seconds`` of this clock's time; return True early if ``wake`` is set."""
         ...
 
+    def wait_for(
+        self, cond: threading.Condition, predicate: Callable[[], bool], timeout_s: float | None
+    ) -> bool:
+        """``cond.wait_for`` with the timeout in this clock's seconds (holding ``cond``)."""
+        ...
 
-class WallClock:
+    def participant(self) -> contextlib.AbstractContextManager[None]:
+        """A clock-driven thread's body: on virtual time it is busy but while it waits."""
+        ...
+
+    def hold(self) -> contextlib.AbstractContextManager[None]:
+        """A block during which time must not move (virtual time; elsewhere nothing)."""
+        ...
+
+
+class _RealTimeWaits:
+    """What the real-time clocks share: nothing to participate in, waits in scaled seconds."""
+
+    scale = 1.0
+
+    def wait_for(
+        self, cond: threading.Condition, predicate: Callable[[], bool], timeout_s: float | None
+    ) -> bool:
+        """``cond.wait_for`` with ``timeout_s`` of this clock's time."""
+        return cond.wait_for(predicate, None if timeout_s is None else timeout_s / self.scale)
+
+    @contextlib.contextmanager
+    def participant(self) -> Iterator[None]:
+        """Nothing to count on real time."""
+        yield
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Real time does not stand still."""
+        yield
+
+
+class WallClock(_RealTimeWaits):
     """Real time."""
 
     def now(self) -> datetime:
@@ -51,7 +96,7 @@ class WallClock:
         return wake.wait(max(0.0, seconds))
 
 
-class ScaledClock:
+class ScaledClock(_RealTimeWaits):
     """Simulated time running ``scale`` times faster than real time from ``start``.
 
     Args:
@@ -79,7 +124,7 @@ class ScaledClock:
         return WallClock().sleep(seconds / self.scale, wake)
 
 
-class ManualClock:
+class ManualClock(_RealTimeWaits):
     """Time that moves only when a test advances it; sleepers wake when their time comes.
 
     Args:
@@ -114,9 +159,21 @@ class ManualClock:
                 self._cond.wait(0.05)
             return wake is not None and wake.is_set()
 
+    def wait_for(
+        self, cond: threading.Condition, predicate: Callable[[], bool], timeout_s: float | None
+    ) -> bool:
+        """``cond.wait_for`` until the clock has been advanced by ``timeout_s``."""
+        deadline = None if timeout_s is None else self.now() + timedelta(seconds=timeout_s)
+        while not predicate():
+            if deadline is not None and self.now() >= deadline:
+                return predicate()
+            cond.wait(0.05)
+        return True
 
-#: ``START_ISO*SCALE@EPOCH``: one simulated time for every process of a system (the launcher
-#: sets it for a simulated night); it overrides the devices' clock properties.
+
+#: ``START_ISO*SCALE@EPOCH`` (scaled) or ``virtual:PATH`` (virtual time): one simulated time for
+#: every process of a system (the launcher sets it for a simulated night); it overrides the
+#: devices' clock properties.
 SHARED_CLOCK_ENV = "ASTROTANGO_SIM_CLOCK"
 
 
@@ -125,12 +182,24 @@ def shared_clock_spec(start: datetime, scale: float, epoch: float) -> str:
     return f"{start.astimezone(UTC).isoformat()}*{scale}@{epoch}"
 
 
-def shared_clock(spec: str) -> ScaledClock:
-    """The clock a :func:`shared_clock_spec` value describes.
+def virtual_clock_spec(path: Path) -> str:
+    """The value of :data:`SHARED_CLOCK_ENV` for the virtual clock kept in ``path``."""
+    return f"virtual:{path}"
+
+
+def shared_clock(spec: str) -> Clock:
+    """The clock a :func:`shared_clock_spec` or :func:`virtual_clock_spec` value describes.
 
     Raises:
         ValueError: naming the variable, when the value is malformed.
     """
+    if spec.startswith("virtual:"):
+        from astrotango.simulation.virtual_time import virtual_clock
+
+        try:
+            return virtual_clock(Path(spec.removeprefix("virtual:")))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{SHARED_CLOCK_ENV}: no virtual clock at {spec} ({exc})") from exc
     try:
         rest, epoch = spec.rsplit("@", 1)
         start_text, scale_text = rest.rsplit("*", 1)

@@ -1,0 +1,566 @@
+"""Virtual time: one simulated clock for every process of a system, advanced by events.
+
+Simulated time moves only when every participant has finished what it had to do for the
+current instant, and then jumps straight to the earliest instant anyone waits for (next-event
+time advance). Idle stretches cost nothing; planning, start-up, a slow client, a loaded CPU or
+a garbage collection cost no simulated time at all, so a night is the same however busy the
+machine is.
+
+The parts:
+
+* :class:`ClockFile` — a small shared file (``mmap``) in the run directory: the current
+  simulated time, written only by the keeper, and one slot per process, written only by that
+  process: how many of its participants are busy, the earliest instant its idle ones wait for,
+  and an activity counter.
+* :class:`VirtualClock` — a process's view (the :class:`~astrotango.simulation.clock.Clock`
+  protocol). A *participant* is a thread inside :meth:`VirtualClock.participant` (every
+  clock-driven loop, the LRC worker, the event pusher while it has events) or a region inside
+  :meth:`VirtualClock.hold`; it is busy except while it waits through the clock
+  (:meth:`~VirtualClock.sleep`, :meth:`~VirtualClock.wait_for`). A waiter is counted busy again
+  the moment it is woken — by the keeper, by a :class:`Wake` being set or a
+  :class:`ClockCondition` being notified — not when its thread gets the CPU, so no instant is
+  skipped between a wake and the work it causes. Other threads (Tango's request threads, event
+  callbacks) are never counted: a client blocked in a call to them is.
+* :class:`ClockKeeper` — the launcher's thread that advances time: when no slot is busy and
+  none is due, and nothing has changed for a short real-time quiet spell (events pushed just
+  before are delivered by then), it moves time to the earliest deadline and tells the processes
+  waiting for it (a datagram to each). A process that died is dropped at once; one that has
+  made no progress for ``stall_s`` real seconds (hung, stopped) is passed over, so the
+  heartbeat monitor sees it in simulated time.
+
+Real drivers (INDI, Alpaca, hardware) run on the wall clock: the launcher never mixes them
+with virtual time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import math
+import mmap
+import os
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ClockCondition",
+    "ClockFile",
+    "ClockKeeper",
+    "SlotView",
+    "VirtualClock",
+    "Wake",
+    "virtual_clock",
+]
+
+_MAGIC = 0x41535456  # "ASTV"
+_HEADER = struct.Struct("<qqdq")  # magic, seq, now (unix seconds), generation
+_SLOT = struct.Struct("<qqqdqd")  # pid, seq, busy, deadline, activity, updated (real)
+_SLOTS = 64
+_SIZE = _HEADER.size + _SLOTS * _SLOT.size
+_FALLBACK_POLL_S = 0.01  # a plain threading.Event as a wake: looked at this often (real)
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """One process's published state."""
+
+    index: int
+    pid: int
+    busy: int
+    deadline: float
+    activity: int
+    updated: float
+
+
+class ClockFile:
+    """The shared state of one virtual clock (see the module docstring)."""
+
+    def __init__(self, path: Path, *, create_at: datetime | None = None) -> None:
+        self.path = path
+        if create_at is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as out:
+                out.write(b"\0" * _SIZE)
+        self._fd = os.open(path, os.O_RDWR)
+        self._map = mmap.mmap(self._fd, _SIZE)
+        if create_at is not None:
+            self._write_header(create_at.timestamp(), 0)
+        magic = struct.unpack_from("<q", self._map, 0)[0]
+        if magic != _MAGIC:
+            raise ValueError(f"{path}: not a virtual clock file")
+
+    # -- the header: written by the keeper only -------------------------------------------
+
+    def _write_header(self, now: float, generation: int) -> None:
+        seq = struct.unpack_from("<q", self._map, 8)[0] + 1
+        struct.pack_into("<q", self._map, 8, seq)  # odd: being written
+        _HEADER.pack_into(self._map, 0, _MAGIC, seq, now, generation)
+        struct.pack_into("<q", self._map, 8, seq + 1)
+
+    def now(self) -> float:
+        """The simulated time, in unix seconds."""
+        while True:
+            _, seq, now, _ = _HEADER.unpack_from(self._map, 0)
+            if seq % 2 == 0 and struct.unpack_from("<q", self._map, 8)[0] == seq:
+                return float(now)
+
+    def set_now(self, now: float) -> None:
+        """Move the simulated time (the keeper only)."""
+        _, _, _, generation = _HEADER.unpack_from(self._map, 0)
+        self._write_header(now, generation + 1)
+
+    # -- the slots: each written by its own process only ----------------------------------
+
+    def _offset(self, index: int) -> int:
+        return _HEADER.size + index * _SLOT.size
+
+    def claim(self, pid: int) -> int:
+        """A free slot for ``pid`` (a dead process's slot counts as free)."""
+        with open(self.path, "rb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for index in range(_SLOTS):
+                view = self.slot(index)
+                if view is None or view.pid in (0, pid) or not _alive(view.pid):
+                    _SLOT.pack_into(self._map, self._offset(index), pid, 0, 1, math.inf, 0, 0.0)
+                    return index
+        raise RuntimeError(f"{self.path}: more than {_SLOTS} processes on one virtual clock")
+
+    def publish(self, index: int, pid: int, busy: int, deadline: float, activity: int) -> None:
+        """Write this process's state (single writer: the process owning the slot)."""
+        offset = self._offset(index)
+        seq = struct.unpack_from("<q", self._map, offset + 8)[0] + 1
+        struct.pack_into("<q", self._map, offset + 8, seq)
+        _SLOT.pack_into(self._map, offset, pid, seq, busy, deadline, activity, time.monotonic())
+        struct.pack_into("<q", self._map, offset + 8, seq + 1)
+
+    def release(self, index: int) -> None:
+        """Give the slot up (a process stopping)."""
+        _SLOT.pack_into(self._map, self._offset(index), 0, 0, 0, math.inf, 0, 0.0)
+
+    def slot(self, index: int) -> SlotView | None:
+        """One slot as last published, or None if free."""
+        offset = self._offset(index)
+        while True:
+            pid, seq, busy, deadline, activity, updated = _SLOT.unpack_from(self._map, offset)
+            if seq % 2 == 0 and struct.unpack_from("<q", self._map, offset + 8)[0] == seq:
+                break
+        if pid == 0:
+            return None
+        return SlotView(index, pid, busy, deadline, activity, updated)
+
+    def slots(self) -> list[SlotView]:
+        """Every claimed slot."""
+        return [view for i in range(_SLOTS) if (view := self.slot(i)) is not None]
+
+    def clear(self, index: int) -> None:
+        """Free a dead process's slot (the keeper only)."""
+        self.release(index)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _socket_path(clock_path: Path, pid: int) -> Path:
+    return clock_path.parent / f"{clock_path.stem}-{pid}.sock"
+
+
+def _keeper_path(clock_path: Path) -> Path:
+    return clock_path.parent / f"{clock_path.stem}-keeper.sock"
+
+
+def _poke(sock: socket.socket, path: Path) -> None:
+    with contextlib.suppress(OSError):  # gone, or its queue full: it will read the file anyway
+        sock.sendto(b".", str(path))
+
+
+@dataclass(eq=False)
+class _Sleeper:
+    deadline: float
+    counted: bool
+    ready: threading.Event = field(default_factory=threading.Event)
+    woken: bool = False
+    kick: Callable[[], None] | None = None
+
+
+class Wake(threading.Event):
+    """A ``threading.Event`` that wakes virtual-clock sleepers the moment it is set.
+
+    Use it for every event passed as ``wake`` to :meth:`Clock.sleep` (stop flags, abort
+    events): on other clocks it is a plain event.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sleepers: list[tuple[VirtualClock, _Sleeper]] = []
+        self._guard = threading.Lock()
+
+    def set(self) -> None:
+        """Set the flag and count every virtual sleeper on it busy again, at once."""
+        with self._guard:
+            super().set()
+            sleepers, self._sleepers = self._sleepers, []
+        for clock, sleeper in sleepers:
+            clock._wake(sleeper)
+
+    def _attach(self, clock: VirtualClock, sleeper: _Sleeper) -> bool:
+        with self._guard:
+            if self.is_set():
+                return False
+            self._sleepers.append((clock, sleeper))
+            return True
+
+    def _detach(self, sleeper: _Sleeper) -> None:
+        with self._guard:
+            self._sleepers = [(c, s) for c, s in self._sleepers if s is not sleeper]
+
+
+class ClockCondition(threading.Condition):
+    """A ``threading.Condition`` whose notifications count virtual-clock waiters busy at once.
+
+    Use it for every condition a :meth:`Clock.wait_for` waits on; on other clocks it is a
+    plain condition.
+    """
+
+    def __init__(self, lock: Any = None) -> None:
+        super().__init__(lock)
+        self._virtual: list[tuple[VirtualClock, _Sleeper]] = []
+
+    def notify(self, n: int = 1) -> None:
+        """Notify ``n`` waiters (virtual waiters all count busy: each re-checks)."""
+        super().notify(n)
+        self._wake_virtual()
+
+    def notify_all(self) -> None:
+        """Notify every waiter."""
+        super().notify_all()
+        self._wake_virtual()
+
+    def _wake_virtual(self) -> None:
+        sleepers, self._virtual = self._virtual, []
+        for clock, sleeper in sleepers:  # the base notify above already wakes their threads
+            clock._wake(sleeper, kick=False)
+
+
+class VirtualClock:
+    """One process's view of a system's virtual clock (see the module docstring).
+
+    Args:
+        path: The system's :class:`ClockFile` (created by the launcher's keeper).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = ClockFile(path)
+        self._pid = os.getpid()
+        self._slot = self._file.claim(self._pid)
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._activity = 0
+        self._sleepers: set[_Sleeper] = set()
+        self._local = threading.local()
+        self._keeper = _keeper_path(path)
+        self._socket_path = _socket_path(path, self._pid)
+        self._socket_path.unlink(missing_ok=True)
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(self._socket_path))
+        self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._publish_locked()
+        self._ticker = threading.Thread(target=self._tick_loop, name="virtual-clock", daemon=True)
+        self._ticker.start()
+
+    # -- the Clock protocol -----------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The simulated UTC time."""
+        return datetime.fromtimestamp(self._file.now(), UTC)
+
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+        """Wait ``seconds`` of simulated time, idle; True if ``wake`` was set first."""
+        if wake is not None and wake.is_set():
+            return True
+        if seconds <= 0:
+            return False
+        sleeper = _Sleeper(self._file.now() + seconds, self._participant())
+        attached = isinstance(wake, Wake)
+        self._register(sleeper)
+        if attached and not wake._attach(self, sleeper):  # type: ignore[union-attr]
+            self._wake(sleeper)
+        try:
+            if wake is None or attached:
+                sleeper.ready.wait()
+            else:
+                while not sleeper.ready.wait(_FALLBACK_POLL_S):
+                    if wake.is_set():
+                        self._wake(sleeper)
+        finally:
+            if attached:
+                wake._detach(sleeper)  # type: ignore[union-attr]
+        return wake is not None and wake.is_set()
+
+    def wait_for(
+        self, cond: threading.Condition, predicate: Callable[[], bool], timeout_s: float | None
+    ) -> bool:
+        """``cond.wait_for`` in simulated time (call it holding ``cond``), waiting idle."""
+        deadline = math.inf if timeout_s is None else self._file.now() + timeout_s
+        while True:
+            if predicate():
+                return True
+            if self._file.now() >= deadline:
+                return predicate()
+            sleeper = _Sleeper(deadline, self._participant())
+            if isinstance(cond, ClockCondition):
+                sleeper.kick = lambda: _notify_base(cond)
+                cond._virtual.append((self, sleeper))
+                self._register(sleeper)
+                while not sleeper.woken:
+                    cond.wait(1.0)
+            else:
+                self._register(sleeper)
+                while not sleeper.woken:
+                    cond.wait(_FALLBACK_POLL_S)
+                    if predicate():
+                        self._wake(sleeper)
+
+    @contextlib.contextmanager
+    def participant(self) -> Iterator[None]:
+        """Count this thread as a participant (busy but while it waits through the clock)."""
+        if self._participant():
+            yield
+            return
+        with self._lock:
+            self._busy += 1
+            self._publish_locked()
+        self._local.participant = True
+        try:
+            yield
+        finally:
+            self._local.participant = False
+            self.release()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep time still while this block runs (any thread; not a participant's waits)."""
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self) -> None:
+        """Count one busy piece of work (released by :meth:`release`, from any thread)."""
+        with self._lock:
+            self._busy += 1
+            self._publish_locked()
+
+    def release(self) -> None:
+        """End a piece of work counted by :meth:`acquire` or :meth:`participant`."""
+        with self._lock:
+            self._busy -= 1
+            self._publish_locked()
+            idle = self._busy == 0
+        if idle:
+            _poke(self._out, self._keeper)
+
+    def close(self) -> None:
+        """Leave the clock (the slot is freed; sleepers are not woken)."""
+        self._file.release(self._slot)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        self._socket_path.unlink(missing_ok=True)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _participant(self) -> bool:
+        return bool(getattr(self._local, "participant", False))
+
+    def _register(self, sleeper: _Sleeper) -> None:
+        with self._lock:
+            self._sleepers.add(sleeper)
+            if sleeper.counted:
+                self._busy -= 1
+            self._publish_locked()
+            idle = self._busy == 0
+        if sleeper.deadline <= self._file.now():  # time moved while it was getting ready
+            self._wake(sleeper)
+        elif idle:
+            _poke(self._out, self._keeper)
+
+    def _wake(self, sleeper: _Sleeper, *, kick: bool = True) -> None:
+        with self._lock:
+            if sleeper.woken:
+                return
+            sleeper.woken = True
+            self._sleepers.discard(sleeper)
+            if sleeper.counted:
+                self._busy += 1
+            self._publish_locked()
+        sleeper.ready.set()
+        if kick and sleeper.kick is not None:
+            sleeper.kick()
+
+    def _publish_locked(self) -> None:
+        self._activity += 1
+        deadline = min((s.deadline for s in self._sleepers), default=math.inf)
+        self._file.publish(self._slot, self._pid, self._busy, deadline, self._activity)
+
+    def _tick_loop(self) -> None:
+        while True:
+            try:
+                self._sock.recv(64)
+            except OSError:
+                return
+            now = self._file.now()
+            with self._lock:
+                due = [s for s in self._sleepers if s.deadline <= now]
+            for sleeper in due:
+                self._wake(sleeper)
+
+
+def _notify_base(cond: threading.Condition) -> None:
+    with cond:
+        threading.Condition.notify_all(cond)
+
+
+_CLOCKS: dict[Path, VirtualClock] = {}
+_CLOCKS_LOCK = threading.Lock()
+
+
+def virtual_clock(path: Path) -> VirtualClock:
+    """This process's :class:`VirtualClock` on ``path`` (one per process and file)."""
+    key = path.resolve()
+    with _CLOCKS_LOCK:
+        clock = _CLOCKS.get(key)
+        if clock is None or clock._pid != os.getpid():
+            clock = _CLOCKS[key] = VirtualClock(key)
+        return clock
+
+
+class ClockKeeper:
+    """Advances a virtual clock (the launcher runs one per system; see the module docstring).
+
+    Args:
+        path: Where to create the :class:`ClockFile`.
+        start: The simulated time to start at.
+        quiet_s: Real seconds with nothing busy, due or changed before time moves (lets
+            events pushed at this instant reach their subscribers).
+        stall_s: Real seconds after which a process that is busy or due without progress is
+            passed over (a hung or stopped process must not stop the sky).
+        until: Never advance past this simulated time (None: no limit).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        start: datetime,
+        *,
+        quiet_s: float = 0.001,
+        stall_s: float = 10.0,
+        until: datetime | None = None,
+    ) -> None:
+        self.path = path
+        self.file = ClockFile(path, create_at=start)
+        self.quiet_s, self.stall_s = quiet_s, stall_s
+        self.until = math.inf if until is None else until.timestamp()
+        self.advances = 0
+        self.passed_over: set[int] = set()
+        self._stop = threading.Event()
+        self._socket_path = _keeper_path(path)
+        self._socket_path.unlink(missing_ok=True)
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(self._socket_path))
+        self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._thread = threading.Thread(target=self._run, name="clock-keeper", daemon=True)
+
+    def start(self) -> ClockKeeper:
+        """Start advancing."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop advancing (time stands still from now on)."""
+        self._stop.set()
+        _poke(self._out, self._socket_path)
+        self._thread.join(5.0)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        self._socket_path.unlink(missing_ok=True)
+
+    def now(self) -> datetime:
+        """The simulated time."""
+        return datetime.fromtimestamp(self.file.now(), UTC)
+
+    def _run(self) -> None:
+        quiet: tuple[tuple[int, int], ...] | None = None
+        quiet_since = 0.0
+        stalled: dict[int, tuple[int, float]] = {}
+        while not self._stop.is_set():
+            self._sock.settimeout(self.quiet_s if quiet is not None else 0.05)
+            try:
+                self._sock.recv(64)
+                quiet = None  # someone changed: look again
+            except TimeoutError:
+                pass
+            except OSError:
+                return
+            now = self.file.now()
+            views = self._live(self.file.slots(), now, stalled)
+            if any(v.busy > 0 or v.deadline <= now for v in views):
+                quiet = None
+                for view in views:  # a due process is told again (a poke can be lost)
+                    if view.busy == 0 and view.deadline <= now:
+                        _poke(self._out, _socket_path(self.path, view.pid))
+                continue
+            marks = tuple((v.pid, v.activity) for v in views)
+            if quiet != marks:
+                quiet, quiet_since = marks, time.monotonic()
+                continue
+            if time.monotonic() - quiet_since < self.quiet_s:
+                continue
+            target = min((v.deadline for v in views), default=math.inf)
+            target = min(target, self.until)
+            if math.isinf(target) or target <= now:
+                quiet = None
+                continue
+            self.file.set_now(target)
+            self.advances += 1
+            quiet = None
+            for view in views:
+                if view.deadline <= target:
+                    _poke(self._out, _socket_path(self.path, view.pid))
+
+    def _live(
+        self, views: list[SlotView], now: float, stalled: dict[int, tuple[int, float]]
+    ) -> list[SlotView]:
+        """The slots that count: dead processes dropped, ones stuck for stall_s passed over."""
+        live = []
+        for view in views:
+            if not _alive(view.pid):
+                self.file.clear(view.index)
+                continue
+            stuck = view.busy > 0 or view.deadline <= now
+            if stuck:
+                activity, since = stalled.setdefault(view.pid, (view.activity, time.monotonic()))
+                if activity != view.activity:
+                    stalled[view.pid] = (view.activity, time.monotonic())
+                elif time.monotonic() - since > self.stall_s:
+                    self.passed_over.add(view.pid)
+                    continue
+            else:
+                stalled.pop(view.pid, None)
+            self.passed_over.discard(view.pid)
+            live.append(view)
+        return live

@@ -1,0 +1,194 @@
+"""Virtual time: next-event advance across threads and processes, no cost for real delays."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from astrotango.simulation.virtual_time import (
+    ClockCondition,
+    ClockKeeper,
+    VirtualClock,
+    Wake,
+)
+
+START = datetime(2026, 12, 15, 18, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def keeper(tmp_path: Path) -> Iterator[ClockKeeper]:
+    keeper = ClockKeeper(tmp_path / "clock.bin", START, stall_s=2.0).start()
+    yield keeper
+    keeper.stop()
+
+
+@pytest.fixture
+def clock(keeper: ClockKeeper) -> Iterator[VirtualClock]:
+    clock = VirtualClock(keeper.path)
+    yield clock
+    clock.close()
+
+
+def elapsed(clock: VirtualClock) -> float:
+    return (clock.now() - START).total_seconds()
+
+
+def run_threads(*targets: object) -> None:
+    threads = [threading.Thread(target=t) for t in targets]  # type: ignore[arg-type]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+        assert not thread.is_alive(), "a participant never woke"
+
+
+def test_time_jumps_to_each_deadline_and_real_work_costs_nothing(clock: VirtualClock) -> None:
+    """Two loops of 7 s and 10 s: each wakes exactly on its own multiples, although one of
+    them works 50 real ms (18 simulated s at 360x) after every wake."""
+    seen: dict[str, list[float]] = {"fast": [], "slow": []}
+
+    def loop(name: str, period: float, work_s: float) -> None:
+        with clock.participant():
+            for _ in range(5):
+                clock.sleep(period)
+                seen[name].append(elapsed(clock))
+                time.sleep(work_s)  # real CPU/IO work: time must stand still meanwhile
+
+    run_threads(lambda: loop("fast", 7.0, 0.05), lambda: loop("slow", 10.0, 0.0))
+    assert seen["fast"] == [7.0, 14.0, 21.0, 28.0, 35.0]
+    assert seen["slow"] == [10.0, 20.0, 30.0, 40.0, 50.0]
+
+
+def test_a_wake_event_wakes_the_sleeper_at_the_instant_it_is_set(clock: VirtualClock) -> None:
+    stop = Wake()
+    woke: list[tuple[bool, float]] = []
+
+    def sleeper() -> None:
+        with clock.participant():
+            woke.append((clock.sleep(3600.0, stop), elapsed(clock)))
+
+    def setter() -> None:
+        with clock.participant():
+            clock.sleep(42.0)
+            time.sleep(0.05)
+            stop.set()
+
+    run_threads(sleeper, setter)
+    assert woke == [(True, 42.0)]
+
+
+def test_wait_for_times_out_in_simulated_time_and_wakes_on_notify(clock: VirtualClock) -> None:
+    cond = ClockCondition()
+    box: list[int] = []
+    results: list[tuple[bool, float]] = []
+
+    def waiter(timeout: float) -> None:
+        with clock.participant(), cond:
+            results.append((clock.wait_for(cond, lambda: bool(box), timeout), elapsed(clock)))
+
+    def producer() -> None:
+        with clock.participant():
+            clock.sleep(100.0)
+            with cond:
+                box.append(1)
+                cond.notify_all()
+
+    run_threads(lambda: waiter(30.0))
+    assert results == [(False, 30.0)]
+    results.clear()
+    run_threads(lambda: waiter(1000.0), producer)
+    assert results == [(True, 130.0)]
+
+
+def test_a_hold_keeps_time_still(clock: VirtualClock) -> None:
+    times: list[float] = []
+
+    def loop() -> None:
+        with clock.participant():
+            clock.sleep(5.0)
+            times.append(elapsed(clock))
+
+    with clock.hold():
+        thread = threading.Thread(target=loop)
+        thread.start()
+        time.sleep(0.2)
+        assert elapsed(clock) == 0.0, "time moved during a hold"
+    thread.join(10)
+    assert times == [5.0]
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from astrotango.simulation.virtual_time import virtual_clock
+    clock = virtual_clock(Path(sys.argv[1]))
+    with clock.participant():
+        for _ in range(int(sys.argv[2])):
+            clock.sleep(float(sys.argv[3]))
+            print(clock.now().isoformat(), flush=True)
+            time.sleep(float(sys.argv[4]))
+    """
+)
+
+
+def child(keeper: ClockKeeper, count: int, period: float, work_s: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(keeper.path), str(count), str(period), str(work_s)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+
+
+def test_processes_share_one_time_and_a_slow_one_costs_no_simulated_time(
+    keeper: ClockKeeper, clock: VirtualClock
+) -> None:
+    with clock.hold():  # as the launcher does while servers start
+        slow = child(keeper, 4, 60.0, 0.3)
+        fast = child(keeper, 12, 20.0, 0.0)
+        time.sleep(1.5)  # both import and claim their slots before time may move
+    slow_out, _ = slow.communicate(timeout=30)
+    fast_out, _ = fast.communicate(timeout=30)
+    begin = START
+    assert [datetime.fromisoformat(t) - begin for t in slow_out.split()] == [
+        timedelta(seconds=60 * k) for k in range(1, 5)
+    ]
+    assert [datetime.fromisoformat(t) - begin for t in fast_out.split()] == [
+        timedelta(seconds=20 * k) for k in range(1, 13)
+    ]
+
+
+def test_a_killed_process_is_dropped_and_a_stopped_one_only_pauses_time(
+    keeper: ClockKeeper, clock: VirtualClock
+) -> None:
+    with clock.hold():
+        victim = child(keeper, 1000, 1.0, 0.0)
+        time.sleep(1.5)
+    time.sleep(0.3)
+    os.kill(victim.pid, signal.SIGSTOP)  # stopped mid-instant or asleep: time may not pass it
+    paused = elapsed(clock)
+    time.sleep(1.0)
+    assert elapsed(clock) - paused <= 1.0, "time ran past a stopped participant"
+    os.kill(victim.pid, signal.SIGCONT)
+    victim.kill()
+    victim.wait(10)
+    woke: list[float] = []
+
+    def sleeper() -> None:
+        with clock.participant():
+            clock.sleep(3600.0)
+            woke.append(elapsed(clock))
+
+    run_threads(sleeper)
+    assert woke and woke[0] >= 3600.0
