@@ -9,12 +9,14 @@ import signal
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from astrotango.clock import VIRTUAL
 from astrotango.launcher import STATE_FILE, LaunchError, System, pid_alive, stop_group
 
 __all__ = ["app"]
@@ -84,9 +86,29 @@ def _wait_for_stop_signal() -> None:
 
 
 @app.command()
-def up(config: ConfigDir = Path("tango-db"), run_dir: RunDir = None, port: Port = 0) -> None:
+def up(
+    config: ConfigDir = Path("tango-db"),
+    run_dir: RunDir = None,
+    port: Port = 0,
+    start: Annotated[
+        str, typer.Option(help="Simulate from this UTC time (ISO 8601) instead of real time")
+    ] = "",
+    speed: Annotated[
+        str, typer.Option(help="With --start: 'virtual' or a real-time factor (1-3600)")
+    ] = "virtual",
+) -> None:
     """Start the Tango database and every device server; stop them all on Ctrl-C or `down`."""
-    system = _start(config, run_dir, port)
+    if start:
+        try:
+            parsed = datetime.fromisoformat(start)
+        except ValueError as exc:
+            _console.print(f"[red]--start: {start!r} is not an ISO 8601 time")
+            raise typer.Exit(2) from exc
+        when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        system = _start(config, run_dir, port, sim_start=when, time_scale=_speed(speed))
+    else:
+        system = _start(config, run_dir, port)
+    system.resume()
     _console.print(f"Running. Clients: export TANGO_HOST={system.tango_host}. Ctrl-C stops.")
     try:
         _wait_for_stop_signal()
@@ -123,8 +145,14 @@ def run(
     config: ConfigDir = Path("tango-db"),
     run_dir: RunDir = None,
     port: Port = 0,
-    minutes: Annotated[float, typer.Option(help="Real minutes the night runs")] = 2.0,
-    scale: Annotated[float, typer.Option(help="Simulated seconds per real second")] = 360.0,
+    hours: Annotated[float, typer.Option(help="Simulated hours the night runs (0-48)")] = 14.0,
+    speed: Annotated[
+        str,
+        typer.Option(
+            help="'virtual' (as fast as the CPU allows, reproducible) or simulated seconds "
+            "per real second (1-3600), to watch it live"
+        ),
+    ] = "virtual",
     examples: Annotated[
         Path | None,
         typer.Option(help="Folder of observations to submit [default: the packaged sample night]"),
@@ -135,6 +163,10 @@ def run(
     from astrotango.client.night import NIGHT_START, run_night
 
     examples = examples_dir(examples)
+    scale = _speed(speed)
+    if not 0 < hours <= 48:
+        _console.print(f"[red]--hours: {hours:g} is not in (0, 48]")
+        raise typer.Exit(2)
     run_dir = run_dir or default_run_dir()
     system = _start(config, run_dir, port, sim_start=NIGHT_START, time_scale=scale)
     # From here this process is a client of its own system, and names every device in full.
@@ -143,14 +175,29 @@ def run(
     # that default is made this system's database before any subscription.
     os.environ["TANGO_HOST"] = system.tango_host
     try:
+        until = NIGHT_START + timedelta(hours=hours)
         ok = exercise_system(system, _console) and run_night(
-            system, _console, examples, wall_s=minutes * 60, report=run_dir / "report"
+            system, _console, examples, until=until, report=run_dir / "report"
         )
     finally:
         with _console.status("Stopping..."):
             system.stop()
         _console.print("Stopped; no process left behind.")
     raise typer.Exit(0 if ok else 1)
+
+
+def _speed(text: str) -> float:
+    """``--speed``: VIRTUAL for 'virtual', else a real-time factor in [1, 3600]."""
+    if text == "virtual":
+        return VIRTUAL
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = -1.0
+    if not 1.0 <= scale <= 3600.0:
+        _console.print(f"[red]--speed: {text!r} is neither 'virtual' nor a number in [1, 3600]")
+        raise typer.Exit(2)
+    return scale
 
 
 @app.command()

@@ -32,12 +32,17 @@ from astrotango.client.safety_oracle import all_ok, safety_table
 from astrotango.client.safety_recorder import SafetyRecorder
 from astrotango.launcher import System
 
-__all__ = ["NIGHT_START", "NightOperator", "run_night"]
+__all__ = ["LOOK_S", "NIGHT_HOURS", "NIGHT_START", "NightOperator", "run_night"]
 
 #: An hour and a half before sunset at La Palma, on the night the samples are written for: the
-#: observatory starts, its constraints settle (stability thresholds of up to 30 min) and the
-#: samples are in before dusk (start-up takes some 15 real seconds, 90 simulated minutes).
+#: samples are submitted at once and the constraints settle (stability thresholds of up to
+#: 30 min) before dusk.
 NIGHT_START = datetime(2026, 12, 15, 17, 30, tzinfo=UTC)
+#: Fourteen simulated hours: to 07:30 UTC, past sunrise (08:02 at the site).
+NIGHT_HOURS = 14.0
+#: Simulated seconds between two looks of the job (operator, safety samples, live view) on
+#: virtual time; on a scaled clock it looks every real second.
+LOOK_S = 120.0
 
 
 class NightOperator:
@@ -100,14 +105,29 @@ class NightOperator:
 
 
 def run_night(
-    system: System, console: Console, examples: Path, *, wall_s: float, report: Path
+    system: System, console: Console, examples: Path, *, until: datetime, report: Path
 ) -> bool:
-    """Submit the samples, watch the night for ``wall_s`` real seconds, report; True if OK.
+    """Submit the samples, watch the night until ``until`` (simulated), report; True if OK.
 
     ``report`` is the folder the night report goes to. Every device is named in the system's
-    own database: whatever TANGO_HOST or a Tango host file says is never asked.
+    own database: whatever TANGO_HOST or a Tango host file says is never asked. On virtual
+    time the samples go in at the night's first instant (time is held until then) and the
+    job is a participant: each of its looks happens at a simulated instant, ``LOOK_S`` apart.
     """
     observatory = Observatory(system.tango_host)
+    clock = system.clock()
+    with clock.participant():
+        return _night(system, console, observatory, examples, until, report)
+
+
+def _night(
+    system: System,
+    console: Console,
+    observatory: Observatory,
+    examples: Path,
+    until: datetime,
+    report: Path,
+) -> bool:
     clock = system.clock()
     recorder = SafetyRecorder(
         observatory.devices_of_class("Telescope"),
@@ -124,10 +144,13 @@ def run_night(
     samples: list[SafetySample] = []
     notes: list[tuple[datetime, str]] = []
     start = clock.now()
-    deadline = time.monotonic() + wall_s
+    system.resume()
     with Live(render_frame(observatory), console=console, refresh_per_second=2) as live:
-        while time.monotonic() < deadline:
-            time.sleep(1.0)
+        while clock.now() < until:
+            if system.virtual:
+                clock.sleep(min(LOOK_S, (until - clock.now()).total_seconds()))
+            else:
+                time.sleep(1.0)
             now, view = clock.now(), observatory.safety()
             samples.append(SafetySample(now, view.gates, view.interlocks))
             notes += [(now, text) for text in operator.look(now, view)]

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from astrotango.clock import Clock
 from astrotango.control_model import CommunicationStatus, TaskStatus
 from astrotango.lrc import TaskCallback, TaskExecutor, TaskFunction
 
@@ -26,6 +27,7 @@ class BaseComponentManager:
         logger: Where to log; defaults to this module's logger.
         executor: The long-running-command executor; a new one when left out.
         communication_callback: Told every change of communication status.
+        clock: The clock of a new executor (its worker is a participant of virtual time).
     """
 
     def __init__(
@@ -34,9 +36,10 @@ class BaseComponentManager:
         logger: logging.Logger | None = None,
         executor: TaskExecutor | None = None,
         communication_callback: CommunicationCallback | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.logger = logger or logging.getLogger(__name__)
-        self.executor = executor or TaskExecutor(name=type(self).__name__)
+        self.executor = executor or TaskExecutor(name=type(self).__name__, clock=clock)
         self._communication_callback = communication_callback
         self._communication_status = CommunicationStatus.DISABLED
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import tango
 
+from astrotango.clock import Clock, ClockCondition, WallClock
 from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
 
 __all__ = [
@@ -160,7 +161,7 @@ class _TangoLrcCall:
         return self._id
 
     def wait(self, timeout_s: float, abort_event: threading.Event | None = None) -> LrcOutcome:
-        deadline = time.monotonic() + timeout_s
+        deadline = self._client.clock.now() + timedelta(seconds=timeout_s)
         seen, result = 0, None
         while True:
             payloads = self._client._payloads(self._id, seen, deadline, abort_event)
@@ -178,14 +179,19 @@ class _TangoLrcCall:
 
 
 class TangoDeviceClient:
-    """A :class:`DeviceClient` over ``tango.DeviceProxy`` (``timeout_ms`` per call)."""
+    """A :class:`DeviceClient` over ``tango.DeviceProxy`` (``timeout_ms`` per call).
 
-    def __init__(self, name: str, timeout_ms: int = 3000) -> None:
+    LRC waits are in ``clock`` seconds (idle waits on virtual time), and every event callback
+    runs holding the clock, so what an event causes happens at the instant it arrived.
+    """
+
+    def __init__(self, name: str, timeout_ms: int = 3000, clock: Clock | None = None) -> None:
         self._name, self._timeout_ms = name, timeout_ms
+        self.clock: Clock = clock or WallClock()
         self._proxy: tango.DeviceProxy | None = None
         self._lock = threading.Lock()
         self._events: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-        self._cond = threading.Condition()
+        self._cond = ClockCondition()
         self._lrc_subscription: int | None = None
 
     @property
@@ -209,6 +215,10 @@ class TangoDeviceClient:
         proxy = self._device()
 
         def on_event(event: tango.EventData) -> None:
+            with self.clock.hold():
+                deliver(event)
+
+        def deliver(event: tango.EventData) -> None:
             if event.err:
                 callback(AttributeEvent(self._name, attribute, None, _describe(event)))
                 return
@@ -244,6 +254,10 @@ class TangoDeviceClient:
         proxy.unsubscribe_event(sub)
 
     def _on_lrc(self, event: tango.EventData) -> None:
+        with self.clock.hold():
+            self._take_lrc(event)
+
+    def _take_lrc(self, event: tango.EventData) -> None:
         if event.err or event.attr_value is None:
             return
         value: Any = event.attr_value.value or ()
@@ -260,15 +274,24 @@ class TangoDeviceClient:
             self._cond.notify_all()
 
     def _payloads(
-        self, uid: str, seen: int, deadline: float, abort_event: threading.Event | None
+        self, uid: str, seen: int, deadline: datetime, abort_event: threading.Event | None
     ) -> list[dict[str, Any]]:
+        """What has arrived for ``uid`` beyond the first ``seen``, waiting for it (idle).
+
+        Waits in clock time until something arrives, ``deadline`` passes or ``abort_event``
+        is set (looked at every clock second: setting it does not notify this condition).
+        """
         with self._cond:
             while True:
                 fresh = self._events.get(uid, [])[seen:]
-                remaining = deadline - time.monotonic()
+                remaining = (deadline - self.clock.now()).total_seconds()
                 if fresh or remaining <= 0 or (abort_event is not None and abort_event.is_set()):
                     return list(fresh)
-                self._cond.wait(min(remaining, 0.1))
+                self.clock.wait_for(
+                    self._cond,
+                    lambda: len(self._events.get(uid, [])) > seen,
+                    remaining if abort_event is None else min(remaining, 1.0),
+                )
 
     def invoke_lrc(
         self,
@@ -305,8 +328,8 @@ class TangoDeviceClient:
 class TangoProxyFactory:
     """A :class:`ProxyFactory` of :class:`TangoDeviceClient`, one per device name."""
 
-    def __init__(self, timeout_ms: int = 3000) -> None:
-        self._timeout_ms = timeout_ms
+    def __init__(self, timeout_ms: int = 3000, clock: Clock | None = None) -> None:
+        self._timeout_ms, self._clock = timeout_ms, clock
         self._clients: dict[str, TangoDeviceClient] = {}
         self._lock = threading.Lock()
 
@@ -315,5 +338,7 @@ class TangoProxyFactory:
         with self._lock:
             client = self._clients.get(name)
             if client is None:
-                client = self._clients[name] = TangoDeviceClient(name, self._timeout_ms)
+                client = self._clients[name] = TangoDeviceClient(
+                    name, self._timeout_ms, self._clock
+                )
             return client

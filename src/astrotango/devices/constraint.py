@@ -184,7 +184,7 @@ class OperationalConstraint(AstroDevice):
         )
 
     def _make_source(self, kind: Kind, clock: Clock) -> ReadingSource | None:
-        proxies = TangoProxyFactory()
+        proxies = TangoProxyFactory(clock=clock)
         if kind is Kind.SUN_ALTITUDE:
             site = SiteLocation(self.SiteLatitude, self.SiteLongitude, self.SiteElevation)
             return ComputedSource(lambda t: sun_altitude_deg(t, site), clock, self.SamplePeriod)

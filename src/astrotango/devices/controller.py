@@ -50,8 +50,8 @@ class ObservationController(AstroDevice):
     SchedulerDevice = device_property(dtype=str, default_value="", doc="'' = no dispatch")
     Interlocks = device_property(dtype=(str,), default_value=[])
     UsePolicies = device_property(dtype=bool, default_value=True, doc="Gate on constraints")
-    TickSeconds = device_property(dtype=float, default_value=0.5, doc="Real seconds")
-    HeartbeatTimeout = device_property(dtype=float, default_value=5.0, doc="Real seconds")
+    TickSeconds = device_property(dtype=float, default_value=10.0, doc="Clock seconds")
+    HeartbeatTimeout = device_property(dtype=float, default_value=60.0, doc="Clock seconds")
     StaleWarnSeconds = device_property(dtype=float, default_value=3600.0, doc="Clock seconds")
     StaleSeconds = device_property(dtype=float, default_value=7200.0, doc="Clock seconds")
 
@@ -87,7 +87,7 @@ class ObservationController(AstroDevice):
             communication_callback=self._communication_changed,
         )
         if self.SchedulerDevice and self.Telescopes:
-            proxies = TangoProxyFactory()
+            proxies = TangoProxyFactory(clock=clock)
             settings = MonitorSettings(
                 heartbeat_timeout_s=self.HeartbeatTimeout,
                 warn_after=timedelta(seconds=self.StaleWarnSeconds),

@@ -2,7 +2,8 @@
 
 Worker threads hand ``(attribute, value)`` pairs to :class:`EventPublisher`, which pushes them
 from one omniORB-registered thread. Workers never wait on Tango, no lock is held while pushing,
-and every client sees changes in the order they were queued.
+and every client sees changes in the order they were queued. On virtual time an event queued
+and not yet pushed holds the clock: what it tells happens at the instant it was queued.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import tango
+
+from astrotango.simulation import make_clock
 
 __all__ = ["EventPublisher"]
 
@@ -31,6 +34,7 @@ class EventPublisher:
     def __init__(self, device: tango.server.Device) -> None:
         self._device = device
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._clock = make_clock()  # the process's shared clock (virtual: the one to hold)
         self._thread = threading.Thread(
             target=self._run, name=f"events-{device.get_name()}", daemon=True
         )
@@ -38,10 +42,12 @@ class EventPublisher:
 
     def push(self, name: str, value: Any) -> None:
         """Queue one change (and archive) event."""
+        self._clock.acquire()
         self._queue.put(((name, value),))
 
     def push_many(self, changes: Sequence[tuple[str, Any]]) -> None:
         """Queue several events, to be pushed back to back in this order."""
+        self._clock.acquire()
         self._queue.put(tuple(changes))
 
     def flush(self, timeout_s: float = 5.0) -> bool:
@@ -64,8 +70,11 @@ class EventPublisher:
                 if isinstance(item, threading.Event):
                     item.set()
                     continue
-                for name, value in item:
-                    self._push_one(name, value)
+                try:
+                    for name, value in item:
+                        self._push_one(name, value)
+                finally:
+                    self._clock.release()
 
     def _push_one(self, name: str, value: Any) -> None:
         try:

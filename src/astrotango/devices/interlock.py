@@ -112,7 +112,7 @@ class ShutdownInterlock(AstroDevice):
     TriggerCondition = device_property(dtype=str, default_value="", doc="e.g. '> 0'")
     FailSafe = device_property(dtype=bool, default_value=True, doc="Garbage/stale/lost fires")
     MaxDataAge = device_property(dtype=float, default_value=120.0, doc="clock seconds")
-    ShutdownTimeout = device_property(dtype=float, default_value=300.0, doc="real seconds")
+    ShutdownTimeout = device_property(dtype=float, default_value=300.0, doc="clock seconds")
     RetryDelay = device_property(
         dtype=float, default_value=5.0, doc="Clock s before retrying an unsafe telescope; doubles"
     )
@@ -120,7 +120,7 @@ class ShutdownInterlock(AstroDevice):
     StoreUrl = device_property(
         dtype=str, default_value="", doc="Fired latch: '' = $ASTROTANGO_STORE_URL; 'none'"
     )
-    TickPeriod = device_property(dtype=float, default_value=1.0, doc="clock seconds")
+    TickPeriod = device_property(dtype=float, default_value=10.0, doc="clock seconds")
     ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
 
@@ -155,11 +155,12 @@ class ShutdownInterlock(AstroDevice):
             )
         except ValueError as exc:
             raise ValueError(f"{self.get_name()} properties: {exc}") from exc
+        clock = make_clock(self.ClockScale, self.SimulationStart)
         return InterlockComponentManager(
             config,
             InterlockWindow(),
-            make_clock(self.ClockScale, self.SimulationStart),
-            TangoProxyFactory(),
+            clock,
+            TangoProxyFactory(clock=clock),
             launch=self._launch,
             view_callback=self._on_view,
             latches=open_latch_store(self.StoreUrl, self.logger),

@@ -18,7 +18,7 @@ from astrotango.control.scheduler import (
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, raise_dev_failed
 from astrotango.domain import NotFound
-from astrotango.simulation import make_clock
+from astrotango.simulation import Wake, make_clock
 from astrotango.store import default_store_url, open_store
 
 __all__ = ["Scheduler"]
@@ -34,7 +34,9 @@ class Scheduler(AstroDevice):
     HorizonSeconds = device_property(dtype=float, default_value=43_200.0)
     ResolutionSeconds = device_property(dtype=float, default_value=60.0)
     TileFovDeg = device_property(dtype=float, default_value=1.0)
-    PoolPollSeconds = device_property(dtype=float, default_value=2.0, doc="Real seconds")
+    PoolPollSeconds = device_property(
+        dtype=float, default_value=30.0, doc="Clock seconds between looks at the task pool"
+    )
     ClockScale = device_property(dtype=float, default_value=1.0)
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
 
@@ -44,7 +46,7 @@ class Scheduler(AstroDevice):
         """Start with an empty schedule and the pool monitor."""
         self._snapshot = ScheduleSnapshot(0, (), 0.0, 0, False)
         self._next = ScheduleSnapshot(0, (), 0.0, 0, True)
-        self._stop = threading.Event()
+        self._stop = Wake()
         super().init_device()
         for name in (
             "schedule",
@@ -65,10 +67,11 @@ class Scheduler(AstroDevice):
     def create_component_manager(self) -> SchedulerComponentManager:
         """Open the store and read the telescope configuration."""
         url = self.StoreUrl or default_store_url()
+        self._clock = make_clock(self.ClockScale, self.SimulationStart)
         return SchedulerComponentManager(
             store=open_store(url),
             telescopes=telescopes_from_json(self.Telescopes),
-            clock=make_clock(self.ClockScale, self.SimulationStart),
+            clock=self._clock,
             publish=self._on_schedule,
             horizon_s=self.HorizonSeconds,
             resolution_s=self.ResolutionSeconds,
@@ -78,7 +81,11 @@ class Scheduler(AstroDevice):
         )
 
     def _watch_pool(self) -> None:
-        while not self._stop.wait(self.PoolPollSeconds):
+        with self._clock.participant():
+            self._poll_pool()
+
+    def _poll_pool(self) -> None:
+        while not self._clock.sleep(self.PoolPollSeconds, self._stop):
             if self.get_state() != DevState.DISABLE:
                 try:
                     self.component_manager.poll_task_pool()

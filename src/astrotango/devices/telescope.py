@@ -109,8 +109,13 @@ class Telescope(AstroDevice):
     SimulatorParameters = device_property(dtype=str, default_value="{}", doc="JSON object")
     ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
-    HeartbeatPeriod = device_property(dtype=float, default_value=1.0, doc="real seconds")
-    MonitorPeriod = device_property(dtype=float, default_value=0.2, doc="real seconds")
+    HeartbeatPeriod = device_property(dtype=float, default_value=10.0, doc="clock seconds")
+    MonitorPeriod = device_property(
+        dtype=float, default_value=2.0, doc="clock seconds between polls while a command runs"
+    )
+    MonitorIdlePeriod = device_property(
+        dtype=float, default_value=10.0, doc="clock seconds between polls otherwise"
+    )
     MaxIntegration = device_property(dtype=float, default_value=60.0, doc="seconds")
     Interlocks = device_property(
         dtype=(str,), default_value=[], doc="Interlock devices covering this telescope"
@@ -177,6 +182,7 @@ class Telescope(AstroDevice):
             raise ValueError(f"guard properties: {exc}") from exc
         settings = TelescopeSettings(
             monitor_period_s=self.MonitorPeriod,
+            monitor_idle_period_s=self.MonitorIdlePeriod,
             heartbeat_period_s=self.HeartbeatPeriod,
             max_integration_s=self.MaxIntegration,
             max_assets=100,
@@ -192,7 +198,7 @@ class Telescope(AstroDevice):
             heartbeat_callback=lambda value: self._update("heartbeat", value, always=True),
             activity_callback=self._on_activity,
             asset_callback=self._on_asset,
-            proxies=TangoProxyFactory(),
+            proxies=TangoProxyFactory(clock=clock),
             safing_callback=self._on_safing,
         )
 

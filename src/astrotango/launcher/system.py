@@ -23,15 +23,18 @@ from types import TracebackType
 
 import tango
 
-from astrotango.launcher.config import ServerSpec, config_files, load_servers
-from astrotango.launcher.processes import Child
-from astrotango.simulation import (
+from astrotango.clock import (
     SHARED_CLOCK_ENV,
+    VIRTUAL,
     Clock,
+    ClockKeeper,
     make_clock,
     shared_clock,
     shared_clock_spec,
+    virtual_clock_spec,
 )
+from astrotango.launcher.config import ServerSpec, config_files, load_servers
+from astrotango.launcher.processes import Child
 
 __all__ = ["STATE_FILE", "LaunchError", "System"]
 
@@ -61,7 +64,11 @@ class System:
         env: Extra environment for the device servers.
         startup_timeout_s: How long every device has to answer.
         sim_start: Run every server on one simulated clock starting at this time ...
-        time_scale: ... running this many times faster than real time.
+        time_scale: ... running this many times faster than real time, or, with
+            :data:`VIRTUAL`, on virtual time (as fast as the CPU allows, the same whatever
+            the load: :mod:`astrotango.clock.virtual`). On virtual time the system starts
+            with time held at ``sim_start`` (start-up costs no simulated time) until
+            :meth:`resume`.
     """
 
     def __init__(
@@ -87,6 +94,19 @@ class System:
         self.servers: list[ServerSpec] = load_servers(self.config_dir)
         self.database: Child | None = None
         self.children: dict[str, Child] = {}
+        self.keeper: ClockKeeper | None = None
+        self._held = False
+
+    @property
+    def virtual(self) -> bool:
+        """Whether the system runs on virtual time."""
+        return self.sim_start is not None and self.time_scale == VIRTUAL
+
+    def resume(self) -> None:
+        """Let virtual time run (it is held from :meth:`start`); nothing on other clocks."""
+        if self._held:
+            self._held = False
+            self.clock().release()
 
     @property
     def tango_host(self) -> str:
@@ -133,7 +153,14 @@ class System:
             LaunchError: naming the part that failed, with the end of its log.
         """
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        if self.sim_start is not None:
+        if self.virtual:
+            assert self.sim_start is not None
+            path = self.run_dir / "clock" / "clock.bin"
+            self.keeper = ClockKeeper(path, self.sim_start).start()
+            self.extra_env[SHARED_CLOCK_ENV] = virtual_clock_spec(path)
+            self.clock().acquire()  # held until resume(): start-up is no part of the night
+            self._held = True
+        elif self.sim_start is not None:
             self.extra_env[SHARED_CLOCK_ENV] = shared_clock_spec(
                 self.sim_start, self.time_scale, time.time()
             )
@@ -228,9 +255,10 @@ class System:
             raise LaunchError(f"server {key} is already running")
         argv = [sys.executable, "-m", "astrotango.devices.servers", spec.name, spec.instance]
         log = self.run_dir / "logs" / f"{spec.name}-{spec.instance}.log"
-        self.children[key] = Child(key, argv, log, {**self.env(), "PYTHONUNBUFFERED": "1"})
-        if wait:
-            self.wait_for_devices(spec.devices)
+        with self.clock().hold():  # a restart mid-night: its start-up costs no simulated time
+            self.children[key] = Child(key, argv, log, {**self.env(), "PYTHONUNBUFFERED": "1"})
+            if wait:
+                self.wait_for_devices(spec.devices)
 
     def wait_for_devices(self, devices: Sequence[str]) -> None:
         """Block until every device answers a ping and a state read.
@@ -277,11 +305,18 @@ class System:
         return tango.DeviceProxy(f"tango://{self.tango_host}/{device}")
 
     def stop(self) -> None:
-        """Stop every server, then the database; remove the state file."""
+        """Stop every server, then the database and the clock keeper; remove the state file."""
+        self.resume()  # servers stopping may wait on the clock
         for child in reversed(list(self.children.values())):
             child.stop()
         if self.database is not None:
             self.database.stop()
+        if self.keeper is not None:
+            self.keeper.stop()
+            self.keeper = None
+            close = getattr(self.clock(), "close", None)
+            if close is not None:
+                close()
         (self.run_dir / STATE_FILE).unlink(missing_ok=True)
 
     def _write_state(self) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from astrotango.clock import Clock, ClockCondition, Wake, WallClock, spawn
 from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
 
 __all__ = ["MAX_QUEUED_COMMANDS", "TaskCallback", "TaskExecutor", "TaskFunction"]
@@ -56,7 +57,7 @@ class _Job:
     args: Sequence[Any]
     kwargs: Mapping[str, Any]
     report: TaskCallback
-    abort_event: threading.Event = field(default_factory=threading.Event)
+    abort_event: threading.Event = field(default_factory=Wake)
     final: bool = field(default=False)
     #: A preempting (safety) task: no abort removes it from the queue or stops it.
     protected: bool = field(default=False)
@@ -78,17 +79,25 @@ class TaskExecutor:
     Args:
         max_queued: Commands that may wait at once; one more is REJECTED.
         name: Thread name, for logs and debuggers.
+        clock: The clock its tasks wait on; the worker is one of its participants (on
+            virtual time, busy while a task runs but for the task's own clock waits).
     """
 
-    def __init__(self, *, max_queued: int = MAX_QUEUED_COMMANDS, name: str = "lrc") -> None:
+    def __init__(
+        self,
+        *,
+        max_queued: int = MAX_QUEUED_COMMANDS,
+        name: str = "lrc",
+        clock: Clock | None = None,
+    ) -> None:
         self._max_queued = max_queued
+        self._clock: Clock = clock or WallClock()
         self._queue: collections.deque[_Job] = collections.deque()
-        self._cond = threading.Condition()
+        self._cond = ClockCondition()
         self._running: _Job | None = None
         self._aborting = False
         self._stopped = False
-        self._worker = threading.Thread(target=self._work, name=f"{name}-worker", daemon=True)
-        self._worker.start()
+        self._worker = spawn(self._clock, self._serve, name=f"{name}-worker")
 
     @property
     def queued(self) -> int:
@@ -226,10 +235,10 @@ class TaskExecutor:
             self._cond.notify_all()
         self._worker.join(timeout_s)
 
-    def _work(self) -> None:
+    def _serve(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._queue) or self._stopped)
+                self._clock.wait_for(self._cond, lambda: bool(self._queue) or self._stopped, None)
                 if not self._queue:
                     return
                 job = self._queue.popleft()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from astrotango.clock import Clock, Wake
 from astrotango.control_model import TERMINAL_TASK_STATUSES, HealthState, ResultCode, TaskStatus
 from astrotango.lrc.aggregation import TaskAggregationPolicy
 
@@ -129,7 +130,7 @@ class TaskTracker:
         self.policy = TaskAggregationPolicy(task_name, operation, obs_mode, self.is_root)
         self._errors: list[Any] = []
         self._lock = threading.Lock()
-        self._done = threading.Event()
+        self._done = Wake()
         self._claimed = False  # completion payload queued (at most once)
         self._draining = False
         self._outbox: collections.deque[dict[str, Any]] = collections.deque()
@@ -150,15 +151,25 @@ class TaskTracker:
         with self._lock:
             self._set_context_locked(operation, obs_mode)
 
-    def wait_for_task_completion(self, timeout_event: threading.Event | None = None) -> bool:
+    def wait_for_task_completion(
+        self, timeout_event: threading.Event | None = None, clock: Clock | None = None
+    ) -> bool:
         """Block until the task has completed and its completion has been delivered.
 
         Args:
-            timeout_event: Optional external cancellation signal, polled every 50 ms.
+            timeout_event: Optional external cancellation signal, polled every 50 ms (every
+                clock second with ``clock``).
+            clock: Wait idle on this clock (a participant of virtual time must).
 
         Returns:
             True once complete; False if ``timeout_event`` was set first.
         """
+        if clock is not None:
+            while not self._done.is_set():
+                if timeout_event is not None and timeout_event.is_set():
+                    return self._done.is_set()
+                clock.sleep(1.0 if timeout_event is not None else 3600.0, self._done)
+            return True
         if timeout_event is None:
             return self._done.wait()
         while not self._done.is_set():

@@ -60,9 +60,13 @@ def rain_interlock(proxies: Any, clock: ManualClock, **config: Any) -> Interlock
     )
 
 
-def final(cm: InterlockComponentManager) -> dict[str, Any]:
+def final(cm: InterlockComponentManager, clock: ManualClock | None = None) -> dict[str, Any]:
+    """The storm's final report; with ``clock``, time moves a second per look (waits that
+    last clock seconds, such as the grace for reading ``safe``, come to an end)."""
     assert cm.executor is not None
     for _ in range(200):
+        if clock is not None:
+            clock.advance(1.0)
         updates = cm.reports[-1]["updates"]
         done = [u for u in updates if u.get("status") in (TaskStatus.COMPLETED, TaskStatus.FAILED)]
         if done:
@@ -402,7 +406,7 @@ def test_ok_but_not_safe_is_a_failure(proxies: Any, clock: ManualClock) -> None:
     liar.stays_unsafe = True
     cm = manager(proxies, clock)
     cm.fire("test")
-    code, message = final(cm)["result"]
+    code, message = final(cm, clock)["result"]
     assert code is ResultCode.FAILED and f"{TELESCOPES[0]}: reported done but not safe" in message
     assert cm.view.unsafe_telescopes == (TELESCOPES[0],)
     liar.stays_unsafe = False
@@ -416,7 +420,7 @@ def test_safe_may_follow_the_end_of_safe_shutdown_a_moment_later(
     proxies.device(TELESCOPES[1]).safe_after_s = 0.3
     cm = manager(proxies, clock)
     cm.fire("test")
-    assert final(cm)["result"][0] is ResultCode.OK and cm.view.unsafe == ()
+    assert final(cm, clock)["result"][0] is ResultCode.OK and cm.view.unsafe == ()
 
 
 def test_a_telescope_without_safe_is_trusted_on_its_outcome(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from astrotango.simulation.virtual_time import (
+from astrotango.clock.virtual import (
     ClockCondition,
     ClockKeeper,
     VirtualClock,
@@ -131,7 +131,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from astrotango.simulation.virtual_time import virtual_clock
+    from astrotango.clock.virtual import virtual_clock
     clock = virtual_clock(Path(sys.argv[1]))
     with clock.participant():
         for _ in range(int(sys.argv[2])):

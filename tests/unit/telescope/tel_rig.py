@@ -102,8 +102,8 @@ class Rig:
             self.sim,
             self.clock,
             TelescopeSettings(
-                monitor_period_s=0.01,
-                heartbeat_period_s=0.05,
+                monitor_period_s=0.01 * scale,  # clock seconds: every 10 real ms
+                heartbeat_period_s=0.05 * scale,
                 timeouts=timeouts,
                 guard=guard or GuardSettings(),
             ),

@@ -118,6 +118,9 @@ def test_safe_shutdown_while_the_enclosure_is_opening_reverses_it(rig: Rig) -> N
 
 
 def test_safe_shutdown_is_idempotent(rig: Rig) -> None:
+    opened = Reports()  # open first: the shutdown has an enclosure to close, it takes time
+    rig.cm.submit(rig.cm.motions.open_enclosure, task_callback=opened)
+    assert opened.final()[0] is TaskStatus.COMPLETED
     first, second = Reports(), Reports()
     rig.cm.submit_safe_shutdown(first)
     assert rig.cm.submit_safe_shutdown(second)[1] == "Joined the SafeShutdown already under way"

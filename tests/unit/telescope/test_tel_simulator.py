@@ -133,6 +133,28 @@ def test_the_enclosure_takes_its_travel_time_and_reverses() -> None:
     assert enclosure.state().state is EnclosureState.CLOSED
 
 
+def test_every_motion_is_under_way_at_the_instant_it_is_commanded() -> None:
+    """On virtual time a command and the next measurement share one instant: the enclosure
+    was read CLOSED (stopped) right after open(), and never opened."""
+    sim, clock = simulator(enclosure_travel_s=20.0)
+    enclosure = sim.enclosure
+    assert enclosure is not None
+    enclosure.open()
+    assert enclosure.state().state is EnclosureState.OPENING
+    clock.advance(20.0)
+    assert enclosure.state().state is EnclosureState.OPEN
+    enclosure.close()
+    assert enclosure.state().state is EnclosureState.CLOSING
+    sim.mount.unpark()
+    assert sim.mount.position().state is MountState.UNPARKING
+    clock.advance(30.0)
+    sim.mount.slew(EquatorialPointing(79.172, 45.998, "Capella"))
+    assert sim.mount.position().state is MountState.SLEWING
+    clock.advance(400.0)
+    sim.mount.park()
+    assert sim.mount.position().state is MountState.PARKING
+
+
 def test_a_stuck_enclosure_reports_a_stall_and_moves_again_when_freed() -> None:
     sim, clock = simulator(enclosure_travel_s=20.0, stall_detect_s=5.0)
     enclosure = sim.enclosure

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from astrotango.clock import Clock, Wake, spawn
 from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
 from astrotango.control.constraint.snapshots import SnapshotSink
 from astrotango.control.constraint.sources import ReadingSource
@@ -34,7 +35,6 @@ from astrotango.domain.constraints import (
     set_active,
     unclear,
 )
-from astrotango.simulation import Clock
 from astrotango.store import SnapshotRecord
 
 __all__ = ["ConstraintComponentManager", "ConstraintIdentity", "StatusCallback"]
@@ -89,7 +89,7 @@ class ConstraintComponentManager(BaseComponentManager):
         logger: logging.Logger | None = None,
         communication_callback: CommunicationCallback | None = None,
     ) -> None:
-        super().__init__(logger=logger, communication_callback=communication_callback)
+        super().__init__(logger=logger, communication_callback=communication_callback, clock=clock)
         self.identity, self._model, self._gate, self._clock = identity, model, gate, clock
         self._source, self._store, self._callback = source, store, status_callback
         self._snapshot_period_s = snapshot_period_s
@@ -97,8 +97,8 @@ class ConstraintComponentManager(BaseComponentManager):
         self._status = GateStatus.initial(clock.now(), gate)
         self._last_raw: object = None
         self._last_snapshot: datetime | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._wake = Wake()
+        self._stop = Wake()
         self._ticker: threading.Thread | None = None
 
     # -- what the device reads -----------------------------------------------------------
@@ -126,8 +126,7 @@ class ConstraintComponentManager(BaseComponentManager):
         if self.communication_status == CommunicationStatus.ESTABLISHED:
             return
         self._stop.clear()
-        self._ticker = threading.Thread(target=self._tick, name="constraint-ticker", daemon=True)
-        self._ticker.start()
+        self._ticker = spawn(self._clock, self._tick, name="constraint-ticker")
         if self._source is not None:
             try:
                 self._source.start(self._deliver)

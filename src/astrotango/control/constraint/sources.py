@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from astrotango.clock import Clock, Wake, spawn
 from astrotango.control.proxies import AttributeEvent, DeviceClient, Subscription
-from astrotango.simulation import Clock
 
 __all__ = ["AttributeSource", "ComputedSource", "Deliver", "MountSunSource", "ReadingSource"]
 
@@ -85,7 +85,7 @@ class ComputedSource:
         if period_s <= 0:
             raise ValueError("period_s: must be greater than 0")
         self._compute, self._clock, self._period_s = compute, clock, period_s
-        self._stop = threading.Event()
+        self._stop = Wake()
         self._thread: threading.Thread | None = None
         self._deliver: Deliver | None = None
 
@@ -108,8 +108,7 @@ class ComputedSource:
             return
         self._deliver = deliver
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="computed-source", daemon=True)
-        self._thread.start()
+        self._thread = spawn(self._clock, self._run, name="computed-source")
 
     def stop(self) -> None:
         """Stop the thread."""

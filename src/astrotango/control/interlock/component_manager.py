@@ -26,6 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from astrotango.clock import Clock, Wake, spawn
 from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
 from astrotango.control.interlock.config import (
     InterlockConfig,
@@ -41,7 +42,6 @@ from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory,
 from astrotango.control_model import CommunicationStatus
 from astrotango.domain.constraints import InterlockWindow, TriggerKind, TriggerState, judge_reading
 from astrotango.lrc import TaskFunction
-from astrotango.simulation import Clock
 
 __all__ = ["InterlockComponentManager", "Launch", "ViewCallback"]
 
@@ -83,7 +83,7 @@ class InterlockComponentManager(BaseComponentManager):
         logger: logging.Logger | None = None,
         communication_callback: CommunicationCallback | None = None,
     ) -> None:
-        super().__init__(logger=logger, communication_callback=communication_callback)
+        super().__init__(logger=logger, communication_callback=communication_callback, clock=clock)
         self.config, self._window, self._clock, self._proxies = config, window, clock, proxies
         self._launch = launch or self._launch_here
         self._callback, self._tick_s = view_callback, tick_s
@@ -98,7 +98,7 @@ class InterlockComponentManager(BaseComponentManager):
         self._last_data_at: datetime | None = None
         self._judged = False  # the trigger has read CLEAR or TRIGGERED since start
         self._subscription: Subscription | None = None
-        self._stop = threading.Event()
+        self._stop = Wake()
         self._ticker: threading.Thread | None = None
         self._safing = Safing(
             config, proxies, clock, self._lock, latches, self._on_unsafe, self.logger
@@ -133,9 +133,8 @@ class InterlockComponentManager(BaseComponentManager):
             except ProxyError as exc:
                 self.logger.error("Cannot follow the trigger: %s", exc)
                 self._set_trigger(TriggerState.UNKNOWN, f"cannot follow: {exc}", time.monotonic())
-        self._ticker = threading.Thread(target=self._tick, name="interlock-ticker", daemon=True)
-        self._ticker.start()
-        threading.Thread(target=self._prepare, name="interlock-prepare", daemon=True).start()
+        self._ticker = spawn(self._clock, self._tick, name="interlock-ticker")
+        spawn(self._clock, self._prepare, name="interlock-prepare")
         self._set_communication_status(CommunicationStatus.ESTABLISHED)
         with self._lock:
             view = self._view
@@ -285,6 +284,7 @@ class InterlockComponentManager(BaseComponentManager):
             fired_at=fired_at,
             triggered_monotonic=received,
             timeout_s=self.config.shutdown_timeout_s,
+            clock=self._clock,
             on_record=self._on_record,
             on_telescope=self._safing.new_storm(),
         )

@@ -29,7 +29,7 @@ class InterlockConfig:
         condition: The firing condition (sensor triggers only).
         fail_safe: Whether garbage, stale data or a lost trigger device fires the interlock.
         max_data_age_s: Clock seconds without a sensor reading after which data is stale.
-        shutdown_timeout_s: Real seconds to wait for each telescope's SafeShutdown to finish.
+        shutdown_timeout_s: Clock seconds to wait for each telescope's SafeShutdown to finish.
         retry_delay_s: Clock seconds before the first retry of a telescope that is not safe;
             each further retry waits twice as long ...
         max_retry_delay_s: ... but never longer than this (clock seconds).

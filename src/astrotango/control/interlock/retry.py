@@ -15,11 +15,11 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
+from astrotango.clock import Clock, Wake, spawn
 from astrotango.control.interlock.config import UnsafeTelescope
 from astrotango.control.interlock.shutdown import COMMAND, make_safe, reads_safe, succeeded
 from astrotango.control.proxies import ProxyFactory
 from astrotango.control_model import ResultCode, TaskStatus
-from astrotango.simulation import Clock
 
 __all__ = ["Retrier", "backoff_delays"]
 
@@ -41,7 +41,7 @@ class Retrier:
         lock: The interlock's lock; every report is made holding it.
         first_s: Clock seconds before the first retry.
         max_s: The longest wait between retries (clock seconds).
-        timeout_s: Real seconds each retry's SafeShutdown has to finish.
+        timeout_s: Clock seconds each retry's SafeShutdown has to finish.
         on_unsafe: Told, under ``lock``, each change of an unsafe telescope's entry.
         on_safe: Told, under ``lock``, the name of a telescope that is safe now.
         logger: Where each retry is logged.
@@ -70,10 +70,8 @@ class Retrier:
         with self._lock:
             if name in self._running:
                 return
-            stop = self._running[name] = threading.Event()
-        threading.Thread(
-            target=self._run, args=(name, reason, stop), name=f"retry-{name}", daemon=True
-        ).start()
+            stop = self._running[name] = Wake()
+        spawn(self._clock, lambda: self._run(name, reason, stop), name=f"retry-{name}")
 
     def cancel(self, name: str) -> None:
         """Stop retrying ``name``; a retry running now is abandoned (it reports nothing)."""
@@ -117,7 +115,9 @@ class Retrier:
             if reads_safe(client):
                 outcome = (TaskStatus.COMPLETED, (ResultCode.OK, "reads safe"))
             else:
-                outcome = make_safe(client, timeout_s=self._timeout_s, abort_event=stop)
+                outcome = make_safe(
+                    client, timeout_s=self._timeout_s, abort_event=stop, clock=self._clock
+                )
             if succeeded(outcome):
                 with self._lock:
                     if stop.is_set():

@@ -10,12 +10,14 @@ retry the ones that are not.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from astrotango.clock import Clock, spawn
 from astrotango.control.proxies import DeviceClient, ProxyError, ProxyFactory
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.lrc import TaskCallback, TaskTracker
@@ -30,10 +32,10 @@ TelescopeCallback = Callable[[str, bool, str], None]
 COMMAND = "SafeShutdown"
 #: The telescope attribute that says it is safe (optical: parked and closed; radio: parked).
 SAFE_ATTRIBUTE = "safe"
-#: Real seconds a telescope that finished SafeShutdown has to read ``safe``: its cached
-#: attribute follows the telemetry that ended the command, a moment later.
-SAFE_GRACE_S = 1.0
-_SAFE_POLL_S = 0.05
+#: Clock seconds a telescope that finished SafeShutdown has to read ``safe``: its cached
+#: attribute follows the telemetry that ended the command, a poll or so later.
+SAFE_GRACE_S = 30.0
+_SAFE_POLL_S = 1.0
 Outcome = tuple[TaskStatus, tuple[ResultCode, str]]
 
 
@@ -57,18 +59,20 @@ def reads_safe(client: DeviceClient) -> bool | None:
         return None
 
 
-def confirmed_safe(client: DeviceClient, abort_event: threading.Event, grace_s: float) -> bool:
+def confirmed_safe(
+    client: DeviceClient, abort_event: threading.Event, grace_s: float, clock: Clock
+) -> bool:
     """Whether a telescope that finished SafeShutdown reads ``safe`` within ``grace_s``.
 
     A telescope without the attribute (or that cannot be read) is taken at its word.
     """
-    deadline = time.monotonic() + grace_s
+    deadline = clock.now() + timedelta(seconds=grace_s)
     while True:
         safe = reads_safe(client)
         if safe is not False:
             return True
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or abort_event.wait(min(_SAFE_POLL_S, remaining)):
+        remaining = (deadline - clock.now()).total_seconds()
+        if remaining <= 0 or clock.sleep(min(_SAFE_POLL_S, remaining), abort_event):
             return False
 
 
@@ -77,6 +81,7 @@ def make_safe(
     *,
     timeout_s: float,
     abort_event: threading.Event,
+    clock: Clock,
     on_accepted: Callable[[str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     safe_grace_s: float = SAFE_GRACE_S,
@@ -89,11 +94,12 @@ def make_safe(
 
     Args:
         client: The telescope.
-        timeout_s: Real seconds it has to finish.
+        timeout_s: Clock seconds it has to finish.
         abort_event: Set to stop waiting (the telescope carries on shutting down).
+        clock: What the waits are measured on.
         on_accepted: Told the command id once the telescope has accepted.
         on_progress: Told the command's progress in percent.
-        safe_grace_s: Real seconds it has to read ``safe`` once the command has finished.
+        safe_grace_s: Clock seconds it has to read ``safe`` once the command has finished.
     """
     try:
         call = client.invoke_lrc(COMMAND, on_progress=on_progress)
@@ -108,7 +114,7 @@ def make_safe(
     result, status = _as_result(outcome.result), outcome.status
     if status is TaskStatus.ABORTED:  # a telescope left half-safe is a failure here
         return TaskStatus.FAILED, (ResultCode.FAILED, f"aborted: {result[1]}")
-    if succeeded((status, result)) and not confirmed_safe(client, abort_event, safe_grace_s):
+    if succeeded((status, result)) and not confirmed_safe(client, abort_event, safe_grace_s, clock):
         return TaskStatus.FAILED, (ResultCode.FAILED, "reported done but not safe")
     return status, result
 
@@ -123,6 +129,7 @@ def run_shutdown(
     timeout_s: float,
     task_callback: TaskCallback,
     abort_event: threading.Event,
+    clock: Clock,
     on_record: RecordCallback | None = None,
     on_telescope: TelescopeCallback | None = None,
 ) -> None:
@@ -134,9 +141,10 @@ def run_shutdown(
         reason: Why the interlock fired.
         fired_at: When it fired (clock time).
         triggered_monotonic: ``time.monotonic()`` when the trigger arrived, for latencies.
-        timeout_s: Real seconds each telescope has to finish.
+        timeout_s: Clock seconds each telescope has to finish.
         task_callback: The interlock's LRC callback (progress, result, final status).
         abort_event: Set to stop waiting (the telescopes carry on shutting down).
+        clock: What every wait is measured on (each telescope's wait is a participant).
         on_record: Told the growing record.
         on_telescope: Told each telescope's verdict as soon as it is known (before the
             aggregated result, even when the storm is aborted).
@@ -185,6 +193,7 @@ def run_shutdown(
             proxies.device(name),
             timeout_s=timeout_s,
             abort_event=abort_event,
+            clock=clock,
             on_accepted=on_accepted,
             on_progress=progress,
         )
@@ -197,10 +206,9 @@ def run_shutdown(
             return
         tracker.update_task(task_name=name, status=status, result=result, device_name=name)
 
-    threads = [threading.Thread(target=one, args=(n,), name=f"shutdown-{n}") for n in telescopes]
-    for thread in threads:
-        thread.start()
-    if not tracker.wait_for_task_completion(abort_event):
+    for name in telescopes:
+        spawn(clock, functools.partial(one, name), name=f"shutdown-{name}")
+    if not tracker.wait_for_task_completion(abort_event, clock):
         task_callback(
             status=TaskStatus.ABORTED, result=(ResultCode.ABORTED, "Command has been aborted")
         )

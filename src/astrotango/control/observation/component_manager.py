@@ -63,7 +63,7 @@ class ObservationControllerComponentManager(BaseComponentManager):
         intake: ObservationIntake | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(clock=clock, **kwargs)
         self.store = store
         self.clock = clock
         self.ledger = ObservationLedger(store, clock, announce)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
+from datetime import datetime
 from typing import Any
 
+from astrotango.clock import Clock, WallClock, spawn
 from astrotango.control.observation.links import OnDone, OnProgress, TaskRefusedError
 from astrotango.control.proxies import AttributeEvent, DeviceClient, ProxyError
 from astrotango.control_model import ResultCode, TaskStatus
@@ -27,13 +27,17 @@ class DeviceTelescopeLink:
 
     Args:
         client: The device client (Tango in production).
-        wait_s: The longest a task may run before it is reported FAILED, real seconds.
+        wait_s: The longest a task may run before it is reported FAILED, clock seconds.
+        clock: Heartbeat ages and task waits (the follower of a task is a participant).
     """
 
-    def __init__(self, client: DeviceClient, *, wait_s: float = 6 * 3600.0) -> None:
+    def __init__(
+        self, client: DeviceClient, *, wait_s: float = 6 * 3600.0, clock: Clock | None = None
+    ) -> None:
         self._client = client
         self._wait_s = wait_s
-        self._last_beat: float | None = None
+        self._clock: Clock = clock or WallClock()
+        self._last_beat: datetime | None = None
         self._current = ""
         self._subscriptions = [
             client.subscribe("heartbeat", self._on_heartbeat),
@@ -47,15 +51,17 @@ class DeviceTelescopeLink:
 
     def _on_heartbeat(self, event: AttributeEvent) -> None:
         if event.error is None and event.value is not None:
-            self._last_beat = time.monotonic()
+            self._last_beat = self._clock.now()
 
     def _on_current(self, event: AttributeEvent) -> None:
         if event.error is None and event.value is not None:
             self._current = str(event.value)
 
     def heartbeat_age_s(self) -> float | None:
-        """Real seconds since the last heartbeat event."""
-        return None if self._last_beat is None else time.monotonic() - self._last_beat
+        """Clock seconds since the last heartbeat event."""
+        if self._last_beat is None:
+            return None
+        return (self._clock.now() - self._last_beat).total_seconds()
 
     def current_task(self) -> str:
         """The task the telescope reports executing."""
@@ -80,7 +86,7 @@ class DeviceTelescopeLink:
                 return
             on_done(outcome.status, outcome.result)
 
-        threading.Thread(target=follow, name=f"follow-{call.command_id}", daemon=True).start()
+        spawn(self._clock, follow, name=f"follow-{call.command_id}")
         return call.command_id
 
     def stop(self) -> None:

@@ -44,7 +44,7 @@ class TelescopeLink(Protocol):
         ...
 
     def heartbeat_age_s(self) -> float | None:
-        """Real seconds since the last heartbeat event, None before the first."""
+        """Clock seconds since the last heartbeat event, None before the first."""
         ...
 
     def current_task(self) -> str:

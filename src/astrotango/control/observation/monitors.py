@@ -32,9 +32,9 @@ _ENDABLE = frozenset({_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
 
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
-    """Thresholds: heartbeat in real seconds, the others in clock time."""
+    """Thresholds, in clock seconds."""
 
-    heartbeat_timeout_s: float = 5.0
+    heartbeat_timeout_s: float = 60.0
     warn_after: timedelta = timedelta(hours=1)
     stale_after: timedelta = timedelta(hours=2)
 

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from astrotango.clock import Wake
 from astrotango.control.observation.device_link import DeviceTelescopeLink
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.ledger import ObservationLedger
@@ -42,7 +43,7 @@ class ControllerRuntime:
         scheduler: The Scheduler device name ('' for none).
         interlocks: Interlock device names.
         policy: The policy monitor (None: no operational gates).
-        tick_s: Real seconds between dispatch rounds.
+        tick_s: Clock seconds between dispatch rounds (a plan arriving starts one at once).
         settings: Monitor thresholds.
         on_progress: Told ``(observation id, progress 0..1)``.
         on_stale: Told the warned and stale observations.
@@ -65,6 +66,7 @@ class ControllerRuntime:
         on_telescopes: Callable[[list[str]], None] | None = None,
     ) -> None:
         self._proxies = proxies
+        self._clock = ledger.clock
         self._scheduler = scheduler
         self._policy = policy
         self._tick_s = tick_s
@@ -74,7 +76,10 @@ class ControllerRuntime:
         self._lock = threading.Lock()
         #: Plans received on the event thread, applied by the loop: (complete, blocks).
         self._plans: list[tuple[bool, list[dict[str, Any]]]] = []
-        links = {name: DeviceTelescopeLink(proxies.device(name)) for name in telescopes}
+        links = {
+            name: DeviceTelescopeLink(proxies.device(name), clock=ledger.clock)
+            for name in telescopes
+        }
         self.dispatcher = Dispatcher(
             ledger,
             links,
@@ -93,7 +98,8 @@ class ControllerRuntime:
         )
         self._subscriptions: list[Subscription] = []
         self._interlocks = tuple(interlocks)
-        self._stop = threading.Event()
+        self._stop = Wake()
+        self._kick = Wake()  # a plan arrived: a round now, not at the next tick
         self._thread = threading.Thread(target=self._loop, name="controller-loop", daemon=True)
 
     def start(self) -> None:
@@ -114,6 +120,7 @@ class ControllerRuntime:
     def stop(self) -> None:
         """Stop the loop and unsubscribe."""
         self._stop.set()
+        self._kick.set()
         for subscription in self._subscriptions:
             subscription.close()
         if self._policy is not None:
@@ -192,6 +199,7 @@ class ControllerRuntime:
             if complete:
                 self._plans.clear()  # a complete plan supersedes whatever came before it
             self._plans.append((complete, blocks))
+        self._kick.set()
 
     def _apply_plans(self) -> None:
         with self._lock:
@@ -235,7 +243,15 @@ class ControllerRuntime:
             _LOG.warning("Could not re-trigger the scheduler: %s", exc)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._tick_s):
+        with self._clock.participant():
+            self._rounds()
+
+    def _rounds(self) -> None:
+        while True:
+            self._clock.sleep(self._tick_s, self._kick)
+            self._kick.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.reconciler.run()
                 self._apply_plans()

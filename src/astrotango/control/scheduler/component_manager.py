@@ -93,7 +93,7 @@ class SchedulerComponentManager(BaseComponentManager):
         planner: Planner | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(clock=clock, **kwargs)
         self._store = store
         self._telescopes = {t.id: t for t in telescopes}
         self._clock = clock

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from astrotango.clock import Clock, spawn
 from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
 from astrotango.control.proxies import ProxyFactory
 from astrotango.control.telescope.execution import TaskRun
@@ -47,7 +48,6 @@ from astrotango.hardware import (
     TelescopeDriver,
 )
 from astrotango.lrc import TaskCallback, TaskExecutor, TaskFunction
-from astrotango.simulation import Clock
 from astrotango.simulation.telescope import Fault, TelescopeSimulator
 
 __all__ = ["TaskActivity", "TelescopeComponentManager", "TelescopeSettings"]
@@ -67,7 +67,7 @@ _NO_PROXIES = _NoProxies()
 
 @dataclass(frozen=True)
 class TelescopeSettings:
-    """How the component manager works (periods in real seconds, timeouts in clock seconds).
+    """How the component manager works (periods and timeouts in clock seconds).
 
     Attributes:
         max_integration_s: Longest single radio integration; longer tracks are split.
@@ -75,6 +75,7 @@ class TelescopeSettings:
     """
 
     monitor_period_s: float = 0.2
+    monitor_idle_period_s: float = 0.0  # between polls with nothing under way (0: the same)
     heartbeat_period_s: float = 1.0
     max_integration_s: float = 60.0
     max_assets: int = 200
@@ -127,7 +128,10 @@ class TelescopeComponentManager(BaseComponentManager):
         safing_callback: Callable[[SafingRecord], None] | None = None,
     ) -> None:
         super().__init__(
-            logger=logger, executor=executor, communication_callback=communication_callback
+            logger=logger,
+            executor=executor,
+            communication_callback=communication_callback,
+            clock=clock,
         )
         self.driver, self.clock = driver, clock
         self.settings = settings or TelescopeSettings()
@@ -141,6 +145,8 @@ class TelescopeComponentManager(BaseComponentManager):
             on_heartbeat=heartbeat_callback or (lambda _: None),
             on_freshness=self._on_freshness,
             logger=self.logger,
+            clock=clock,
+            idle_period_s=self.settings.monitor_idle_period_s,
         )
         waiter = Waiter(self.monitor, clock)
         self._waiter = waiter
@@ -326,9 +332,7 @@ class TelescopeComponentManager(BaseComponentManager):
             self._shutdown_ended(fan_out)
             return status, message
         # The motions start now, on their own thread (a driver may be slow to answer).
-        threading.Thread(
-            target=self.motions.begin_safe_shutdown, name="safe-shutdown-begin", daemon=True
-        ).start()
+        spawn(self.clock, self.motions.begin_safe_shutdown, name="safe-shutdown-begin")
         return status, message
 
     def _shutdown_ended(self, fan_out: FanOut) -> None:

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from astrotango.clock import Clock, Wake, spawn
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
 from astrotango.hardware import EnclosureState, Site, Telemetry, radec_to_altaz, sun_radec
-from astrotango.simulation import Clock
 
 __all__ = [
     "Action",
@@ -139,7 +139,7 @@ class TelescopeGuard:
         #: Gate -> OK (None: not known yet, or unreachable).
         self._gates: dict[str, bool | None] = dict.fromkeys(settings.safing_gates)
         self._subscriptions: list[Subscription] = []
-        self._stop = threading.Event()
+        self._stop = Wake()
         self._ticker: threading.Thread | None = None
         self._last_work = clock.now()
         self._safing: str = ""  # the reason of the shutdown under way ('' none)
@@ -158,8 +158,7 @@ class TelescopeGuard:
                 self._subscriptions.append(client.subscribe(attribute, callback))
             except ProxyError as exc:
                 self._logger.warning("Guard cannot follow %s/%s yet: %s", name, attribute, exc)
-        self._ticker = threading.Thread(target=self._tick, name="telescope-guard", daemon=True)
-        self._ticker.start()
+        self._ticker = spawn(self._clock, self._tick, name="telescope-guard")
 
     def stop(self) -> None:
         """Stop following and ticking."""

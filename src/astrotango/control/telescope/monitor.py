@@ -1,18 +1,23 @@
 """Monitoring: poll the driver's telemetry on one thread, beat a heartbeat on another.
 
+It polls every ``period_s`` while someone waits on the telemetry (a command under way: see
+:meth:`TelescopeMonitor.attending`) and every ``idle_period_s`` otherwise, on the clock's grid
+of multiples of the period, so that on virtual time every telescope's polls share instants.
+
 The heartbeat beats (with the telemetry's time) every ``heartbeat_period_s`` only while the
 telemetry is fresh (a good poll within the last ``max(3 polls, 2 beats, 1 s)``), so it stops
-when the hardware hangs. Periods are real seconds: they pace
-software, not the simulated physics.
+when the hardware hangs. Periods are clock seconds: on virtual time the polls are instants
+of the simulated night like any other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from astrotango.clock import Clock, ClockCondition, Wake, WallClock, spawn
 from astrotango.hardware import HardwareError, Telemetry
 
 __all__ = ["TelescopeMonitor"]
@@ -23,12 +28,14 @@ class TelescopeMonitor:
 
     Args:
         read: Measures the telescope (``driver.telemetry``); may raise HardwareError.
-        period_s: Seconds between polls.
+        period_s: Seconds between polls while a wait attends the telemetry.
+        idle_period_s: Seconds between polls otherwise (at least ``period_s``).
         heartbeat_period_s: Seconds between heartbeats.
         on_telemetry: Called with every new measurement (from the poll thread).
         on_heartbeat: Called with the latest measurement's unix time on every beat.
         on_freshness: Called with True when telemetry (re)starts, False when it goes stale.
         logger: Where to log poll errors.
+        clock: Paces the polls and beats and dates freshness.
     """
 
     def __init__(
@@ -41,21 +48,28 @@ class TelescopeMonitor:
         on_heartbeat: Callable[[float], None],
         on_freshness: Callable[[bool], None],
         logger: logging.Logger,
+        clock: Clock | None = None,
+        idle_period_s: float = 0.0,
     ) -> None:
+        self._clock: Clock = clock or WallClock()
         self._read, self.period_s, self._beat_s = read, period_s, heartbeat_period_s
+        self.idle_period_s = max(period_s, idle_period_s)
+        self._attended = 0
+        self._hurry = Wake()  # a wait began, or stop: poll now
         self._on_telemetry, self._on_heartbeat = on_telemetry, on_heartbeat
         self._on_freshness, self._logger = on_freshness, logger
         # at least a second: a slow poll under load is not a hang
-        self.stale_after_s = max(3 * period_s, 2 * heartbeat_period_s, 1.0)
-        self._cond = threading.Condition()
+        self.stale_after_s = max(3 * self.idle_period_s, 2 * heartbeat_period_s, 1.0)
+        self._cond = ClockCondition()
         self._latest: Telemetry | None = None
         self._seq = 0
         self._last_ok = float("-inf")
         self._fresh = False
-        self._stop = threading.Event()
+        self._stop = Wake()
         self._threads: list[threading.Thread] = []
         self._last_error = ""
-        self._freshness_lock = threading.Lock()  # one freshness change reported at a time
+        self._freshness_lock = threading.Lock()
+        self._poll_lock = threading.Lock()  # one freshness change reported at a time
 
     @property
     def latest(self) -> Telemetry | None:
@@ -67,7 +81,7 @@ class TelescopeMonitor:
     def fresh(self) -> bool:
         """Whether the latest measurement is recent (the hardware answers)."""
         with self._cond:
-            return time.monotonic() - self._last_ok <= self.stale_after_s
+            return self._clock.now().timestamp() - self._last_ok <= self.stale_after_s
 
     @property
     def last_error(self) -> str:
@@ -81,15 +95,14 @@ class TelescopeMonitor:
             return
         self._stop.clear()
         self._threads = [
-            threading.Thread(target=self._poll_loop, name="telescope-monitor", daemon=True),
-            threading.Thread(target=self._beat_loop, name="telescope-heartbeat", daemon=True),
+            spawn(self._clock, self._poll_loop, name="telescope-monitor"),
+            spawn(self._clock, self._beat_loop, name="telescope-heartbeat"),
         ]
-        for thread in self._threads:
-            thread.start()
 
     def stop(self) -> None:
         """Stop both threads (a poll blocked in a hung driver is left to finish)."""
         self._stop.set()
+        self._hurry.set()
         with self._cond:
             self._cond.notify_all()
         for thread in self._threads:
@@ -99,9 +112,11 @@ class TelescopeMonitor:
             self._fresh, self._latest, self._last_ok = False, None, float("-inf")
 
     def wait_update(self, seen: int, timeout_s: float) -> int:
-        """Wait (real seconds) for a measurement newer than number ``seen``; return the newest."""
+        """Wait (clock seconds) for a measurement newer than number ``seen``; return the newest."""
         with self._cond:
-            self._cond.wait_for(lambda: self._seq > seen or self._stop.is_set(), timeout_s)
+            self._clock.wait_for(
+                self._cond, lambda: self._seq > seen or self._stop.is_set(), timeout_s
+            )
             return self._seq
 
     @property
@@ -110,32 +125,63 @@ class TelescopeMonitor:
         with self._cond:
             return self._seq
 
+    @contextlib.contextmanager
+    def attending(self) -> Iterator[None]:
+        """Poll every ``period_s`` (not ``idle_period_s``) while this block runs."""
+        with self._cond:
+            self._attended += 1
+        self._hurry.set()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._attended -= 1
+
+    def refresh(self) -> int:
+        """Measure now, on the caller's thread; returns the newest measurement's number.
+
+        A wait that begins right after a command needs what the command changed: on virtual
+        time the latest poll may be from this very instant, but from before the command.
+        """
+        self._poll_once()
+        return self.sequence
+
     def _poll_loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                telemetry = self._read()
-            except HardwareError as exc:
-                with self._cond:
-                    repeated, self._last_error = self._last_error == str(exc), str(exc)
-                if not repeated:
-                    self._logger.warning("Telemetry poll failed: %s", exc)
-            except Exception:
-                self._logger.exception("Telemetry poll raised")
-            else:
-                with self._cond:
-                    self._latest, self._seq, self._last_ok = (
-                        telemetry,
-                        self._seq + 1,
-                        time.monotonic(),
-                    )
-                    self._last_error = ""
-                    self._cond.notify_all()
-                self._update_freshness()
-                self._on_telemetry(telemetry)
-            self._stop.wait(self.period_s)
+            self._hurry.clear()
+            self._poll_once()
+            with self._cond:
+                period = self.period_s if self._attended else self.idle_period_s
+            self._clock.sleep(_to_grid(self._clock, period), self._hurry)
+
+    def _poll_once(self) -> None:
+        with self._poll_lock:  # measurements are numbered in the order they were taken
+            self._measure()
+
+    def _measure(self) -> None:
+        try:
+            telemetry = self._read()
+        except HardwareError as exc:
+            with self._cond:
+                repeated, self._last_error = self._last_error == str(exc), str(exc)
+            if not repeated:
+                self._logger.warning("Telemetry poll failed: %s", exc)
+        except Exception:
+            self._logger.exception("Telemetry poll raised")
+        else:
+            with self._cond:
+                self._latest, self._seq, self._last_ok = (
+                    telemetry,
+                    self._seq + 1,
+                    self._clock.now().timestamp(),
+                )
+                self._last_error = ""
+                self._cond.notify_all()
+            self._update_freshness()
+            self._on_telemetry(telemetry)
 
     def _beat_loop(self) -> None:
-        while not self._stop.wait(self._beat_s):
+        while not self._clock.sleep(_to_grid(self._clock, self._beat_s), self._stop):
             if self._update_freshness():
                 latest = self.latest
                 if latest is not None:
@@ -149,3 +195,13 @@ class TelescopeMonitor:
             if changed and not self._stop.is_set():
                 self._on_freshness(fresh)
             return fresh
+
+
+def _to_grid(clock: Clock, period_s: float) -> float:
+    """Seconds from now to the next multiple of ``period_s`` on the clock (at most a period).
+
+    Periodic loops of every process then meet at the same instants.
+    """
+    phase = clock.now().timestamp() % period_s
+    left = period_s - phase
+    return left if left > 1e-6 else period_s

@@ -103,13 +103,27 @@ class Waiter:
             StepAborted: ``abort_event`` was set.
             StepFailed: ``check`` failed, the telemetry went stale, or the time ran out.
         """
+        with self._monitor.attending():
+            return self._until(what, done, since, timeout_s, abort_event, check, timeout_message)
+
+    def _until(
+        self,
+        what: str,
+        done: Callable[[Telemetry], bool],
+        since: datetime,
+        timeout_s: float,
+        abort_event: threading.Event | None,
+        check: Callable[[Telemetry], None] | None,
+        timeout_message: Callable[[Telemetry | None], str] | None,
+    ) -> Telemetry:
         deadline = self._clock.now() + timedelta(seconds=timeout_s)
-        seen = self._monitor.sequence
+        first = seen = self._monitor.refresh()  # what the command just changed, this instant
         while True:
             if abort_event is not None and abort_event.is_set():
                 raise StepAborted(what)
             latest = self._monitor.latest
-            if latest is not None and latest.time >= since:
+            fresh = self._monitor.sequence >= first
+            if latest is not None and fresh and latest.time >= since:
                 if check is not None:
                     check(latest)
                 if done(latest):

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from astrotango.simulation.clock import Clock
+from astrotango.clock import Clock, Wake, spawn
 from astrotango.simulation.sensors.faults import FaultBoard
 
 __all__ = ["SensorFeed"]
@@ -41,7 +41,7 @@ class SensorFeed:
             raise ValueError("period_s: must be greater than 0")
         self._sample, self._faults, self._clock = sample, faults, clock
         self._period_s, self._publish = period_s, publish
-        self._stop = threading.Event()
+        self._stop = Wake()
         self._thread: threading.Thread | None = None
 
     def step(self) -> dict[str, float]:
@@ -56,8 +56,7 @@ class SensorFeed:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="sensor-feed", daemon=True)
-        self._thread.start()
+        self._thread = spawn(self._clock, self._run, name="sensor-feed")
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop sampling and wait for the thread."""

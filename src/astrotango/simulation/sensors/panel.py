@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from astrotango.simulation.clock import Clock
+from astrotango.clock.clocks import Clock
 from astrotango.simulation.sensors.faults import FaultBoard
 from astrotango.simulation.sensors.feed import Sampler, SensorFeed
 from astrotango.simulation.sensors.scenario import Scenario, SensorFault

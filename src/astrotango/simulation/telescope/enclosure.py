@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from astrotango.clock.clocks import Clock
 from astrotango.hardware import EnclosureState, EnclosureStatus
-from astrotango.simulation.clock import Clock
 from astrotango.simulation.telescope.faults import FaultBoard
 
 __all__ = ["SimulatedEnclosure"]
@@ -89,6 +89,8 @@ class SimulatedEnclosure:
         step = elapsed / self._travel_s if self._travel_s > 0 else 1.0
         self._fraction = min(1.0, max(0.0, self._fraction + self._direction * step))
         self._since = now
-        if self._fraction in (0.0, 1.0):
+        # Stopped only at the end it travels to (not at the one it just left, at the
+        # instant it was commanded: on virtual time no real time passes in between).
+        if self._fraction == (1.0 if self._direction > 0 else 0.0):
             self._direction = 0
         return now

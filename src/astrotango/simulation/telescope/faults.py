@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 import threading
 
+from astrotango.clock import Clock, Wake
 from astrotango.hardware import HardwareTimeout
-from astrotango.simulation.clock import Clock
 
 __all__ = ["Fault", "FaultBoard"]
 
@@ -33,7 +33,7 @@ class FaultBoard:
         self._call_timeout_s = call_timeout_s
         self._active: set[Fault] = set()
         self._lock = threading.Lock()
-        self._responsive = threading.Event()
+        self._responsive = Wake()
         self._responsive.set()
 
     def set(self, fault: Fault, active: bool) -> None:

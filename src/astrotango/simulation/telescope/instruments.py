@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from astrotango.clock.clocks import Clock
 from astrotango.hardware import (
     Asset,
     CameraInfo,
@@ -23,7 +24,6 @@ from astrotango.hardware import (
     TaskInfo,
 )
 from astrotango.hardware.types import HeaderValue
-from astrotango.simulation.clock import Clock
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
 
 __all__ = ["PointingSource", "SimulatedCamera", "SimulatedInstrument"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
+from astrotango.clock.clocks import Clock
 from astrotango.hardware import (
     EquatorialPointing,
     HardwareFault,
@@ -21,7 +22,6 @@ from astrotango.hardware import (
     altaz_to_radec,
     pointing_altaz,
 )
-from astrotango.simulation.clock import Clock
 from astrotango.simulation.telescope.config import SimulatorConfig
 from astrotango.simulation.telescope.faults import FaultBoard
 from astrotango.simulation.telescope.motion import AxisMove, wrap180

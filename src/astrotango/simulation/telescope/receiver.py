@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from astrotango.clock.clocks import Clock
 from astrotango.hardware import HardwareError, IntegrationRequest, ReceiverInfo
 from astrotango.hardware.types import HeaderValue
-from astrotango.simulation.clock import Clock
 from astrotango.simulation.telescope.faults import FaultBoard
 from astrotango.simulation.telescope.instruments import PointingSource, SimulatedInstrument
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from astrotango.clock.clocks import Clock
 from astrotango.hardware import (
     CameraInfo,
     EnclosureState,
@@ -17,7 +18,6 @@ from astrotango.hardware import (
     sun_radec,
 )
 from astrotango.hardware.types import HeaderValue
-from astrotango.simulation.clock import Clock
 from astrotango.simulation.telescope.config import SimulatorConfig
 from astrotango.simulation.telescope.enclosure import SimulatedEnclosure
 from astrotango.simulation.telescope.faults import Fault, FaultBoard

@@ -2,10 +2,10 @@
 
 Everything that waits or timestamps takes a :class:`Clock`, so a whole night runs in a minute
 and monitors with hour-long thresholds are testable. Times are timezone-aware UTC datetimes.
-A simulated system runs on virtual time (:mod:`astrotango.simulation.virtual_time`); every
+A simulated system runs on virtual time (:mod:`astrotango.clock.virtual`); every
 wait for a simulated duration goes through the clock: :meth:`Clock.sleep` (with a
-:class:`~astrotango.simulation.virtual_time.Wake` as its wake event) and :meth:`Clock.wait_for`
-(on a :class:`~astrotango.simulation.virtual_time.ClockCondition`), inside
+:class:`~astrotango.clock.virtual.Wake` as its wake event) and :meth:`Clock.wait_for`
+(on a :class:`~astrotango.clock.virtual.ClockCondition`), inside
 :meth:`Clock.participant` for a clock-driven thread.
 """
 
@@ -22,6 +22,7 @@ from typing import Protocol
 
 __all__ = [
     "SHARED_CLOCK_ENV",
+    "VIRTUAL",
     "Clock",
     "ManualClock",
     "ScaledClock",
@@ -29,6 +30,7 @@ __all__ = [
     "make_clock",
     "shared_clock",
     "shared_clock_spec",
+    "spawn",
     "virtual_clock_spec",
 ]
 
@@ -58,6 +60,31 @@ class Clock(Protocol):
         """A block during which time must not move (virtual time; elsewhere nothing)."""
         ...
 
+    def acquire(self) -> None:
+        """Count one busy piece of work, to be released by :meth:`release` (any thread)."""
+        ...
+
+    def release(self) -> None:
+        """End a piece of work counted by :meth:`acquire`."""
+        ...
+
+
+def spawn(clock: Clock, target: Callable[[], None], *, name: str) -> threading.Thread:
+    """Start a daemon thread, a participant of ``clock`` from the moment it is started.
+
+    Time cannot move between the start and the thread's first wait.
+    """
+    clock.acquire()
+
+    def run() -> None:
+        with clock.participant():
+            clock.release()
+            target()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
+
 
 class _RealTimeWaits:
     """What the real-time clocks share: nothing to participate in, waits in scaled seconds."""
@@ -79,6 +106,12 @@ class _RealTimeWaits:
     def hold(self) -> Iterator[None]:
         """Real time does not stand still."""
         yield
+
+    def acquire(self) -> None:
+        """Nothing to count on real time."""
+
+    def release(self) -> None:
+        """Nothing to count on real time."""
 
 
 class WallClock(_RealTimeWaits):
@@ -171,6 +204,9 @@ class ManualClock(_RealTimeWaits):
         return True
 
 
+#: The ``time_scale`` of a system on virtual time (:mod:`astrotango.clock.virtual`).
+VIRTUAL = 0.0
+
 #: ``START_ISO*SCALE@EPOCH`` (scaled) or ``virtual:PATH`` (virtual time): one simulated time for
 #: every process of a system (the launcher sets it for a simulated night); it overrides the
 #: devices' clock properties.
@@ -194,7 +230,7 @@ def shared_clock(spec: str) -> Clock:
         ValueError: naming the variable, when the value is malformed.
     """
     if spec.startswith("virtual:"):
-        from astrotango.simulation.virtual_time import virtual_clock
+        from astrotango.clock.virtual import virtual_clock
 
         try:
             return virtual_clock(Path(spec.removeprefix("virtual:")))

@@ -12,7 +12,7 @@ The parts:
   simulated time, written only by the keeper, and one slot per process, written only by that
   process: how many of its participants are busy, the earliest instant its idle ones wait for,
   and an activity counter.
-* :class:`VirtualClock` — a process's view (the :class:`~astrotango.simulation.clock.Clock`
+* :class:`VirtualClock` — a process's view (the :class:`~astrotango.clock.clocks.Clock`
   protocol). A *participant* is a thread inside :meth:`VirtualClock.participant` (every
   clock-driven loop, the LRC worker, the event pusher while it has events) or a region inside
   :meth:`VirtualClock.hold`; it is busy except while it waits through the clock
@@ -377,6 +377,9 @@ class VirtualClock:
 
     def close(self) -> None:
         """Leave the clock (the slot is freed; sleepers are not woken)."""
+        with _CLOCKS_LOCK:
+            if _CLOCKS.get(self.path) is self:
+                del _CLOCKS[self.path]
         self._file.release(self._slot)
         with contextlib.suppress(OSError):
             self._sock.close()
