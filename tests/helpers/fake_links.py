@@ -18,6 +18,7 @@ class FakeLink:
     callbacks: dict[str, tuple[OnProgress, OnDone]] = field(default_factory=dict)
     captured: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     heartbeat: float | None = 0.0
+    reported: bool = True  # False: currentTaskId not heard yet (a controller just restarted)
 
     def execute(self, spec_json: str, on_progress: OnProgress, on_done: OnDone) -> str:
         import json
@@ -38,7 +39,9 @@ class FakeLink:
     def heartbeat_age_s(self) -> float | None:
         return self.heartbeat
 
-    def current_task(self) -> str:
+    def current_task(self) -> str | None:
+        if not self.reported:
+            return None
         return self.executed[-1] if self.executed else ""
 
     # -- test controls ---------------------------------------------------------------------

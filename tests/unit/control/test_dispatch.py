@@ -544,3 +544,66 @@ def test_reconciliation_waits_while_the_telescope_still_executes_the_task(rig: R
     reconciler = Reconciler(Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger)))
     reconciler.run()
     assert rig.task(task_id).status == "running" and task_id in reconciler.adopted
+
+
+def restarted(rig: Rig) -> tuple[Any, Any]:
+    """A fresh reconciler and monitors over the rig's store, as after a controller restart."""
+    from astrotango.control.observation.monitors import Monitors
+    from astrotango.control.observation.reconcile import Reconciler
+
+    fresh = Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger))
+    return Reconciler(fresh, silence_s=60.0), Monitors(fresh)
+
+
+def test_reconciliation_waits_for_the_telescopes_first_reports_after_a_restart(rig: Rig) -> None:
+    """Heartbeat heard before currentTaskId, and offline until the monitors see it: still wait."""
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    link = rig.links[T1]
+    link.heartbeat, link.reported = None, False  # the restarted controller has heard nothing
+    reconciler, monitors = restarted(rig)
+    reconciler.run()
+    monitors.check_heartbeats()  # marks every telescope offline: "no heartbeat yet"
+    link.heartbeat = 0.0  # the heartbeat event arrives first ...
+    reconciler.run()
+    assert rig.task(task_id).status == "running", "settled before the telescope said what it runs"
+    link.reported = True  # ... then currentTaskId: still this task
+    reconciler.run()
+    assert rig.task(task_id).status == "running" and task_id in reconciler.adopted
+    monitors.check_heartbeats()
+    link.finish(task_id)
+    link.executed.append("something-else")
+    reconciler.run()
+    assert rig.task(task_id).status == "completed" and rig.status(obs) == "completed"
+    assert rig.task(task_id).fencing_token == 1, "followed, never run again"
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_reconciliation_gives_up_on_a_telescope_silent_since_the_restart(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    rig.links[T1].heartbeat, rig.links[T1].reported = None, False
+    reconciler, _ = restarted(rig)
+    reconciler.run()
+    rig.clock.advance(59)
+    reconciler.run()
+    assert rig.task(task_id).status == "running", "a restart's silence is not yet a loss"
+    rig.clock.advance(2)
+    reconciler.run()
+    assert rig.task(task_id).status == "pending" and rig.status(obs) == "suspended"
+    assert task_id not in reconciler.adopted
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_reconciliation_settles_a_task_whose_telescope_went_silent(rig: Rig) -> None:
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    reconciler, _ = restarted(rig)
+    reconciler.run()
+    assert task_id in reconciler.adopted, "still reported current: followed"
+    rig.links[T1].heartbeat = 61.0  # reported the task, then fell silent
+    reconciler.run()
+    assert rig.task(task_id).status == "pending" and rig.status(obs) == "suspended"

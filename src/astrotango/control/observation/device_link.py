@@ -38,7 +38,7 @@ class DeviceTelescopeLink:
         self._wait_s = wait_s
         self._clock: Clock = clock or WallClock()
         self._last_beat: datetime | None = None
-        self._current = ""
+        self._current: str | None = None
         self._subscriptions = [
             client.subscribe("heartbeat", self._on_heartbeat),
             client.subscribe("currentTaskId", self._on_current),
@@ -63,8 +63,8 @@ class DeviceTelescopeLink:
             return None
         return (self._clock.now() - self._last_beat).total_seconds()
 
-    def current_task(self) -> str:
-        """The task the telescope reports executing."""
+    def current_task(self) -> str | None:
+        """The task the telescope reports executing ('' when idle, None before its first report)."""
         return self._current
 
     def execute(self, spec_json: str, on_progress: OnProgress, on_done: OnDone) -> str:

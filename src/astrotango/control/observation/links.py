@@ -47,6 +47,9 @@ class TelescopeLink(Protocol):
         """Clock seconds since the last heartbeat event, None before the first."""
         ...
 
-    def current_task(self) -> str:
-        """The task id the telescope reports executing ('' when idle)."""
+    def current_task(self) -> str | None:
+        """The task id the telescope reports executing.
+
+        '' when idle, None before the telescope's first report.
+        """
         ...

@@ -1,16 +1,19 @@
 """Reconciliation (mission/001): the store against what each telescope reports.
 
 After a controller restart (or a lost completion message) the store may say a task is running
-while nobody follows it. The reconciler adopts such tasks: while the telescope still reports
-the task as current, it waits; once the telescope has moved on, it decides from what the
-telescope captured: every planned exposure present and none cut short means the task
-completed (its completion is recovered); anything less means it was interrupted (what was
-captured is kept, the task goes back to pending).
+while nobody follows it. The reconciler adopts such tasks: it waits until the telescope has
+reported both a heartbeat and its current task (a restarted controller hears them in either
+order), and while the telescope still reports the task as current; once the telescope has moved
+on, or has been silent for the heartbeat timeout (since the restart or since its last report),
+it decides from what the telescope captured: every planned exposure present and none cut short
+means the task completed (its completion is recovered); anything less means it was interrupted
+(what was captured is kept, the task goes back to pending).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from astrotango.control.observation.dispatch import Dispatcher, Running
 from astrotango.control.observation.records import task_spec
@@ -23,12 +26,20 @@ _LOG = logging.getLogger(__name__)
 
 
 class Reconciler:
-    """Adopts running tasks nobody follows and settles them from the telescopes' reports."""
+    """Adopts running tasks nobody follows and settles them from the telescopes' reports.
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    Args:
+        dispatcher: The dispatcher whose links and outcomes settle the tasks.
+        silence_s: Clock seconds without a report after which a telescope is taken as lost
+            (the controller's heartbeat timeout).
+    """
+
+    def __init__(self, dispatcher: Dispatcher, *, silence_s: float = 60.0) -> None:
         self.dispatcher = dispatcher
         self.store = dispatcher.store
+        self.silence_s = silence_s
         self.adopted: dict[str, Running] = {}
+        self._adopted_at: dict[str, datetime] = {}
 
     def run(self) -> None:
         """Adopt orphans, then settle every adopted task whose telescope has moved on."""
@@ -40,17 +51,29 @@ class Reconciler:
                 _LOG.warning("Reconciling %s: running on %s, not followed", task.id, task.telescope)
                 run = Running(task.id, task.observation_id, task.telescope, task.fencing_token)
                 self.adopted[task.id] = run
+                self._adopted_at[task.id] = self.dispatcher.ledger.clock.now()
                 # The controller may have died between the claim and the observation's move
                 # to in_progress: a running task means the observation is in progress.
                 self.dispatcher.outcomes.started(run)
             for task_id, run in list(self.adopted.items()):
-                link = self.dispatcher.links[run.telescope]
-                if link.heartbeat_age_s() is None:
-                    continue  # not heard from it yet (a restart): wait for its first report
-                if run.telescope not in self.dispatcher.offline and link.current_task() == task_id:
-                    continue  # still executing there: wait
+                if self._still_running(run):
+                    continue
                 del self.adopted[task_id]
+                del self._adopted_at[task_id]
                 self._settle(run)
+
+    def _still_running(self, run: Running) -> bool:
+        """Whether to keep waiting: the telescope runs the task, or has not said yet.
+
+        The monitors' offline mark is not used: a restarted controller marks every telescope
+        offline ("no heartbeat yet") before its first events arrive.
+        """
+        link = self.dispatcher.links[run.telescope]
+        age, current = link.heartbeat_age_s(), link.current_task()
+        if age is None or current is None:  # not heard from it yet since the restart
+            waited = self.dispatcher.ledger.clock.now() - self._adopted_at[run.task_id]
+            return waited.total_seconds() <= self.silence_s
+        return age <= self.silence_s and current == run.task_id
 
     def _settle(self, run: Running) -> None:
         link = self.dispatcher.links[run.telescope]

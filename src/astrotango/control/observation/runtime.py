@@ -88,7 +88,8 @@ class ControllerRuntime:
             on_change=self._replan,
             interlocked=lambda telescope: bool(self.fired_over(telescope)),
         )
-        self.reconciler = Reconciler(self.dispatcher)
+        settings = settings or MonitorSettings()
+        self.reconciler = Reconciler(self.dispatcher, silence_s=settings.heartbeat_timeout_s)
         self.monitors = Monitors(
             self.dispatcher,
             settings,
