@@ -14,17 +14,19 @@ import tango
 
 from astrotango.client.safety_oracle import SafetyVerdict, all_ok, safety_text
 from astrotango.client.safety_recorder import SafetyRecorder
+from astrotango.clock import VIRTUAL
 from astrotango.launcher import System
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A clear December night at La Palma (the default weather scenario brings a squall at 03:30),
-#: run 120 times faster than real time.
+#: on virtual time: the test is a participant, so the night moves only while it waits.
 NIGHT_START = datetime(2026, 12, 15, 23, 30, tzinfo=UTC)
 #: The same site before dawn: the sun reaches the optical telescopes' -2 deg limit at about
 #: 07:52 UTC and rises at about 08:02.
 DAWN_START = datetime(2026, 12, 16, 6, 40, tzinfo=UTC)
 SUNRISE = datetime(2026, 12, 16, 8, 2, tzinfo=UTC)
-SCALE = 120.0
+#: Simulated seconds between two looks of a waiting test.
+STEP_S = 5.0
 TELESCOPES = tuple(f"astro/telescope/{t}" for t in ("t1", "t2", "r1", "r2"))
 INTERLOCKS = tuple(f"astro/interlock/{i}" for i in ("rain", "gusts_r1", "gusts_r2"))
 
@@ -61,14 +63,23 @@ class Night:
         return json.loads(self.controller.GetObservation(observation_id))  # type: ignore[no-any-return]
 
     def wait_until(
-        self, what: str, predicate: Callable[[], bool], timeout_s: float = 150.0
+        self,
+        what: str,
+        predicate: Callable[[], bool],
+        timeout_s: float = 150.0,
+        step_s: float = STEP_S,
     ) -> None:
+        """Look every ``step_s`` simulated seconds; time stands still while the test looks.
+
+        ``timeout_s`` is real seconds: a hung system fails the test in bounded time.
+        """
+        clock = self.system.clock()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if predicate():
                 return
-            time.sleep(0.5)
-        raise AssertionError(f"timed out waiting for {what} (sim {self.system.clock().now()})")
+            clock.sleep(step_s)
+        raise AssertionError(f"timed out waiting for {what} (sim {clock.now()})")
 
     def status(self, observation_id: str) -> str:
         return str(self.observation(observation_id)["status"])
@@ -90,14 +101,22 @@ def safety_verdicts(recorder: SafetyRecorder, system: System) -> list[SafetyVerd
 def observatory(
     folder: Path, start: datetime, config: Path = ROOT / "tango-db"
 ) -> Iterator[tuple[Night, SafetyRecorder]]:
-    """The observatory from ``start``, heard by the safety oracle from the first minute."""
+    """The observatory from ``start``, heard by the safety oracle from the first minute.
+
+    The test's thread is a participant of the system's virtual time from the first instant:
+    simulated time moves only while the test waits through the clock, so what the test sees
+    between two looks does not depend on how fast the machine is.
+    """
     tango.ApiUtil.cleanup()  # forked servers must not inherit this process's subscriptions
-    with System(config, folder, sim_start=start, time_scale=SCALE) as system:
+    with System(config, folder, sim_start=start, time_scale=VIRTUAL) as system:
+        assert system.virtual
         recorder = SafetyRecorder(TELESCOPES, system.proxy, system.clock(), interlocks=INTERLOCKS)
         recorder.start()
         running = Night(system)
         try:
-            yield running, recorder
+            with system.clock().participant():
+                system.resume()
+                yield running, recorder
         finally:
             running.close()
 
