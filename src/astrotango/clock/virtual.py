@@ -24,9 +24,12 @@ The parts:
 * :class:`ClockKeeper` — the launcher's thread that advances time: when no slot is busy and
   none is due, and nothing has changed for a short real-time quiet spell (events pushed just
   before are delivered by then), it moves time to the earliest deadline and tells the processes
-  waiting for it (a datagram to each). A process that died is dropped at once; one that has
-  made no progress for ``stall_s`` real seconds (hung, stopped) is passed over, so the
-  heartbeat monitor sees it in simulated time.
+  waiting for it (a datagram to each). A process that died is dropped at once, so the
+  heartbeat monitor sees its silence in simulated time. A live one is waited for however
+  long it takes (a loaded machine, a long start-up, a SIGSTOP: the night only pauses); only
+  one busy or due without any progress for ``stall_s`` real seconds (five minutes: hung, not
+  slow) is passed over, and named in the keeper's log, so a deadlock cannot stop the sky
+  forever. A shorter spell would make the night depend on the machine's load again.
 
 Real drivers (INDI, Alpaca, hardware) run on the wall clock: the launcher never mixes them
 with virtual time.
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import math
 import mmap
 import os
@@ -59,6 +63,7 @@ __all__ = [
     "virtual_clock",
 ]
 
+_LOG = logging.getLogger(__name__)
 _MAGIC = 0x41535456  # "ASTV"
 _HEADER = struct.Struct("<qqdq")  # magic, seq, now (unix seconds), generation
 _SLOT = struct.Struct("<qqqdqd")  # pid, seq, busy, deadline, activity, updated (real)
@@ -461,7 +466,8 @@ class ClockKeeper:
         quiet_s: Real seconds with nothing busy, due or changed before time moves (lets
             events pushed at this instant reach their subscribers).
         stall_s: Real seconds after which a process that is busy or due without progress is
-            passed over (a hung or stopped process must not stop the sky).
+            passed over (a hung process must not stop the sky forever; a slow or stopped one
+            is waited for).
         until: Never advance past this simulated time (None: no limit).
     """
 
@@ -471,7 +477,7 @@ class ClockKeeper:
         start: datetime,
         *,
         quiet_s: float = 0.001,
-        stall_s: float = 10.0,
+        stall_s: float = 300.0,
         until: datetime | None = None,
     ) -> None:
         self.path = path
@@ -560,6 +566,13 @@ class ClockKeeper:
                 if activity != view.activity:
                     stalled[view.pid] = (view.activity, time.monotonic())
                 elif time.monotonic() - since > self.stall_s:
+                    if view.pid not in self.passed_over:
+                        _LOG.error(
+                            "Virtual time: process %d made no progress for %.0f real s: "
+                            "passed over (hung?)",
+                            view.pid,
+                            self.stall_s,
+                        )
                     self.passed_over.add(view.pid)
                     continue
             else:

@@ -9,12 +9,13 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from astrotango.clock import spawn
 from astrotango.clock.virtual import (
     ClockCondition,
     ClockKeeper,
@@ -43,10 +44,10 @@ def elapsed(clock: VirtualClock) -> float:
     return (clock.now() - START).total_seconds()
 
 
-def run_threads(*targets: object) -> None:
-    threads = [threading.Thread(target=t) for t in targets]  # type: ignore[arg-type]
-    for thread in threads:
-        thread.start()
+def run_threads(clock: VirtualClock, *targets: Callable[[], None]) -> None:
+    """Each target a participant from its start (as every loop of the system is): time cannot
+    move before all of them have reached their first wait, however late a thread starts."""
+    threads = [spawn(clock, t, name=f"participant-{n}") for n, t in enumerate(targets)]
     for thread in threads:
         thread.join(20)
         assert not thread.is_alive(), "a participant never woke"
@@ -64,7 +65,7 @@ def test_time_jumps_to_each_deadline_and_real_work_costs_nothing(clock: VirtualC
                 seen[name].append(elapsed(clock))
                 time.sleep(work_s)  # real CPU/IO work: time must stand still meanwhile
 
-    run_threads(lambda: loop("fast", 7.0, 0.05), lambda: loop("slow", 10.0, 0.0))
+    run_threads(clock, lambda: loop("fast", 7.0, 0.05), lambda: loop("slow", 10.0, 0.0))
     assert seen["fast"] == [7.0, 14.0, 21.0, 28.0, 35.0]
     assert seen["slow"] == [10.0, 20.0, 30.0, 40.0, 50.0]
 
@@ -83,7 +84,7 @@ def test_a_wake_event_wakes_the_sleeper_at_the_instant_it_is_set(clock: VirtualC
             time.sleep(0.05)
             stop.set()
 
-    run_threads(sleeper, setter)
+    run_threads(clock, sleeper, setter)
     assert woke == [(True, 42.0)]
 
 
@@ -103,10 +104,10 @@ def test_wait_for_times_out_in_simulated_time_and_wakes_on_notify(clock: Virtual
                 box.append(1)
                 cond.notify_all()
 
-    run_threads(lambda: waiter(30.0))
+    run_threads(clock, lambda: waiter(30.0))
     assert results == [(False, 30.0)]
     results.clear()
-    run_threads(lambda: waiter(1000.0), producer)
+    run_threads(clock, lambda: waiter(1000.0), producer)
     assert results == [(True, 130.0)]
 
 
@@ -190,5 +191,25 @@ def test_a_killed_process_is_dropped_and_a_stopped_one_only_pauses_time(
             clock.sleep(3600.0)
             woke.append(elapsed(clock))
 
-    run_threads(sleeper)
+    run_threads(clock, sleeper)
     assert woke and woke[0] >= 3600.0
+
+
+@pytest.mark.slow
+def test_a_long_busy_spell_holds_time_however_long_it_lasts(tmp_path: Path) -> None:
+    """A busy process is waited for (12 real s: a start-up on a loaded machine) while another
+    sleeps; the keeper once passed over anyone busy for 10 s, and the night moved on."""
+    keeper = ClockKeeper(tmp_path / "clock.bin", START).start()
+    clock = VirtualClock(keeper.path)
+    try:
+        with clock.hold():
+            sleeper = child(keeper, 3, 60.0, 0.0)
+            time.sleep(12.0)
+            assert elapsed(clock) == 0.0, "time moved while a participant was busy"
+        out, _ = sleeper.communicate(timeout=30)
+        assert [datetime.fromisoformat(t) - START for t in out.split()] == [
+            timedelta(seconds=60 * k) for k in range(1, 4)
+        ]
+    finally:
+        clock.close()
+        keeper.stop()
