@@ -12,10 +12,10 @@ import tango
 from sched_rig import NIGHT, TELESCOPES, example, moon_position, single_target
 from tango.test_context import DeviceTestContext
 
+from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake
 from astrotango.control_model import AdminMode, ResultCode, TaskStatus
 from astrotango.devices.scheduler import Scheduler
-from astrotango.simulation import ManualClock
 from astrotango.store import open_store
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from tango import AttrWriteType, DevState
 from tango.server import attribute, command, device_property
 
+from astrotango.clock import Clock, make_clock
 from astrotango.control.constraint import (
     AttributeSource,
     ComputedSource,
@@ -36,7 +37,6 @@ from astrotango.devices.codec import decode_json_argument, raise_dev_failed
 from astrotango.domain.constraints import ConstraintType as Kind
 from astrotango.domain.constraints import GateSettings, GateState, GateStatus, build_constraint
 from astrotango.domain.constraints import Scope as ScopeKind
-from astrotango.simulation import Clock, make_clock
 
 __all__ = ["OperationalConstraint"]
 

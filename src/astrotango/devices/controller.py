@@ -9,6 +9,7 @@ from typing import Any
 from tango import DevState
 from tango.server import attribute, command, device_property
 
+from astrotango.clock import make_clock
 from astrotango.control.observation import ObservationControllerComponentManager
 from astrotango.control.observation.monitors import MonitorSettings
 from astrotango.control.observation.runtime import ControllerRuntime
@@ -17,7 +18,6 @@ from astrotango.control.proxies import TangoProxyFactory
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
 from astrotango.domain import ObservationStatus
-from astrotango.simulation import make_clock
 from astrotango.store import TransitionRecord, default_store_url, open_store
 
 __all__ = ["ObservationController"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import tango
 
-from astrotango.simulation import make_clock
+from astrotango.clock import make_clock
 
 __all__ = ["EventPublisher"]
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from tango import DevState
 from tango.server import command
 
+from astrotango.clock import Clock
 from astrotango.devices.codec import raise_dev_failed
 from astrotango.devices.weather import SimulatedSensors, sensor_attribute
-from astrotango.simulation import Clock
 from astrotango.simulation.sensors import HOST_SENSORS, HostModel
 from astrotango.simulation.sensors import Scenario as SensorScenario
 

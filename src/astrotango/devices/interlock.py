@@ -19,6 +19,7 @@ from typing import Any
 from tango import AttrWriteType, DevState, DevVarLongStringArray
 from tango.server import attribute, command, device_property
 
+from astrotango.clock import make_clock
 from astrotango.control.interlock import (
     InterlockComponentManager,
     InterlockConfig,
@@ -33,7 +34,6 @@ from astrotango.devices.codec import lrc_reply, raise_dev_failed
 from astrotango.domain.constraints import InterlockWindow, SensorCondition, TriggerKind
 from astrotango.domain.constraints import Scope as ScopeKind
 from astrotango.lrc import TaskFunction
-from astrotango.simulation import make_clock
 
 __all__ = ["ShutdownInterlock"]
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
 from typing import Any
 
 from tango import DevState, DevVarLongStringArray
 from tango.server import attribute, command, device_property
 
+from astrotango.clock import Wake, make_clock, spawn
 from astrotango.control.scheduler import (
     SchedulerComponentManager,
     ScheduleSnapshot,
@@ -18,7 +18,6 @@ from astrotango.control.scheduler import (
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, raise_dev_failed
 from astrotango.domain import NotFound
-from astrotango.simulation import Wake, make_clock
 from astrotango.store import default_store_url, open_store
 
 __all__ = ["Scheduler"]
@@ -57,7 +56,7 @@ class Scheduler(AstroDevice):
         ):
             self.set_change_event(name, True, False)
             self.set_archive_event(name, True, False)
-        threading.Thread(target=self._watch_pool, name="pool-monitor", daemon=True).start()
+        spawn(self._clock, self._poll_pool, name="pool-monitor")
 
     def delete_device(self) -> None:
         """Stop the pool monitor, then the base device."""
@@ -79,10 +78,6 @@ class Scheduler(AstroDevice):
             logger=self.logger,
             communication_callback=self._communication_changed,
         )
-
-    def _watch_pool(self) -> None:
-        with self._clock.participant():
-            self._poll_pool()
 
     def _poll_pool(self) -> None:
         while not self._clock.sleep(self.PoolPollSeconds, self._stop):

@@ -14,6 +14,7 @@ import pydantic
 from tango import AttrWriteType, DevState, DevVarLongStringArray
 from tango.server import attribute, command, device_property
 
+from astrotango.clock import Clock, make_clock
 from astrotango.control.proxies import TangoProxyFactory
 from astrotango.control.telescope import (
     Action,
@@ -41,7 +42,6 @@ from astrotango.hardware import (
     Telemetry,
     parse_instruments,
 )
-from astrotango.simulation import Clock, make_clock
 from astrotango.simulation.telescope import SimulatorConfig, TelescopeSimulator
 
 __all__ = ["Telescope"]

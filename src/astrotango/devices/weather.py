@@ -14,10 +14,10 @@ from typing import Any
 from tango import DevState
 from tango.server import attribute, command, device_property
 
+from astrotango.clock import Clock, make_clock
 from astrotango.control_model import CommunicationStatus
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, raise_dev_failed
-from astrotango.simulation import Clock, make_clock
 from astrotango.simulation.sensors import (
     WEATHER_SENSORS,
     SensorPanel,

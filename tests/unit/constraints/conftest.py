@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from astrotango.clock import ManualClock
 from astrotango.control.proxies import AttributeEvent, LrcOutcome, LrcRejected, ProxyError
 from astrotango.control_model import ResultCode, TaskStatus
-from astrotango.simulation import ManualClock
 
 START = datetime(2026, 12, 16, 1, 0, tzinfo=UTC)
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from astrotango.clock import ManualClock
 from astrotango.control.constraint import ConstraintComponentManager, ConstraintIdentity
 from astrotango.domain.constraints import (
     GATE_TRANSITIONS,
@@ -21,7 +22,6 @@ from astrotango.domain.constraints import (
     apply_time,
     build_constraint,
 )
-from astrotango.simulation import ManualClock
 from astrotango.store import SnapshotRecord
 
 GATE = GateSettings(stability_threshold_s=300.0, max_data_age_s=120.0)

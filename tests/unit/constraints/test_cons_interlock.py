@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from astrotango.clock import ManualClock
 from astrotango.control.interlock import (
     InterlockComponentManager,
     InterlockConfig,
@@ -29,7 +30,6 @@ from astrotango.domain.constraints import (
     TriggerKind,
     TriggerState,
 )
-from astrotango.simulation import ManualClock
 from astrotango.store import InterlockLatchRecord
 
 TELESCOPES = ("astro/telescope/t1", "astro/telescope/t2", "astro/telescope/r1")

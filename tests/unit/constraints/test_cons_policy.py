@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from astrotango.clock import ManualClock
 from astrotango.control.policy import PolicyMonitor, parse_snapshot
 from astrotango.domain.policy import DEFAULT_POLICIES, ObservingPolicy
-from astrotango.simulation import ManualClock
 
 T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
 WIND, RAIN, SEP_T1 = (

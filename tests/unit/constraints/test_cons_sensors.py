@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from astrotango.simulation import ManualClock
+from astrotango.clock import ManualClock
 from astrotango.simulation.sensors import (
     GARBAGE_VALUES,
     WEATHER_SENSORS,

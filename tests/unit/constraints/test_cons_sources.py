@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from astrotango.clock import ManualClock
 from astrotango.control.constraint import (
     AttributeSource,
     MountSunSource,
@@ -16,7 +17,6 @@ from astrotango.control.constraint import (
     sun_altitude_deg,
     sun_separation_deg,
 )
-from astrotango.simulation import ManualClock
 
 LA_PALMA = SiteLocation(28.7606, -17.8816, 2396.0)
 

@@ -13,6 +13,7 @@ import pytest
 from fake_links import FakeLink
 from sched_rig import NIGHT, example, single_target
 
+from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.outcomes import OutcomeHandler
@@ -26,7 +27,6 @@ from astrotango.domain import (
     ObservationStatus,
     TaskState,
 )
-from astrotango.simulation import ManualClock
 from astrotango.store import Store, TransitionRecord, open_store
 
 T1, T2 = "astro/telescope/t1", "astro/telescope/t2"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, task_spec
 from astrotango.domain import ValidationError, expand_observation, parse_observation
-from astrotango.simulation import ManualClock
 from astrotango.store import DuplicateId, Store, open_store
 
 ROOT = Path(__file__).resolve().parents[3]

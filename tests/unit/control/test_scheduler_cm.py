@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sched_rig import NIGHT, TELESCOPES, example, moon_position, single_target
 
+from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake
 from astrotango.control.scheduler import (
     SchedulerComponentManager,
@@ -21,7 +22,6 @@ from astrotango.control.scheduler import (
 )
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.scheduling import Plan, SchedulableTask, Telescope, plan
-from astrotango.simulation import ManualClock
 from astrotango.store import Store, open_store
 
 RADIO = {"astro/telescope/r1", "astro/telescope/r2"}

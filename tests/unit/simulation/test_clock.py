@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from astrotango.simulation import ManualClock, ScaledClock, WallClock
+from astrotango.clock import ManualClock, ScaledClock, WallClock
 
 T0 = datetime(2026, 12, 15, 18, 0, tzinfo=UTC)
 
@@ -53,7 +53,7 @@ def test_a_shared_clock_spec_gives_every_process_the_same_time(
 ) -> None:
     import time
 
-    from astrotango.simulation import SHARED_CLOCK_ENV, make_clock, shared_clock_spec
+    from astrotango.clock import SHARED_CLOCK_ENV, make_clock, shared_clock_spec
 
     epoch = time.time() - 10.0  # started 10 real seconds ago
     monkeypatch.setenv(SHARED_CLOCK_ENV, shared_clock_spec(T0, 60.0, epoch))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from astrotango.clock import ScaledClock
 from astrotango.control.telescope import (
     ExecutionTimeouts,
     GuardSettings,
@@ -18,7 +19,6 @@ from astrotango.control.telescope import (
 from astrotango.control_model import CommunicationStatus, TaskStatus
 from astrotango.domain import TaskSpec, expand_observation, parse_observation
 from astrotango.hardware import Asset, Site, parse_instruments
-from astrotango.simulation import ScaledClock
 from astrotango.simulation.telescope import SimulatorConfig, TelescopeSimulator
 
 LA_PALMA = Site("La Palma", 28.7606, -17.8816, 2396.0)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from tel_rig import LA_PALMA, NIGHT, OPTICAL, RADIO
 
+from astrotango.clock import ManualClock
 from astrotango.hardware import (
     EnclosureState,
     EquatorialPointing,
@@ -22,7 +23,6 @@ from astrotango.hardware import (
     TaskInfo,
     parse_instruments,
 )
-from astrotango.simulation import ManualClock
 from astrotango.simulation.telescope import (
     AxisMove,
     Fault,

@@ -15,12 +15,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from astrotango.clock import Clock
 from astrotango.control.interlock.config import InterlockConfig, InterlockRefused, UnsafeTelescope
 from astrotango.control.interlock.latch import LatchStore
 from astrotango.control.interlock.retry import Retrier
 from astrotango.control.interlock.shutdown import COMMAND, TelescopeCallback
 from astrotango.control.proxies import ProxyFactory
-from astrotango.simulation import Clock
 from astrotango.store import InterlockLatchRecord
 
 __all__ = ["Safing", "UnsafeCallback"]

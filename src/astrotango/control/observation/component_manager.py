@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from astrotango.clock import Clock
 from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.intake import ObservationIntake
 from astrotango.control.observation.ledger import Announce, ObservationLedger
@@ -25,7 +26,6 @@ from astrotango.domain import (
     parse_observation,
     resubmit,
 )
-from astrotango.simulation import Clock
 from astrotango.store import Store
 
 __all__ = ["ObservationControllerComponentManager"]

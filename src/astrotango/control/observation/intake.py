@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from astrotango.clock import Clock
 from astrotango.control.observation.records import observation_record, task_record
 from astrotango.domain import (
     DEFAULT_POLICIES,
@@ -25,7 +26,6 @@ from astrotango.domain import (
     policy_for_queue,
     validate_against_policy,
 )
-from astrotango.simulation import Clock
 from astrotango.store import Store, TransitionRecord
 
 __all__ = ["ObservationIntake"]

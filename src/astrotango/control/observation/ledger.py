@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from astrotango.clock import Clock
 from astrotango.domain import (
     Actor,
     ConcurrencyConflict,
@@ -21,7 +22,6 @@ from astrotango.domain import (
     check_observation_transition,
     check_task_transition,
 )
-from astrotango.simulation import Clock
 from astrotango.store import ObservationRecord, Store, TaskRecord, TransitionRecord
 
 __all__ = ["Announce", "ObservationLedger"]

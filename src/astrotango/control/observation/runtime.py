@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from astrotango.clock import Wake
+from astrotango.clock import Wake, spawn
 from astrotango.control.observation.device_link import DeviceTelescopeLink
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.ledger import ObservationLedger
@@ -101,7 +101,6 @@ class ControllerRuntime:
         self._interlocks = tuple(interlocks)
         self._stop = Wake()
         self._kick = Wake()  # a plan arrived: a round now, not at the next tick
-        self._thread = threading.Thread(target=self._loop, name="controller-loop", daemon=True)
 
     def start(self) -> None:
         """Subscribe to the schedule, the interlocks and the policy; start the loop."""
@@ -116,7 +115,7 @@ class ControllerRuntime:
             client = self._proxies.device(self._scheduler)
             self._subscriptions.append(client.subscribe("schedule", self._on_schedule))
             self._subscriptions.append(client.subscribe("nextBlocks", self._on_next_blocks))
-        self._thread.start()
+        spawn(self._clock, self._rounds, name="controller-loop")
 
     def stop(self) -> None:
         """Stop the loop and unsubscribe."""
@@ -242,10 +241,6 @@ class ControllerRuntime:
             self._proxies.device(self._scheduler).command("Trigger", reason)
         except ProxyError as exc:
             _LOG.warning("Could not re-trigger the scheduler: %s", exc)
-
-    def _loop(self) -> None:
-        with self._clock.participant():
-            self._rounds()
 
     def _rounds(self) -> None:
         while True:

@@ -14,10 +14,10 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from astrotango.clock import Clock
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
 from astrotango.domain.constraints import ConstraintView, Eligibility, check_eligibility
 from astrotango.domain.policy import DEFAULT_POLICIES, ObservingPolicy
-from astrotango.simulation import Clock
 
 __all__ = ["ChangeListener", "PolicyMonitor", "parse_snapshot"]
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from astrotango.clock import Clock
 from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.records import task_spec
 from astrotango.control.scheduler.mapping import horizon_limits, schedulable_tasks
@@ -39,7 +40,6 @@ from astrotango.scheduling import (
     iso_z,
     plan,
 )
-from astrotango.simulation import Clock
 from astrotango.store import Store, TaskRecord
 
 __all__ = ["Planner", "ScheduleSnapshot", "SchedulerComponentManager"]

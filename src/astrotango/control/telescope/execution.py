@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from astrotango.clock import Clock
 from astrotango.control.telescope.plan import Step, StepKind, TaskPlan
 from astrotango.control.telescope.waiting import (
     ExecutionTimeouts,
@@ -39,7 +40,6 @@ from astrotango.hardware import (
     pointing_altaz,
 )
 from astrotango.lrc import TaskCallback, TaskTracker
-from astrotango.simulation import Clock
 
 __all__ = ["TaskRun"]
 

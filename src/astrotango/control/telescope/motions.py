@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from astrotango.clock import Clock
 from astrotango.control.telescope.waiting import (
     ExecutionTimeouts,
     StepAborted,
@@ -30,7 +31,6 @@ from astrotango.hardware import (
     TelescopeDriver,
 )
 from astrotango.lrc import TaskCallback, TaskTracker
-from astrotango.simulation import Clock
 
 __all__ = ["FanOut", "MotionCommands"]
 

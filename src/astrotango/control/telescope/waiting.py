@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from astrotango.clock import Clock
 from astrotango.control.telescope.monitor import TelescopeMonitor
 from astrotango.hardware import EnclosureState, InstrumentStatus, MountState, Telemetry
-from astrotango.simulation import Clock
 
 __all__ = [
     "ExecutionTimeouts",
