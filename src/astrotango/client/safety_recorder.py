@@ -13,7 +13,10 @@ time) when it arrives. :meth:`~SafetyRecorder.stop` reads each interlock's last
 The static attributes are read at the start rather than at the end because they name the
 gates and interlocks to subscribe to, and subscriptions must exist before the night does.
 
-Anything that cannot be read or subscribed to is noted as *unchecked* on every telescope it
+A refused subscription is tried again (``_SUBSCRIBE_ATTEMPTS`` times, ``_SUBSCRIBE_RETRY_S``
+real seconds apart: cppTango's event consumer once failed every subscription to one server
+with "ZMQ message: Invalid argument" under load). Anything that still cannot be read or
+subscribed to is noted as *unchecked* on every telescope it
 concerns, so its verdict is not OK: the oracle never reads zero for lack of data. Error
 events (a device server restarting, say) keep the last value heard and are kept in
 :attr:`SafetyRecorder.errors`.
@@ -26,6 +29,7 @@ import dataclasses
 import json
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
@@ -57,6 +61,8 @@ ProxyFactory = Callable[[str], tango.DeviceProxy]
 _OnValue = Callable[[datetime, Any], None]
 
 _UNKNOWN_SITE = Site("unknown", 0.0, 0.0, 0.0)
+_SUBSCRIBE_ATTEMPTS = 5
+_SUBSCRIBE_RETRY_S = 1.0
 
 
 class NowSource(Protocol):
@@ -263,14 +269,19 @@ class SafetyRecorder:
                 if self._listening:
                     on_value(now, value.value)
 
-        try:
-            proxy = self._proxy(device)
-            event_id = proxy.subscribe_event(attribute, tango.EventType.CHANGE_EVENT, on_event)
-        except tango.DevFailed as exc:
-            self._problem(device, f"{device}/{attribute} not subscribed: {_describe(exc)}")
+        for attempt in range(_SUBSCRIBE_ATTEMPTS):
+            try:
+                proxy = self._proxy(device)
+                event_id = proxy.subscribe_event(attribute, tango.EventType.CHANGE_EVENT, on_event)
+            except tango.DevFailed as exc:
+                if attempt + 1 < _SUBSCRIBE_ATTEMPTS:
+                    time.sleep(_SUBSCRIBE_RETRY_S)  # before the night: time is held meanwhile
+                    continue
+                self._problem(device, f"{device}/{attribute} not subscribed: {_describe(exc)}")
+                return
+            with self._lock:
+                self._subscriptions.append((proxy, event_id))
             return
-        with self._lock:
-            self._subscriptions.append((proxy, event_id))
 
     # -- events (each called under the lock with the time it arrived and its value) -------
 

@@ -68,6 +68,7 @@ class FakeProxy:
         self.attributes = attributes
         self.callbacks: dict[int, tuple[str, Callable[[Event], None]]] = {}
         self.unsubscribed: list[int] = []
+        self.refusals: dict[str, int] = {}  # attribute -> subscriptions still to refuse
         self._next = 0
 
     def read_attribute(self, name: str) -> Value:
@@ -81,6 +82,9 @@ class FakeProxy:
         assert kind == tango.EventType.CHANGE_EVENT
         if name not in self.attributes:
             raise dev_failed(f"no attribute {name}")
+        if self.refusals.get(name, 0) > 0:
+            self.refusals[name] -= 1
+            raise dev_failed("Failed to create connection to event! ZMQ message: Invalid argument")
         self._next += 1
         self.callbacks[self._next] = (name, callback)
         callback(Event(Value(self.attributes[name])))
@@ -125,6 +129,11 @@ def storm(status: str, finished: bool) -> str:
     if finished:
         record |= {"result": [3, "failed on t1"], "failed": [T1] if status != "COMPLETED" else []}
     return json.dumps(record)
+
+
+@pytest.fixture(autouse=True)
+def no_retry_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("astrotango.client.safety_recorder._SUBSCRIBE_RETRY_S", 0.0)
 
 
 @pytest.fixture
@@ -230,6 +239,28 @@ def test_what_cannot_be_read_or_subscribed_is_unchecked(devices: dict[str, FakeP
     assert f"{CLOUDS}/isOk not subscribed" in t1_unchecked
     assert "no enclosure and mount state heard" in t1_unchecked
     assert any(f"{R1}/site unreadable" in text for text in verdicts[R1].unchecked)
+
+
+def test_a_subscription_refused_at_first_is_tried_again(devices: dict[str, FakeProxy]) -> None:
+    devices[RAIN].refusals["fired"] = 2  # the event consumer's connection failed twice
+    recorder = SafetyRecorder([T1, R1], devices.__getitem__, FakeClock())
+    recorder.start()
+    devices[RAIN].push("fired", True)
+    recorder.stop()
+    verdicts = recorder.verdicts(T0 + timedelta(hours=1))
+    assert all(v.unchecked == () for v in verdicts), [v.unchecked for v in verdicts]
+    assert recorder.record().interlocks[0].samples[-1].fired, "its events are heard"
+
+
+def test_a_subscription_refused_every_time_is_unchecked(devices: dict[str, FakeProxy]) -> None:
+    devices[RAIN].refusals["fired"] = 99
+    recorder = SafetyRecorder([T1, R1], devices.__getitem__, FakeClock())
+    recorder.start()
+    recorder.stop()
+    for verdict in recorder.verdicts(T0 + timedelta(hours=1)):
+        assert not verdict.ok and any(
+            f"{RAIN}/fired not subscribed" in u for u in verdict.unchecked
+        )
 
 
 def test_an_unknown_device_and_an_extra_interlock(devices: dict[str, FakeProxy]) -> None:
