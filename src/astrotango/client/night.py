@@ -27,7 +27,14 @@ from rich.table import Table
 
 from astrotango.client.live_view import render_frame
 from astrotango.client.observatory import Observatory, SafetyView
-from astrotango.client.report import SafetySample, SiteInfo, write_night_report
+from astrotango.client.report import (
+    SafetySample,
+    SiteInfo,
+    efficiencies,
+    task_runs,
+    write_night_report,
+)
+from astrotango.client.report.efficiency import EFFICIENCY_HEADERS, Efficiency, efficiency_row
 from astrotango.client.safety_oracle import all_ok, safety_table
 from astrotango.client.safety_recorder import SafetyRecorder
 from astrotango.launcher import System
@@ -163,8 +170,12 @@ def _night(
     for _, text in notes:
         console.print(f"  {text}")
     console.print(safety_table(safety))
+    efficiency = efficiencies(
+        rows, task_runs(rows, end), samples, observatory.science_conditions(), end
+    )
+    console.print(_efficiency_table(efficiency))
     sites = {name: SiteInfo(*site) for name, site in observatory.sites().items()}
-    page = write_night_report(report, rows, samples, sites, start, end, notes, safety)
+    page = write_night_report(report, rows, samples, sites, start, end, notes, safety, efficiency)
     console.print(f"Night report: {page}")
     answered = _every_device_answers(system, console)
     if not all_ok(safety):
@@ -183,6 +194,15 @@ def _every_device_answers(system: System, console: Console) -> bool:
     if silent:
         console.print(f"[red]Not answering after the night: {', '.join(silent)}")
     return not silent
+
+
+def _efficiency_table(efficiency: list[Efficiency]) -> Table:
+    table = Table(title="Science efficiency (executing science / observable time)")
+    for column in EFFICIENCY_HEADERS:
+        table.add_column(column)
+    for e in efficiency:
+        table.add_row(*efficiency_row(e))
+    return table
 
 
 def _summary(rows: list[dict[str, Any]], now: datetime) -> Table:

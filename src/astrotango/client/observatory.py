@@ -16,6 +16,8 @@ from typing import Any
 
 import tango
 
+from astrotango.client.report.efficiency import Conditions
+from astrotango.domain import DEFAULT_POLICIES
 from astrotango.hardware import EnclosureState
 
 __all__ = [
@@ -199,6 +201,24 @@ class Observatory:
         """Reset a fired interlock (refused by the device while its trigger holds)."""
         [device] = [d for d in self.devices_of_class("ShutdownInterlock") if _short(d) == name]
         self.proxy(device).Reset()
+
+    def science_conditions(self, policy: str = "research") -> dict[str, Conditions]:
+        """Per telescope, what must hold for it to observe under ``policy``.
+
+        The policy's observatory and telescope gates, and the interlocks the telescope follows.
+        """
+        rules = DEFAULT_POLICIES[policy]
+        out = {}
+        for name in self.devices_of_class("Telescope"):
+            gates = (*rules.observatory_constraints, *rules.telescope_constraints.get(name, ()))
+            try:
+                interlocks = self.proxy(name).read_attribute("interlocks").value or ()
+            except tango.DevFailed:
+                interlocks = ()
+            out[name] = Conditions(
+                tuple(_short(g) for g in gates), tuple(_short(str(i)) for i in interlocks)
+            )
+        return out
 
     def sites(self) -> dict[str, tuple[str, float, float, float]]:
         """Each telescope's site from the Tango database: name, latitude, longitude, height."""

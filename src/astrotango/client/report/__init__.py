@@ -6,11 +6,13 @@
 * ``altitude.png``: the altitude of every observation's targets over the night, with its task
   runs drawn thicker on the track and twilight shaded, one panel per distinct site;
 * ``constraints.png``: the safety gates and interlocks over the night, as coloured bands;
-* ``night.html``: summary tables, the safety oracle's verdicts, the three plots, the
-  operator's notes and every task run;
-* ``night.json``: ``{"observations": [...], "safety": [...] | null}``: the observation rows the
-  report was made from, and the safety oracle's verdicts (``SafetyVerdict.as_dict``; null when
-  the night was not checked).
+* ``night.html``: summary tables, the safety oracle's verdicts, each telescope's science
+  efficiency (:mod:`astrotango.client.report.efficiency`), the three plots, the operator's
+  notes and every task run;
+* ``night.json``: ``{"observations": [...], "safety": [...] | null, "efficiency": [...]}``:
+  the observation rows the report was made from, the safety oracle's verdicts
+  (``SafetyVerdict.as_dict``; null when the night was not checked) and one efficiency per
+  telescope given conditions (``Efficiency.as_dict``).
 
 A *run* of a task lasts from its transition into ``running`` to its next transition out of it;
 its outcome is the status it left ``running`` for (``pending`` means it was interrupted or
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from astrotango.client.report.axes import Span, save_png
+from astrotango.client.report.efficiency import Conditions, Efficiency, efficiencies
 from astrotango.client.report.page import render_page
 from astrotango.client.report.rows import TaskRun, task_runs
 from astrotango.client.report.sky import SiteInfo, altitude_figure
@@ -40,7 +43,16 @@ from astrotango.client.report.timelines import (
 )
 from astrotango.client.safety_oracle import SafetyVerdict
 
-__all__ = ["SafetySample", "SiteInfo", "TaskRun", "task_runs", "write_night_report"]
+__all__ = [
+    "Conditions",
+    "Efficiency",
+    "SafetySample",
+    "SiteInfo",
+    "TaskRun",
+    "efficiencies",
+    "task_runs",
+    "write_night_report",
+]
 
 
 def write_night_report(
@@ -52,6 +64,7 @@ def write_night_report(
     end: datetime,
     notes: Sequence[tuple[datetime, str]] = (),
     safety: Sequence[SafetyVerdict] | None = None,
+    efficiency: Sequence[Efficiency] = (),
 ) -> Path:
     """Write the night report into ``folder``.
 
@@ -64,6 +77,7 @@ def write_night_report(
         end: its end; runs still going then end here.
         notes: operator actions and events worth a line, as ``(when, text)``.
         safety: the safety oracle's verdicts, one per telescope; None if not checked.
+        efficiency: each telescope's science efficiency (:func:`efficiencies`), if computed.
 
     Returns:
         The path of ``night.html``; ``gantt.png``, ``altitude.png``, ``constraints.png`` and
@@ -76,8 +90,14 @@ def write_night_report(
     save_png(altitude_figure(rows, runs, sites, span), folder / "altitude.png")
     save_png(constraints_figure(samples, span), folder / "constraints.png")
     verdicts = None if safety is None else [v.as_dict() for v in safety]
-    night = {"observations": [dict(r) for r in rows], "safety": verdicts}
+    night = {
+        "observations": [dict(r) for r in rows],
+        "safety": verdicts,
+        "efficiency": [e.as_dict() for e in efficiency],
+    }
     (folder / "night.json").write_text(json.dumps(night, indent=2, default=str))
     page = folder / "night.html"
-    page.write_text(render_page(rows, runs, notes, start, end, safety), encoding="utf-8")
+    page.write_text(
+        render_page(rows, runs, notes, start, end, safety, efficiency), encoding="utf-8"
+    )
     return page

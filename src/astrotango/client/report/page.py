@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from astrotango.client.report.efficiency import EFFICIENCY_HEADERS, Efficiency, efficiency_row
 from astrotango.client.report.rows import TaskRun, as_dicts, as_text, aware, utc_stamp
 from astrotango.client.safety_oracle import (
     VERDICT_HEADERS,
@@ -41,8 +42,9 @@ def render_page(
     start: datetime,
     end: datetime,
     safety: Sequence[SafetyVerdict] | None = None,
+    efficiency: Sequence[Efficiency] = (),
 ) -> str:
-    """The whole ``night.html``: tables, the safety verdicts, the plots, notes and every run.
+    """The whole ``night.html``: tables, verdicts, efficiency, plots, notes and every run.
 
     The safety section is left out when ``safety`` is None (the night was not checked).
     """
@@ -57,6 +59,7 @@ def render_page(
         "<h2>Observations per status</h2>",
         _status_table(rows),
         *([] if safety is None else _safety_section(safety)),
+        *(_efficiency_section(efficiency) if efficiency else []),
         "<h2>Plots</h2>",
         _image("gantt.png", "Task runs per telescope, coloured by how each run ended."),
         _image(
@@ -133,6 +136,18 @@ def _safety_section(verdicts: Sequence[SafetyVerdict]) -> list[str]:
     if notes:
         parts.append("<ul>" + "".join(f"<li>{_esc(note)}</li>" for note in notes) + "</ul>")
     return parts
+
+
+def _efficiency_section(efficiency: Sequence[Efficiency]) -> list[str]:
+    return [
+        "<h2>Science efficiency</h2>",
+        "<p>Observable: the research policy's gates OK and no interlock fired. Idle with work: "
+        "observable, nothing running, a task once planned there waiting (and why).</p>",
+        _table(
+            EFFICIENCY_HEADERS,
+            (efficiency_row(e) for e in efficiency),
+        ),
+    ]
 
 
 def _image(source: str, caption: str) -> str:
