@@ -60,6 +60,7 @@ __all__ = [
     "SlotView",
     "VirtualClock",
     "Wake",
+    "process_alive",
     "virtual_clock",
 ]
 
@@ -132,7 +133,7 @@ class ClockFile:
             fcntl.flock(lock, fcntl.LOCK_EX)
             for index in range(_SLOTS):
                 view = self.slot(index)
-                if view is None or view.pid in (0, pid) or not _alive(view.pid):
+                if view is None or view.pid in (0, pid) or not process_alive(view.pid):
                     _SLOT.pack_into(self._map, self._offset(index), pid, 0, 1, math.inf, 0, 0.0)
                     return index
         raise RuntimeError(f"{self.path}: more than {_SLOTS} processes on one virtual clock")
@@ -169,7 +170,8 @@ class ClockFile:
         self.release(index)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True when a process ``pid`` exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -557,7 +559,7 @@ class ClockKeeper:
         """The slots that count: dead processes dropped, ones stuck for stall_s passed over."""
         live = []
         for view in views:
-            if not _alive(view.pid):
+            if not process_alive(view.pid):
                 self.file.clear(view.index)
                 continue
             stuck = view.busy > 0 or view.deadline <= now

@@ -11,6 +11,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from astrotango.clock.virtual import process_alive
+
 __all__ = ["Child", "pid_alive", "stop_group"]
 
 _PR_SET_PDEATHSIG = 1
@@ -30,13 +32,7 @@ def pid_alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def stop_group(pid: int, timeout_s: float = 10.0) -> None:
