@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import tango
 
@@ -50,6 +50,7 @@ from astrotango.client.safety_oracle import (
     TelescopeSample,
     judge_night,
 )
+from astrotango.clock import Clock, spawn
 from astrotango.hardware import Site
 
 __all__ = ["NowSource", "SafetyRecorder"]
@@ -63,6 +64,7 @@ _OnValue = Callable[[datetime, Any], None]
 _UNKNOWN_SITE = Site("unknown", 0.0, 0.0, 0.0)
 _SUBSCRIBE_ATTEMPTS = 5
 _SUBSCRIBE_RETRY_S = 1.0
+_POLL_S = 5.0  # clock seconds between two reads of an attribute that could not be subscribed
 
 
 class NowSource(Protocol):
@@ -277,11 +279,50 @@ class SafetyRecorder:
                 if attempt + 1 < _SUBSCRIBE_ATTEMPTS:
                     time.sleep(_SUBSCRIBE_RETRY_S)  # before the night: time is held meanwhile
                     continue
-                self._problem(device, f"{device}/{attribute} not subscribed: {_describe(exc)}")
+                if not self._poll_instead(device, attribute, on_value):
+                    self._problem(device, f"{device}/{attribute} not subscribed: {_describe(exc)}")
                 return
             with self._lock:
                 self._subscriptions.append((proxy, event_id))
             return
+
+    def _poll_instead(self, device: str, attribute: str, on_value: _OnValue) -> bool:
+        """Read ``attribute`` every ``_POLL_S`` clock seconds instead; False if it cannot.
+
+        Only on a :class:`~astrotango.clock.Clock` (one that can sleep) and a readable
+        attribute. The night is then heard to within ``_POLL_S``, noted in :attr:`errors`.
+        """
+        if not all(hasattr(self._clock, a) for a in ("sleep", "participant", "acquire")):
+            return False
+        clock = cast(Clock, self._clock)
+        try:
+            first = self._proxy(device).read_attribute(attribute).value
+        except tango.DevFailed:
+            return False
+        now = clock.now()
+        with self._lock:
+            self.errors.append((now, f"{device}/{attribute}: not subscribed, polled instead"))
+            if self._listening:
+                on_value(now, first)
+
+        def poll() -> None:
+            last = first
+            with tango.EnsureOmniThread():
+                while self._listening:
+                    clock.sleep(_POLL_S)
+                    try:
+                        value = self._proxy(device).read_attribute(attribute).value
+                    except tango.DevFailed as exc:
+                        with self._lock:
+                            self.errors.append((clock.now(), f"{device}/{attribute}: {exc}"))
+                        continue
+                    with self._lock:
+                        if self._listening and value != last:
+                            last = value
+                            on_value(clock.now(), value)
+
+        spawn(clock, poll, name=f"recorder-poll-{attribute}")
+        return True
 
     # -- events (each called under the lock with the time it arrived and its value) -------
 
