@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import tango
 
-from astrotango.clock import Clock, ClockCondition, Wake, WallClock, spawn
+from astrotango.clock import Clock, ClockCondition, WallClock
 from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
 
 __all__ = [
@@ -135,90 +135,15 @@ def _describe(failure: tango.DevFailed | tango.EventData) -> str:
     return "; ".join(str(getattr(e, "desc", e)).strip() for e in errors) or "Tango error"
 
 
-class _PollingStandIn:
-    """Reads an attribute every ``POLL_S`` clock seconds while its subscription fails.
-
-    A stateless subscription whose event channel cannot be made (the device is down, or
-    cppTango's consumer refused the connection: "ZMQ message: Invalid argument" was seen)
-    delivers only error events. From the first error until the next good event, this reads
-    the attribute and delivers each new value, so a follower (a telescope following its
-    interlocks, the controller following a telescope) is never deaf; a failed read is
-    delivered as an error, as the event would have been.
-    """
-
-    POLL_S = 10.0
-
-    def __init__(
-        self, client: TangoDeviceClient, attribute: str, callback: AttributeCallback
-    ) -> None:
-        self._client, self._attribute, self._callback = client, attribute, callback
-        self._lock = threading.Lock()
-        self._stop = Wake()
-        self._running = False
-        self._closed = False
-
-    def heard(self, *, ok: bool) -> None:
-        """An event arrived: a good one ends the polling, an error starts it."""
-        with self._lock:
-            if ok or self._closed:
-                self._stop.set()
-                return
-            if self._running:
-                return
-            self._running = True
-            self._stop = Wake()
-        _LOG.info("%s/%s: events failing, polling meanwhile", self._client.name, self._attribute)
-        spawn(self._client.clock, self._poll, name=f"poll-{self._attribute}")
-
-    def close(self) -> None:
-        """The subscription is closed: stop polling."""
-        with self._lock:
-            self._closed = True
-            self._stop.set()
-
-    def _poll(self) -> None:
-        name, attribute = self._client.name, self._attribute
-        last: Any = _NOTHING
-        try:
-            with tango.EnsureOmniThread():
-                while not self._client.clock.sleep(self.POLL_S, self._stop):
-                    try:
-                        value = self._client.read(attribute)
-                    except ProxyError as exc:
-                        self._callback(AttributeEvent(name, attribute, None, str(exc)))
-                        continue
-                    if value is not None and (last is _NOTHING or _differs(value, last)):
-                        last = value
-                        self._callback(AttributeEvent(name, attribute, value))
-        finally:
-            with self._lock:
-                self._running = False
-
-
-_NOTHING = object()
-
-
-def _differs(a: Any, b: Any) -> bool:
-    try:
-        return bool(a != b)
-    except ValueError:  # arrays: compare element-wise
-        return list(a) != list(b)
-
-
 class _TangoSubscription:
-    def __init__(
-        self, proxy: tango.DeviceProxy, event_id: int, stand_in: _PollingStandIn | None = None
-    ) -> None:
+    def __init__(self, proxy: tango.DeviceProxy, event_id: int) -> None:
         self._proxy, self._id = proxy, event_id
-        self._stand_in = stand_in
         self._closed = False
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._stand_in is not None:
-            self._stand_in.close()
         try:
             self._proxy.unsubscribe_event(self._id)
         except tango.DevFailed as exc:
@@ -288,12 +213,10 @@ class TangoDeviceClient:
     def subscribe(self, attribute: str, callback: AttributeCallback) -> Subscription:
         """Follow change events (stateless: retried while the device is down); see the Protocol."""
         proxy = self._device()
-        stand_in = _PollingStandIn(self, attribute, callback)
 
         def on_event(event: tango.EventData) -> None:
             with self.clock.hold():
                 deliver(event)
-                stand_in.heard(ok=not event.err)
 
         def deliver(event: tango.EventData) -> None:
             if event.err:
@@ -312,7 +235,7 @@ class TangoDeviceClient:
                 )
         except tango.DevFailed as exc:
             raise ProxyError(f"{self._name}/{attribute}: {_describe(exc)}") from None
-        return _TangoSubscription(proxy, event_id, stand_in)
+        return _TangoSubscription(proxy, event_id)
 
     def prepare_lrc(self) -> None:
         """Subscribe to ``_lrcEvent`` once, so no invocation waits for a subscription."""
