@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = [
     "SHARED_CLOCK_ENV",
@@ -28,6 +28,7 @@ __all__ = [
     "ScaledClock",
     "WallClock",
     "make_clock",
+    "set_thread_context",
     "shared_clock",
     "shared_clock_spec",
     "spawn",
@@ -69,15 +70,31 @@ class Clock(Protocol):
         ...
 
 
+#: What every thread started by :func:`spawn` runs inside (set once per process by
+#: :func:`set_thread_context`; a device server registers its threads with omniORB).
+_THREAD_CONTEXT: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+
+
+def set_thread_context(factory: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
+    """Run every thread :func:`spawn` starts from now on inside ``factory()``.
+
+    A Tango device server sets ``tango.EnsureOmniThread``: Python threads that call Tango's
+    client API (subscriptions above all) must be known to omniORB.
+    """
+    _THREAD_CONTEXT[:] = [factory]
+
+
 def spawn(clock: Clock, target: Callable[[], None], *, name: str) -> threading.Thread:
     """Start a daemon thread, a participant of ``clock`` from the moment it is started.
 
-    Time cannot move between the start and the thread's first wait.
+    Time cannot move between the start and the thread's first wait. The thread runs inside
+    the context :func:`set_thread_context` set, if any.
     """
     clock.acquire()
+    context = _THREAD_CONTEXT[0] if _THREAD_CONTEXT else contextlib.nullcontext
 
     def run() -> None:
-        with clock.participant():
+        with context(), clock.participant():
             clock.release()
             target()
 

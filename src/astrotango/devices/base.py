@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tango import AttrWriteType, DevState, DevVarLongStringArray
+from tango import AttrWriteType, DevState, DevVarLongStringArray, EnsureOmniThread
 from tango.server import Device, attribute, command
 
 from astrotango import __version__
+from astrotango.clock import set_thread_context
 from astrotango.control import BaseComponentManager
 from astrotango.control_model import (
     AdminMode,
@@ -34,6 +35,9 @@ from astrotango.control_model import (
 from astrotango.devices.codec import lrc_reply, raise_dev_failed
 from astrotango.devices.events import EventPublisher
 from astrotango.lrc import LRC_PROTOCOL_VERSIONS, CommandRegistry, TaskFunction
+
+# Every thread a device server spawns calls Tango (proxies, subscriptions): known to omniORB.
+set_thread_context(EnsureOmniThread)
 
 __all__ = ["AstroDevice"]
 
