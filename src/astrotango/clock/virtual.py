@@ -38,13 +38,10 @@ with virtual time.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import math
-import mmap
 import os
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +49,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from astrotango.clock.clock_file import (
+    ClockFile,
+    SlotView,
+    keeper_path,
+    poke,
+    process_alive,
+    socket_path,
+)
 
 __all__ = [
     "ClockCondition",
@@ -65,133 +71,7 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger(__name__)
-_MAGIC = 0x41535456  # "ASTV"
-_HEADER = struct.Struct("<qqdq")  # magic, seq, now (unix seconds), generation
-_SLOT = struct.Struct("<qqqdqd")  # pid, seq, busy, deadline, activity, updated (real)
-_SLOTS = 64
-_SIZE = _HEADER.size + _SLOTS * _SLOT.size
 _FALLBACK_POLL_S = 0.01  # a plain threading.Event as a wake: looked at this often (real)
-
-
-@dataclass(frozen=True)
-class SlotView:
-    """One process's published state."""
-
-    index: int
-    pid: int
-    busy: int
-    deadline: float
-    activity: int
-    updated: float
-
-
-class ClockFile:
-    """The shared state of one virtual clock (see the module docstring)."""
-
-    def __init__(self, path: Path, *, create_at: datetime | None = None) -> None:
-        self.path = path
-        if create_at is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as out:
-                out.write(b"\0" * _SIZE)
-        self._fd = os.open(path, os.O_RDWR)
-        self._map = mmap.mmap(self._fd, _SIZE)
-        if create_at is not None:
-            self._write_header(create_at.timestamp(), 0)
-        magic = struct.unpack_from("<q", self._map, 0)[0]
-        if magic != _MAGIC:
-            raise ValueError(f"{path}: not a virtual clock file")
-
-    # -- the header: written by the keeper only -------------------------------------------
-
-    def _write_header(self, now: float, generation: int) -> None:
-        seq = struct.unpack_from("<q", self._map, 8)[0] + 1
-        struct.pack_into("<q", self._map, 8, seq)  # odd: being written
-        _HEADER.pack_into(self._map, 0, _MAGIC, seq, now, generation)
-        struct.pack_into("<q", self._map, 8, seq + 1)
-
-    def now(self) -> float:
-        """The simulated time, in unix seconds."""
-        while True:
-            _, seq, now, _ = _HEADER.unpack_from(self._map, 0)
-            if seq % 2 == 0 and struct.unpack_from("<q", self._map, 8)[0] == seq:
-                return float(now)
-
-    def set_now(self, now: float) -> None:
-        """Move the simulated time (the keeper only)."""
-        _, _, _, generation = _HEADER.unpack_from(self._map, 0)
-        self._write_header(now, generation + 1)
-
-    # -- the slots: each written by its own process only ----------------------------------
-
-    def _offset(self, index: int) -> int:
-        return _HEADER.size + index * _SLOT.size
-
-    def claim(self, pid: int) -> int:
-        """A free slot for ``pid`` (a dead process's slot counts as free)."""
-        with open(self.path, "rb") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            for index in range(_SLOTS):
-                view = self.slot(index)
-                if view is None or view.pid in (0, pid) or not process_alive(view.pid):
-                    _SLOT.pack_into(self._map, self._offset(index), pid, 0, 1, math.inf, 0, 0.0)
-                    return index
-        raise RuntimeError(f"{self.path}: more than {_SLOTS} processes on one virtual clock")
-
-    def publish(self, index: int, pid: int, busy: int, deadline: float, activity: int) -> None:
-        """Write this process's state (single writer: the process owning the slot)."""
-        offset = self._offset(index)
-        seq = struct.unpack_from("<q", self._map, offset + 8)[0] + 1
-        struct.pack_into("<q", self._map, offset + 8, seq)
-        _SLOT.pack_into(self._map, offset, pid, seq, busy, deadline, activity, time.monotonic())
-        struct.pack_into("<q", self._map, offset + 8, seq + 1)
-
-    def release(self, index: int) -> None:
-        """Give the slot up (a process stopping)."""
-        _SLOT.pack_into(self._map, self._offset(index), 0, 0, 0, math.inf, 0, 0.0)
-
-    def slot(self, index: int) -> SlotView | None:
-        """One slot as last published, or None if free."""
-        offset = self._offset(index)
-        while True:
-            pid, seq, busy, deadline, activity, updated = _SLOT.unpack_from(self._map, offset)
-            if seq % 2 == 0 and struct.unpack_from("<q", self._map, offset + 8)[0] == seq:
-                break
-        if pid == 0:
-            return None
-        return SlotView(index, pid, busy, deadline, activity, updated)
-
-    def slots(self) -> list[SlotView]:
-        """Every claimed slot."""
-        return [view for i in range(_SLOTS) if (view := self.slot(i)) is not None]
-
-    def clear(self, index: int) -> None:
-        """Free a dead process's slot (the keeper only)."""
-        self.release(index)
-
-
-def process_alive(pid: int) -> bool:
-    """True when a process ``pid`` exists (one of another user's counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _socket_path(clock_path: Path, pid: int) -> Path:
-    return clock_path.parent / f"{clock_path.stem}-{pid}.sock"
-
-
-def _keeper_path(clock_path: Path) -> Path:
-    return clock_path.parent / f"{clock_path.stem}-keeper.sock"
-
-
-def _poke(sock: socket.socket, path: Path) -> None:
-    with contextlib.suppress(OSError):  # gone, or its queue full: it will read the file anyway
-        sock.sendto(b".", str(path))
 
 
 @dataclass(eq=False)
@@ -279,8 +159,8 @@ class VirtualClock:
         self._activity = 0
         self._sleepers: set[_Sleeper] = set()
         self._local = threading.local()
-        self._keeper = _keeper_path(path)
-        self._socket_path = _socket_path(path, self._pid)
+        self._keeper = keeper_path(path)
+        self._socket_path = socket_path(path, self._pid)
         self._socket_path.unlink(missing_ok=True)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind(str(self._socket_path))
@@ -380,7 +260,7 @@ class VirtualClock:
             self._publish_locked()
             idle = self._busy == 0
         if idle:
-            _poke(self._out, self._keeper)
+            poke(self._out, self._keeper)
 
     def close(self) -> None:
         """Leave the clock (the slot is freed; sleepers are not woken)."""
@@ -407,7 +287,7 @@ class VirtualClock:
         if sleeper.deadline <= self._file.now():  # time moved while it was getting ready
             self._wake(sleeper)
         elif idle:
-            _poke(self._out, self._keeper)
+            poke(self._out, self._keeper)
 
     def _wake(self, sleeper: _Sleeper, *, kick: bool = True) -> None:
         with self._lock:
@@ -489,7 +369,7 @@ class ClockKeeper:
         self.advances = 0
         self.passed_over: set[int] = set()
         self._stop = threading.Event()
-        self._socket_path = _keeper_path(path)
+        self._socket_path = keeper_path(path)
         self._socket_path.unlink(missing_ok=True)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind(str(self._socket_path))
@@ -504,7 +384,7 @@ class ClockKeeper:
     def stop(self) -> None:
         """Stop advancing (time stands still from now on)."""
         self._stop.set()
-        _poke(self._out, self._socket_path)
+        poke(self._out, self._socket_path)
         self._thread.join(5.0)
         with contextlib.suppress(OSError):
             self._sock.close()
@@ -533,7 +413,7 @@ class ClockKeeper:
                 quiet = None
                 for view in views:  # a due process is told again (a poke can be lost)
                     if view.busy == 0 and view.deadline <= now:
-                        _poke(self._out, _socket_path(self.path, view.pid))
+                        poke(self._out, socket_path(self.path, view.pid))
                 continue
             marks = tuple((v.pid, v.activity) for v in views)
             if quiet != marks:
@@ -551,7 +431,7 @@ class ClockKeeper:
             quiet = None
             for view in views:
                 if view.deadline <= target:
-                    _poke(self._out, _socket_path(self.path, view.pid))
+                    poke(self._out, socket_path(self.path, view.pid))
 
     def _live(
         self, views: list[SlotView], now: float, stalled: dict[int, tuple[int, float]]

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from astrotango.clock.virtual import process_alive
+from astrotango.clock.clock_file import process_alive
 
 __all__ = ["Child", "pid_alive", "stop_group"]
 
