@@ -285,17 +285,25 @@ def test_every_optical_telescope_is_closed_and_parked_by_sunrise(dawn: Any) -> N
     }
     clock = night.system.clock()
 
+    refusals: dict[str, list[tuple[str, str]]] = {}
+
     def opened(proxy: Any) -> bool:
         try:
             proxy.Unpark()
             proxy.OpenEnclosure()
-        except tango.DevFailed:  # the safing gates are still settling: not yet
+        except tango.DevFailed as exc:  # the safing gates are still settling: not yet
+            seen = refusals.setdefault(proxy.dev_name(), [])
+            if not seen or seen[-1][1] != exc.args[0].desc:  # each change of reason, once
+                seen.append((f"{clock.now():%H:%M:%S}", exc.args[0].desc))
             return False
         return True
 
-    night.wait_until("the gates to settle and t1, t2 to open", lambda: all(
-        opened(p) for p in optical.values()
-    ), timeout_s=60)  # fmt: skip
+    try:
+        night.wait_until("the gates to settle and t1, t2 to open", lambda: all(
+            opened(p) for p in optical.values()
+        ), timeout_s=60)  # fmt: skip
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last refusals: {refusals}") from None
     night.wait_until(
         "both open", lambda: all(p.enclosureOpen and not p.parked for p in optical.values())
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +143,23 @@ def test_a_safing_gate_going_bad_closes_and_parks(guarded: Rig, proxies: FakePro
     assert any("safing gate astro/constraint/wind" in s.reason for s in guarded.safings)
     with pytest.raises(TaskRefused, match="safing gate"):
         guarded.cm.prepare_task(imaging(CAPELLA))
+
+
+def test_a_lost_event_is_made_good_by_the_ticker_both_ways(
+    guarded: Rig, proxies: FakeProxies
+) -> None:
+    """Events are for speed, reads for truth: a gate change whose event never arrives (a
+    subscription not yet connected, a dropped message) is read on the next tick, whether
+    it went bad (the telescope makes itself safe) or good again (opening is allowed)."""
+    open_and_unpark(guarded)
+    proxies.devices[WIND].values["isOk"] = False  # changed; its event lost
+    guarded.wait_for(is_safe, timeout_s=20.0)
+    assert any("safing gate astro/constraint/wind" in s.reason for s in guarded.safings)
+    proxies.devices[WIND].values["isOk"] = True  # good again; that event lost too
+    deadline = time.monotonic() + 10.0
+    while guarded.cm.guard.refusal(Action.OPEN) and time.monotonic() < deadline:
+        guarded.clock.sleep(1.0)
+    assert guarded.cm.guard.refusal(Action.OPEN) == ""
 
 
 def test_an_unreadable_interlock_is_treated_as_fired(proxies: FakeProxies) -> None:

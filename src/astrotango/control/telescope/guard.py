@@ -9,8 +9,9 @@ close on, and
   sun is above its limit or one of its safing gates is bad;
 - makes itself safe (SafeShutdown, which joins any shutdown already under way) when an
   interlock fires, a safing gate goes bad, the sun rises above its limit (optical: dawn) or
-  it has had no work for ``idle_safe_after_s``; a ticker on the injected clock re-checks, so
-  a shutdown that failed is tried again while the reason holds.
+  it has had no work for ``idle_safe_after_s``; a ticker on the injected clock re-reads
+  every interlock and gate (an event lost is made good within a tick) and re-checks, so a
+  shutdown that failed is tried again while the reason holds.
 
 "Safe" is defined once, in :func:`is_safe`: optical (with an enclosure) parked and enclosure
 closed; radio (no enclosure) parked (stowed).
@@ -139,6 +140,7 @@ class TelescopeGuard:
         #: Gate -> OK (None: not known yet, or unreachable).
         self._gates: dict[str, bool | None] = dict.fromkeys(settings.safing_gates)
         self._subscriptions: list[Subscription] = []
+        self._events_seen = 0  # events taken so far (a read begun before one is stale)
         self._stop = Wake()
         self._ticker: threading.Thread | None = None
         self._last_work = clock.now()
@@ -223,28 +225,42 @@ class TelescopeGuard:
 
     def _on_event(self, table: dict[str, bool | None], event: AttributeEvent) -> None:
         value = None if event.error is not None or event.value is None else bool(event.value)
+        self._take(table, event.device, value)
+
+    def _take(
+        self, table: dict[str, bool | None], name: str, value: bool | None, seen: int = -1
+    ) -> None:
+        """Record ``name``'s value (from an event, or a read begun at event count ``seen``)."""
         with self._lock:
-            before, table[event.device] = table.get(event.device), value
+            if seen >= 0 and self._events_seen != seen:
+                return  # an event arrived during the read: it is the newer word
+            if seen < 0:
+                self._events_seen += 1
+            before, table[name] = table.get(name), value
         if value == before:
             return
         if table is self._fired and value:
-            self.check(f"interlock {event.device} fired")
+            self.check(f"interlock {name} fired")
         elif table is self._gates and value is False:
-            self.check(f"safing gate {event.device} went bad")
+            self.check(f"safing gate {name} went bad")
 
-    def _poll_unknown(self) -> None:
-        """Read what events have not told (an interlock or gate not reached yet)."""
+    def _refresh(self) -> None:
+        """Read every interlock and gate: events are for speed, reads for truth.
+
+        A change whose event never arrives (a subscription still connecting while virtual
+        time runs ahead, a dropped message) would otherwise hold the telescope closed, or
+        open, until the next change. A failed read counts as unknown (fail-safe).
+        """
         for table, attribute in ((self._fired, "fired"), (self._gates, "isOk")):
-            with self._lock:
-                unknown = [n for n, v in table.items() if v is None]
-            for name in unknown:
-                try:
-                    value = bool(self._proxies.device(name).read(attribute))
-                except ProxyError:
-                    continue
+            for name in list(table):
                 with self._lock:
-                    if table[name] is None:
-                        table[name] = value
+                    seen = self._events_seen
+                try:
+                    raw = self._proxies.device(name).read(attribute)
+                    value = None if raw is None else bool(raw)
+                except ProxyError:
+                    value = None
+                self._take(table, name, value, seen)
 
     # -- safing ----------------------------------------------------------------------------
 
@@ -308,7 +324,7 @@ class TelescopeGuard:
             if self._clock.sleep(self.settings.tick_s, self._stop):
                 return
             try:
-                self._poll_unknown()
+                self._refresh()
                 self.check()
             except Exception:  # the ticker thread's boundary: log, keep going
                 self._logger.exception("Telescope guard check failed")
