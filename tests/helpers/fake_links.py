@@ -19,6 +19,8 @@ class FakeLink:
     captured: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     heartbeat: float | None = 0.0
     reported: bool = True  # False: currentTaskId not heard yet (a controller just restarted)
+    answers: bool = False  # True: a direct read reaches it, whatever its events have said
+    refreshes: int = 0
 
     def execute(self, spec_json: str, on_progress: OnProgress, on_done: OnDone) -> str:
         import json
@@ -43,6 +45,11 @@ class FakeLink:
         if not self.reported:
             return None
         return self.executed[-1] if self.executed else ""
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+        if self.answers:
+            self.heartbeat, self.reported = 0.0, True
 
     # -- test controls ---------------------------------------------------------------------
 

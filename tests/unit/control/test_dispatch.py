@@ -597,6 +597,29 @@ def test_reconciliation_gives_up_on_a_telescope_silent_since_the_restart(rig: Ri
     assert_every_transition_is_allowed(rig.announced)
 
 
+def test_reconciliation_asks_the_telescope_before_taking_silence_as_loss(rig: Rig) -> None:
+    """A restarted controller's events may not come for longer than the silence limit (its
+    subscriptions still connecting while virtual time runs ahead): before settling, the
+    reconciler asks the telescope, which answers that it still runs the task (CI: the task
+    was settled as unfinished and run a second time)."""
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    link = rig.links[T1]
+    link.heartbeat, link.reported, link.answers = None, False, True  # events lost, reads work
+    reconciler, monitors = restarted(rig)
+    reconciler.run()
+    rig.clock.advance(61)
+    reconciler.run()
+    monitors.check_heartbeats()
+    assert rig.task(task_id).status == "running" and task_id in reconciler.adopted
+    assert T1 not in reconciler.dispatcher.offline, "it answered: not lost"
+    link.finish(task_id)
+    link.executed.append("something-else")
+    reconciler.run()
+    assert rig.task(task_id).status == "completed" and rig.task(task_id).fencing_token == 1
+
+
 def test_reconciliation_settles_a_task_whose_telescope_went_silent(rig: Rig) -> None:
     obs = rig.submit(single_target("capella", 79.17, 45.99))
     task_id = rig.plan(obs, T1)

@@ -1,7 +1,10 @@
 """A telescope reached through a :class:`~astrotango.control.proxies.DeviceClient`.
 
 ExecuteTask is followed through ``_lrcEvent`` (progress, then the final status and result);
-the heartbeat attribute's change events keep the link's idea of liveness; Abort, GetAssets and
+the heartbeat and currentTaskId change events keep the link's idea of liveness and of the task
+the telescope runs, and :meth:`~DeviceTelescopeLink.refresh` reads both before a decision rests
+on them (events are for speed, reads for truth: a restarted controller's subscriptions may
+still be connecting while virtual time runs ahead). Abort, GetAssets and
 CheckLongRunningCommandStatus are plain commands.
 """
 
@@ -38,7 +41,9 @@ class DeviceTelescopeLink:
         self._wait_s = wait_s
         self._clock: Clock = clock or WallClock()
         self._last_beat: datetime | None = None
+        self._beat_value: Any = None  # the last heartbeat value heard (event or read)
         self._current: str | None = None
+        self._events = 0  # events taken so far (a read begun before one is stale)
         self._subscriptions = [
             client.subscribe("heartbeat", self._on_heartbeat),
             client.subscribe("currentTaskId", self._on_current),
@@ -51,11 +56,33 @@ class DeviceTelescopeLink:
 
     def _on_heartbeat(self, event: AttributeEvent) -> None:
         if event.error is None and event.value is not None:
-            self._last_beat = self._clock.now()
+            self._events += 1
+            self._beat_value, self._last_beat = event.value, self._clock.now()
 
     def _on_current(self, event: AttributeEvent) -> None:
         if event.error is None and event.value is not None:
+            self._events += 1
             self._current = str(event.value)
+
+    def refresh(self) -> None:
+        """Read the heartbeat and the current task, as if their events had just come.
+
+        A heartbeat value not heard before counts as a beat (a telescope that answers but
+        no longer beats stays silent); an unreachable telescope leaves everything as it
+        was; a read overtaken by an event is dropped (the event is the newer word).
+        """
+        seen = self._events
+        try:
+            beat = self._client.read("heartbeat")
+            current = self._client.read("currentTaskId")
+        except ProxyError:
+            return
+        if self._events != seen:
+            return
+        if beat is not None and beat != self._beat_value:
+            self._beat_value, self._last_beat = beat, self._clock.now()
+        if current is not None:
+            self._current = str(current)
 
     def heartbeat_age_s(self) -> float | None:
         """Clock seconds since the last heartbeat event."""

@@ -53,3 +53,10 @@ class TelescopeLink(Protocol):
         '' when idle, None before the telescope's first report.
         """
         ...
+
+    def refresh(self) -> None:
+        """Ask the telescope directly for what its events report (heartbeat, current task).
+
+        Called before a decision rests on them: an event may be lost or not yet delivered.
+        """
+        ...

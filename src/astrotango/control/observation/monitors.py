@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.links import TelescopeLink
 from astrotango.domain import Actor, ObservationStatus, TaskState
 from astrotango.store import ObservationRecord, TaskRecord
 
@@ -76,17 +77,28 @@ class Monitors:
         self.check_stale()
 
     def check_heartbeats(self) -> None:
-        """Mark telescopes without heartbeats offline (and back online when they return)."""
+        """Mark telescopes without heartbeats offline (and back online when they return).
+
+        A telescope whose events say it is silent is asked directly first: an event lost (a
+        subscription still connecting after a restart) is not a telescope lost.
+        """
         for name, link in self.dispatcher.links.items():
-            age = link.heartbeat_age_s()
-            silent = age is None or age > self.settings.heartbeat_timeout_s
-            if silent and name not in self.dispatcher.offline:
-                why = "no heartbeat yet" if age is None else f"no heartbeat for {age:.1f} s"
+            if self._silence(link):
+                link.refresh()
+            why = self._silence(link)
+            if why and name not in self.dispatcher.offline:
                 self.dispatcher.telescope_lost(name, f"{name}: {why}")
                 self._on_telescope(name, False)
-            elif not silent and name in self.dispatcher.offline:
+            elif not why and name in self.dispatcher.offline:
                 self.dispatcher.telescope_back(name)
                 self._on_telescope(name, True)
+
+    def _silence(self, link: TelescopeLink) -> str:
+        """Why ``link`` counts as silent ('' while its heartbeat is fresh)."""
+        age = link.heartbeat_age_s()
+        if age is None:
+            return "no heartbeat yet"
+        return f"no heartbeat for {age:.1f} s" if age > self.settings.heartbeat_timeout_s else ""
 
     def check_time_limits(self) -> None:
         """End every unfinished observation whose window has closed.

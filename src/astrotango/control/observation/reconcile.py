@@ -5,7 +5,8 @@ while nobody follows it. The reconciler adopts such tasks: it waits until the te
 reported both a heartbeat and its current task (a restarted controller hears them in either
 order), and while the telescope still reports the task as current; once the telescope has moved
 on, or has been silent for the heartbeat timeout (since the restart or since its last report),
-it decides from what the telescope captured: every planned exposure present and none cut short
+it decides (having asked the telescope directly, in case an event was lost) from what the
+telescope captured: every planned exposure present and none cut short
 means the task completed (its completion is recovered); anything less means it was interrupted
 (what was captured is kept, the task goes back to pending).
 """
@@ -16,6 +17,7 @@ import logging
 from datetime import datetime
 
 from astrotango.control.observation.dispatch import Dispatcher, Running
+from astrotango.control.observation.links import TelescopeLink
 from astrotango.control.observation.records import task_spec
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import TaskState
@@ -69,6 +71,12 @@ class Reconciler:
         offline ("no heartbeat yet") before its first events arrive.
         """
         link = self.dispatcher.links[run.telescope]
+        if self._heard_running(link, run):
+            return True
+        link.refresh()  # events for speed, a read for truth before the task is settled
+        return self._heard_running(link, run)
+
+    def _heard_running(self, link: TelescopeLink, run: Running) -> bool:
         age, current = link.heartbeat_age_s(), link.current_task()
         if age is None or current is None:  # not heard from it yet since the restart
             waited = self.dispatcher.ledger.clock.now() - self._adopted_at[run.task_id]
