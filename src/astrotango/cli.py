@@ -11,13 +11,16 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from astrotango.clock import VIRTUAL
 from astrotango.launcher import STATE_FILE, LaunchError, System, pid_alive, stop_group
+
+if TYPE_CHECKING:
+    from astrotango.client.scenario import Scenario
 
 __all__ = ["app"]
 
@@ -42,21 +45,35 @@ def default_run_dir() -> Path:
     )
 
 
-def examples_dir(given: Path | None) -> Path:
-    """The observations ``run`` submits: ``given``, else the sample night in the package.
+def night_of(scenario: Path | None, examples: Path | None, hours: float | None) -> Scenario:
+    """The night ``run`` plays.
+
+    A scenario file, else a folder of documents submitted at once, else the packaged sample
+    night; cut to ``hours`` when given.
 
     Raises:
-        typer.BadParameter: when the folder holds no ``*.json`` document (a night of nothing
-            would otherwise pass for a quiet one).
+        typer.BadParameter: naming the option, for a night that cannot be played (a folder
+            with no document would otherwise pass for a quiet night).
     """
-    from astrotango.samples import observations_dir
+    from astrotango.client.scenario import ScenarioError, folder_scenario, load_scenario
+    from astrotango.samples import night_scenario
 
-    folder = given or observations_dir()
-    if not any(folder.glob("*.json")):
-        raise typer.BadParameter(
-            f"{folder}: no observation document (*.json)", param_hint="--examples"
-        )
-    return folder
+    if scenario and examples:
+        raise typer.BadParameter("give --scenario or --examples, not both", param_hint="--examples")
+    if hours is not None and not 0 < hours <= 48:
+        raise typer.BadParameter(f"{hours:g} is not in (0, 48]", param_hint="--hours")
+    try:
+        night = load_scenario(scenario or night_scenario())
+    except ScenarioError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scenario") from exc
+    if examples:
+        try:
+            night = folder_scenario(examples, night.start, night.end)
+        except ScenarioError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--examples") from exc
+    if hours is not None:
+        night = night.until(night.start + timedelta(hours=hours))
+    return night
 
 
 def _start(config: Path, run_dir: Path | None, port: int, **clock: Any) -> System:
@@ -145,7 +162,10 @@ def run(
     config: ConfigDir = Path("tango-db"),
     run_dir: RunDir = None,
     port: Port = 0,
-    hours: Annotated[float, typer.Option(help="Simulated hours the night runs (0-48)")] = 14.0,
+    hours: Annotated[
+        float | None,
+        typer.Option(help="Simulated hours the night runs (0-48) [default: to the scenario's end]"),
+    ] = None,
     speed: Annotated[
         str,
         typer.Option(
@@ -153,31 +173,33 @@ def run(
             "per real second (1-3600), to watch it live"
         ),
     ] = "virtual",
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="The night's timeline (astrotango-scenario/1) [default: the packaged sample night]"
+        ),
+    ] = None,
     examples: Annotated[
         Path | None,
-        typer.Option(help="Folder of observations to submit [default: the packaged sample night]"),
+        typer.Option(help="Instead: a folder of observations, all submitted at the night's start"),
     ] = None,
 ) -> None:
     """The main job on the embedded default: a whole simulated night, then a summary."""
     from astrotango.client.main_job import exercise_system
-    from astrotango.client.night import NIGHT_START, run_night
+    from astrotango.client.night import run_night
 
-    examples = examples_dir(examples)
+    night = night_of(scenario, examples, hours)
     scale = _speed(speed)
-    if not 0 < hours <= 48:
-        _console.print(f"[red]--hours: {hours:g} is not in (0, 48]")
-        raise typer.Exit(2)
     run_dir = run_dir or default_run_dir()
-    system = _start(config, run_dir, port, sim_start=NIGHT_START, time_scale=scale)
+    system = _start(config, run_dir, port, sim_start=night.start, time_scale=scale)
     # From here this process is a client of its own system, and names every device in full.
     # cppTango's event consumer still asks the process's default database (TANGO_HOST, else a
     # Tango host file) once, at the first subscription, whatever name the proxy carries: so
     # that default is made this system's database before any subscription.
     os.environ["TANGO_HOST"] = system.tango_host
     try:
-        until = NIGHT_START + timedelta(hours=hours)
         ok = exercise_system(system, _console) and run_night(
-            system, _console, examples, until=until, report=run_dir / "report"
+            system, _console, night, report=run_dir / "report"
         )
     finally:
         with _console.status("Stopping..."):

@@ -1,6 +1,8 @@
 """The main job: a whole simulated night on the default observatory (what ``make run`` shows).
 
-It submits the sample night (:func:`astrotango.samples.observations_dir`), lets the
+It plays a night's timeline (:mod:`astrotango.client.scenario`; the sample night is
+:func:`astrotango.samples.night_scenario`: most documents at 17:30, more through the evening, a
+target of opportunity at 23:10), each submission at its simulated instant, lets the
 observatory run by itself under a live view (telescopes, tasks with progress, constraint gates
 and interlocks, lifecycle counts) while the simulated weather does its worst, and ends with a
 summary of every observation, the safety oracle's verdicts
@@ -8,15 +10,17 @@ summary of every observation, the safety oracle's verdicts
 report (HTML with PNG plots, :mod:`astrotango.client.report`).
 
 One person is on duty: the :class:`NightOperator` resets a fired interlock once its trigger
-has been clear for half an hour, as an observatory's operator would after a squall (the
-interlock itself never clears by itself, mission/004).
+has been clear for the scenario's ``reset_after_clear_min`` (half an hour in the sample), as
+an observatory's operator would after a squall (the interlock itself never clears by itself,
+mission/004).
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +41,11 @@ from astrotango.client.report import (
 from astrotango.client.report.efficiency import EFFICIENCY_HEADERS, Efficiency, efficiency_row
 from astrotango.client.safety_oracle import all_ok, safety_table
 from astrotango.client.safety_recorder import SafetyRecorder
+from astrotango.client.scenario import Scenario
 from astrotango.launcher import System
 
-__all__ = ["LOOK_S", "NIGHT_HOURS", "NIGHT_START", "NightOperator", "run_night"]
+__all__ = ["LOOK_S", "NightOperator", "run_night"]
 
-#: An hour and a half before sunset at La Palma, on the night the samples are written for: the
-#: samples are submitted at once and the constraints settle (stability thresholds of up to
-#: 30 min) before dusk.
-NIGHT_START = datetime(2026, 12, 15, 17, 30, tzinfo=UTC)
-#: Fourteen simulated hours: to 07:30 UTC, past sunrise (08:02 at the site).
-NIGHT_HOURS = 14.0
 #: Simulated seconds between two looks of the job (operator, safety samples, live view) on
 #: virtual time; on a scaled clock it looks every real second.
 LOOK_S = 120.0
@@ -111,28 +110,26 @@ class NightOperator:
         return notes
 
 
-def run_night(
-    system: System, console: Console, examples: Path, *, until: datetime, report: Path
-) -> bool:
-    """Submit the samples, watch the night until ``until`` (simulated), report; True if OK.
+def run_night(system: System, console: Console, scenario: Scenario, *, report: Path) -> bool:
+    """Play ``scenario`` to its end (simulated), then report; True if the night went well.
 
     ``report`` is the folder the night report goes to. Every device is named in the system's
     own database: whatever TANGO_HOST or a Tango host file says is never asked. On virtual
-    time the samples go in at the night's first instant (time is held until then) and the
-    job is a participant: each of its looks happens at a simulated instant, ``LOOK_S`` apart.
+    time the job is a participant: time is held while it submits, and each submission and
+    each look (``LOOK_S`` apart) happens at its simulated instant, whatever the load; on a
+    scaled clock it looks every real second and submits what has fallen due.
     """
     observatory = Observatory(system.tango_host)
     clock = system.clock()
     with clock.participant():
-        return _night(system, console, observatory, examples, until, report)
+        return _night(system, console, observatory, scenario, report)
 
 
 def _night(
     system: System,
     console: Console,
     observatory: Observatory,
-    examples: Path,
-    until: datetime,
+    scenario: Scenario,
     report: Path,
 ) -> bool:
     clock = system.clock()
@@ -144,20 +141,36 @@ def _night(
     )
     recorder.start()  # subscribed before the first submission: the whole night is heard
     submitted: dict[str, str] = {}
-    for path in sorted(examples.glob("*.json")):
-        submitted[observatory.submit(path.read_text())] = path.stem
-    console.print(f"Submitted {len(submitted)} observations; the night runs by itself.")
-    operator = NightOperator(observatory.reset_interlock)
-    samples: list[SafetySample] = []
+    due = deque(scenario.submissions)
     notes: list[tuple[datetime, str]] = []
+
+    def submit_due() -> None:
+        while due and due[0].at <= clock.now():
+            entry = due.popleft()
+            submitted[observatory.submit(entry.document)] = entry.name
+            if entry.at > scenario.start:
+                notes.append((clock.now(), f"{clock.now():%H:%M} submitted {entry.name}"))
+
+    submit_due()
+    console.print(
+        f"Submitted {len(submitted)} observations, {len(due)} more to come; "
+        "the night runs by itself."
+    )
+    operator = NightOperator(observatory.reset_interlock, scenario.reset_after_clear)
+    samples: list[SafetySample] = []
+    until = scenario.end
     start = clock.now()
     system.resume()
     with Live(render_frame(observatory), console=console, refresh_per_second=2) as live:
         while clock.now() < until:
             if system.virtual:
-                clock.sleep(min(LOOK_S, (until - clock.now()).total_seconds()))
+                next_at = min(clock.now() + timedelta(seconds=LOOK_S), until)
+                if due:
+                    next_at = min(next_at, due[0].at)
+                clock.sleep((next_at - clock.now()).total_seconds())
             else:
                 time.sleep(1.0)
+            submit_due()
             now, view = clock.now(), observatory.safety()
             samples.append(SafetySample(now, view.gates, view.interlocks))
             notes += [(now, text) for text in operator.look(now, view)]
