@@ -23,13 +23,15 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import tango
 
+from astrotango.client.scenario import load_scenario
 from astrotango.launcher import STATE_FILE, pid_alive
-from astrotango.samples import observations_dir
+from astrotango.samples import night_scenario
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,12 +201,14 @@ def test_run_drives_only_its_own_system(tmp_path: Path, decoy: Decoy) -> None:
         check=False,
     )  # fmt: skip
     assert job.returncode == 0, job.stdout + job.stderr
-    samples = sorted(observations_dir().glob("*.json"))
-    assert f"Submitted {len(samples)} observations" in job.stdout
+    night = load_scenario(night_scenario())
+    night = night.until(night.start + timedelta(hours=2))
+    at_start = [s for s in night.submissions if s.at <= night.start]
+    assert f"Submitted {len(at_start)} observations" in job.stdout
     with sqlite3.connect(run_dir / "astrotango.db") as store:
         [(observations,)] = store.execute("SELECT count(*) FROM observations")
         [(snapshots,)] = store.execute("SELECT count(*) FROM constraint_snapshots")
-    assert observations == len(samples)
+    assert observations == len(night.submissions), "each submission due in the 2 h, once"
     assert snapshots > 0, "the constraints keep their snapshots in the system's store"
     _assert_untouched(decoy, before)
     _assert_nothing_outside(scene)
