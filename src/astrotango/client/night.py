@@ -159,7 +159,7 @@ def _night(
     operator = NightOperator(observatory.reset_interlock, scenario.reset_after_clear)
     samples: list[SafetySample] = []
     until = scenario.end
-    start = clock.now()
+    start, wall_start = clock.now(), time.monotonic()
     system.resume()
     with Live(render_frame(observatory), console=console, refresh_per_second=2) as live:
         while clock.now() < until:
@@ -175,8 +175,9 @@ def _night(
             samples.append(SafetySample(now, view.gates, view.interlocks))
             notes += [(now, text) for text in operator.look(now, view)]
             live.update(render_frame(observatory, view, [text for _, text in notes]))
-    end = clock.now()
+    end, wall = clock.now(), time.monotonic() - wall_start
     recorder.stop()
+    console.print(_pace(system, (end - start).total_seconds(), wall))
     safety = recorder.verdicts(end)
     rows = [observatory.observation(oid) for oid in submitted]
     console.print(_summary(rows, end))
@@ -194,6 +195,21 @@ def _night(
     if not all_ok(safety):
         console.print("[red]The safety oracle is not zero: a telescope was not kept safe.")
     return answered and all_ok(safety)
+
+
+def _pace(system: System, simulated_s: float, wall_s: float) -> str:
+    """How fast the night went, and (on virtual time) whose loops set its instants."""
+    line = (
+        f"{simulated_s / 3600:.1f} simulated h in {wall_s:.1f} wall s "
+        f"({simulated_s / max(wall_s, 1e-9):,.0f}x real time)"
+    )
+    instants, asked = system.instants()
+    if instants:
+        top = sorted(asked.items(), key=lambda kv: -kv[1])[:4]
+        line += f"; {instants:,} instants, asked for by " + ", ".join(
+            f"{name} {n:,}" for name, n in top
+        )
+    return line
 
 
 def _every_device_answers(system: System, console: Console) -> bool:

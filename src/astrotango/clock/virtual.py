@@ -44,6 +44,7 @@ import os
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -367,6 +368,8 @@ class ClockKeeper:
         self.quiet_s, self.stall_s = quiet_s, stall_s
         self.until = math.inf if until is None else until.timestamp()
         self.advances = 0
+        #: For each process, how many instants it asked for (its deadline was the target).
+        self.asked_by: Counter[int] = Counter()
         self.passed_over: set[int] = set()
         self._stop = threading.Event()
         self._socket_path = keeper_path(path)
@@ -431,6 +434,7 @@ class ClockKeeper:
             quiet = None
             for view in views:
                 if view.deadline <= target:
+                    self.asked_by[view.pid] += 1
                     poke(self._out, socket_path(self.path, view.pid))
 
     def _live(

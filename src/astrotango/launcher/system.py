@@ -108,6 +108,18 @@ class System:
             self._held = False
             self.clock().release()
 
+    def instants(self) -> tuple[int, dict[str, int]]:
+        """Virtual time so far: the instants it moved to, and who asked for each.
+
+        A process is named by its server key (``"launcher"`` for this one); an instant asked
+        for by several counts for each. ``(0, {})`` on other clocks.
+        """
+        if self.keeper is None:
+            return 0, {}
+        names = {c.pid: key for key, c in self.children.items()} | {os.getpid(): "launcher"}
+        asked = {names.get(pid, str(pid)): n for pid, n in self.keeper.asked_by.items()}
+        return self.keeper.advances, asked
+
     @property
     def tango_host(self) -> str:
         """``host:port`` of the Tango database."""

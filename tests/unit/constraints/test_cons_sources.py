@@ -38,6 +38,24 @@ def test_sun_separation() -> None:
     assert sun_separation_deg(90.0, 23.4, when) > 179.0
 
 
+def test_the_interpolated_sun_agrees_with_a_full_astropy_transform() -> None:
+    """Every reading between the cached nodes (and across midnight) within 0.005 deg."""
+    import astropy.units as u
+    from astropy.coordinates import AltAz, angular_separation, get_sun
+    from astropy.time import Time
+
+    start = datetime(2026, 12, 15, 12, 0, tzinfo=UTC).timestamp()
+    for i in range(40):
+        when = datetime.fromtimestamp(start + i * 4321.7, UTC)  # 48 h, off every node
+        ra, dec = (i * 37.3) % 360.0, -70.0 + (i * 11.9) % 140.0
+        t = Time(when)
+        sun = get_sun(t)
+        alt = sun.transform_to(AltAz(obstime=t, location=LA_PALMA.earth_location())).alt.deg
+        separation = angular_separation(ra * u.deg, dec * u.deg, sun.ra, sun.dec).to_value(u.deg)
+        assert sun_altitude_deg(when, LA_PALMA) == pytest.approx(float(alt), abs=0.005)
+        assert sun_separation_deg(ra, dec, when) == pytest.approx(float(separation), abs=0.005)
+
+
 def test_attribute_source_delivers_values_and_skips_errors(proxies: Any) -> None:
     got: list[object] = []
     source = AttributeSource(proxies.device("astro/weather/1"), "windSpeed")
