@@ -130,6 +130,14 @@ def context() -> Iterator[MultiDeviceTestContext]:
         yield ctx
 
 
+def wait_trigger(interlock: Any, state: str, timeout_s: float = 10.0) -> None:
+    """Wait (real seconds: a device test runs on the wall clock) for ``triggerState``."""
+    deadline = time.monotonic() + timeout_s
+    while interlock.triggerState != state:
+        assert time.monotonic() < deadline, f"triggerState is {interlock.triggerState}"
+        time.sleep(0.05)
+
+
 def storm_result(log: Any, command_id: str) -> list[Any]:
     def final(name: str, value: Any) -> bool:
         return (
@@ -150,7 +158,8 @@ def test_rain_fires_one_storm_over_three_telescopes(
     interlock = context.get_device("test/interlock/rain")
     log = events(interlock, "_lrcEvent", "fired", "lastShutdown")
     rain.PushReading(0.0)
-    assert not interlock.fired and interlock.triggerState == "CLEAR"
+    wait_trigger(interlock, "CLEAR")  # the reading reaches the interlock as an event
+    assert not interlock.fired
     rain.PushReading(3.5)  # mm/h: the constraint closes at once, the interlock fires
     log.wait_for(lambda n, v: n == "fired" and v, timeout_s=5)
     _, (command_id, _) = log.wait_for(lambda n, v: n == "_lrcevent", timeout_s=5)
@@ -172,9 +181,7 @@ def test_rain_fires_one_storm_over_three_telescopes(
         interlock.Reset()
     assert "trigger has not cleared" in info.value.args[0].desc
     rain.PushReading(0.0)
-    deadline = time.monotonic() + 5
-    while interlock.triggerState != "CLEAR" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_trigger(interlock, "CLEAR")
     interlock.Reset()
     assert not interlock.fired and interlock.reason == ""
 
@@ -202,9 +209,7 @@ def test_the_rain_interlock_cannot_be_disabled_or_reset_while_it_rains(
     assert interlock.fired
     assert storm_result(log, command_id)[0] == ResultCode.OK
     rain.PushReading(0.0)
-    deadline = time.monotonic() + 5
-    while interlock.triggerState != "CLEAR" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_trigger(interlock, "CLEAR")
     interlock.Reset()
     assert not interlock.fired
 

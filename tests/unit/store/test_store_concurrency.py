@@ -180,7 +180,10 @@ def test_sigkilled_writer_loses_no_acknowledged_observation(
         assert line, f"writer died early ({proc.wait()}): {proc.stderr.read()}"
         acked.append(line.strip())
     os.kill(proc.pid, signal.SIGKILL)  # mid-batch: it is inside its next transaction by now
-    rest, errors = proc.communicate(timeout=60)
+    # read on through the same buffered file: readline may already hold later lines, which
+    # communicate() (reading the raw pipe) would never see
+    rest, errors = proc.stdout.read(), proc.stderr.read()
+    proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, errors
     acked += [line for line in rest.split("\n")[:-1]]  # complete lines only
 
