@@ -44,6 +44,9 @@ _LOG = logging.getLogger(__name__)
 _KEEP_COMMANDS = 256
 # Concurrent first subscriptions race in cppTango ("Could not find event consumer"): serialise.
 _SUBSCRIBE_LOCK = threading.Lock()
+#: Real seconds a subscription that lost its device may hold virtual time (see _ReconnectHold):
+#: cppTango's keepalive re-subscribes every 10 real s.
+_RECONNECT_HOLD_S = 15.0
 
 
 class ProxyError(RuntimeError):
@@ -135,15 +138,76 @@ def _describe(failure: tango.DevFailed | tango.EventData) -> str:
     return "; ".join(str(getattr(e, "desc", e)).strip() for e in errors) or "Tango error"
 
 
+class _ReconnectHold:
+    """Keeps virtual time still from a subscription's first error to its next good event.
+
+    cppTango re-subscribes a stateless subscription on a wall-clock keepalive (every 10 real
+    s); on virtual time the night would run on meanwhile (hours of it at full speed) with the
+    subscriber deaf: a gate it never heard open, a plan it never received. The hold is bounded
+    (:data:`_RECONNECT_HOLD_S` real seconds, then time moves on until the next good event), so
+    a device that died is still seen dead in simulated time, by its silent heartbeat. On the
+    wall and scaled clocks a hold is nothing.
+    """
+
+    def __init__(self, clock: Clock, what: str) -> None:
+        self._clock, self._what = clock, what
+        self._lock = threading.Lock()
+        self._held = self._spent = False
+        self._timer: threading.Timer | None = None
+
+    def lost(self) -> None:
+        """An error event: hold, unless this outage already had its hold."""
+        with self._lock:
+            if self._held or self._spent:
+                return
+            self._held = True
+            self._clock.acquire()
+            self._timer = threading.Timer(_RECONNECT_HOLD_S, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def restored(self) -> None:
+        """A good event: let time go; the next outage holds again."""
+        with self._lock:
+            self._spent = False
+            self._let_go_locked()
+
+    def close(self) -> None:
+        """The subscription ends."""
+        with self._lock:
+            self._spent = True
+            self._let_go_locked()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._held:
+                _LOG.warning(
+                    "%s: no event for %g real s after an error; time moves on",
+                    self._what,
+                    _RECONNECT_HOLD_S,
+                )
+            self._spent = True
+            self._let_go_locked()
+
+    def _let_go_locked(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._held:
+            self._held = False
+            self._clock.release()
+
+
 class _TangoSubscription:
-    def __init__(self, proxy: tango.DeviceProxy, event_id: int) -> None:
-        self._proxy, self._id = proxy, event_id
+    def __init__(self, proxy: tango.DeviceProxy, event_id: int, hold: _ReconnectHold) -> None:
+        self._proxy, self._id, self._hold = proxy, event_id, hold
         self._closed = False
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self._hold.close()
         try:
             self._proxy.unsubscribe_event(self._id)
         except tango.DevFailed as exc:
@@ -213,6 +277,7 @@ class TangoDeviceClient:
     def subscribe(self, attribute: str, callback: AttributeCallback) -> Subscription:
         """Follow change events (stateless: retried while the device is down); see the Protocol."""
         proxy = self._device()
+        hold = _ReconnectHold(self.clock, f"{self._name}/{attribute}")
 
         def on_event(event: tango.EventData) -> None:
             with self.clock.hold():
@@ -220,8 +285,10 @@ class TangoDeviceClient:
 
         def deliver(event: tango.EventData) -> None:
             if event.err:
+                hold.lost()
                 callback(AttributeEvent(self._name, attribute, None, _describe(event)))
                 return
+            hold.restored()
             value = event.attr_value
             if value is None or value.quality == tango.AttrQuality.ATTR_INVALID:
                 callback(AttributeEvent(self._name, attribute, None))  # garbage, not an error
@@ -234,8 +301,9 @@ class TangoDeviceClient:
                     attribute, tango.EventType.CHANGE_EVENT, on_event, stateless=True
                 )
         except tango.DevFailed as exc:
+            hold.close()
             raise ProxyError(f"{self._name}/{attribute}: {_describe(exc)}") from None
-        return _TangoSubscription(proxy, event_id)
+        return _TangoSubscription(proxy, event_id, hold)
 
     def prepare_lrc(self) -> None:
         """Subscribe to ``_lrcEvent`` once, so no invocation waits for a subscription."""
