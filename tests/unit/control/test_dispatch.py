@@ -630,3 +630,19 @@ def test_reconciliation_settles_a_task_whose_telescope_went_silent(rig: Rig) -> 
     rig.links[T1].heartbeat = 61.0  # reported the task, then fell silent
     reconciler.run()
     assert rig.task(task_id).status == "pending" and rig.status(obs) == "suspended"
+
+
+def test_an_asset_reported_twice_is_registered_once_and_the_outcome_stands(rig: Rig) -> None:
+    """CI: a reconciler settling a run whose asset was already stored failed its whole tick
+    (DuplicateId); registering an asset is idempotent."""
+    obs = rig.submit(single_target("capella", 79.17, 45.99))
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    twice = {"id": "t1-cam-1", "kind": "fits", "task_info": {"task_id": task_id}}
+    rig.links[T1].captured[task_id] = [twice, dict(twice)]
+    rig.links[T1].finish(task_id)
+    assert rig.task(task_id).status == "completed" and rig.status(obs) == "completed"
+    assert sorted(a.id for a in rig.store.assets_of_observation(obs)) == [
+        f"{task_id}-a2",
+        "t1-cam-1",
+    ]

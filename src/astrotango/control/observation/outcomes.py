@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from astrotango.domain import (
     parse_observation,
     policy_for_queue,
 )
-from astrotango.store import AssetRecord, SeriesRunRecord
+from astrotango.store import AssetRecord, DuplicateId, SeriesRunRecord
 
 if TYPE_CHECKING:
     from astrotango.control.observation.dispatch import Running
@@ -145,18 +146,23 @@ class OutcomeHandler:
             asset_id = str(asset.get("id") or asset.get("asset_id"))
             if asset_id in known:
                 continue
-            self.store.add_asset(
-                AssetRecord(
-                    id=asset_id,
-                    observation_id=run.observation_id,
-                    task_id=run.task_id,
-                    kind=str(asset.get("kind", "asset")),
-                    created_at=now,
-                    partial=bool(asset.get("partial", False)),
-                    metadata={k: v for k, v in asset.items() if k != "task_info"},
-                    task_info=dict(asset.get("task_info") or {"task_id": run.task_id}),
-                )
+            known.add(asset_id)
+            with contextlib.suppress(DuplicateId):  # settled at once by events and reconciler
+                self._add_asset(run, asset_id, asset, now)
+
+    def _add_asset(self, run: Running, asset_id: str, asset: dict[str, Any], now: datetime) -> None:
+        self.store.add_asset(
+            AssetRecord(
+                id=asset_id,
+                observation_id=run.observation_id,
+                task_id=run.task_id,
+                kind=str(asset.get("kind", "asset")),
+                created_at=now,
+                partial=bool(asset.get("partial", False)),
+                metadata={k: v for k, v in asset.items() if k != "task_info"},
+                task_info=dict(asset.get("task_info") or {"task_id": run.task_id}),
             )
+        )
 
     def _complete(self, run: Running, now: datetime) -> None:
         self.store.complete_task(run.task_id, token=run.token, at=now)
