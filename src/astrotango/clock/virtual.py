@@ -94,6 +94,7 @@ class Wake(threading.Event):
     def __init__(self) -> None:
         super().__init__()
         self._sleepers: list[tuple[VirtualClock, _Sleeper]] = []
+        self._conditions: list[threading.Condition] = []
         self._guard = threading.Lock()
 
     def set(self) -> None:
@@ -101,8 +102,27 @@ class Wake(threading.Event):
         with self._guard:
             super().set()
             sleepers, self._sleepers = self._sleepers, []
+            conditions = list(self._conditions)
         for clock, sleeper in sleepers:
             clock._wake(sleeper)
+        for cond in conditions:
+            with cond:
+                cond.notify_all()
+
+    @contextlib.contextmanager
+    def notifying(self, cond: threading.Condition) -> Iterator[None]:
+        """While the block runs, setting this flag also notifies ``cond``.
+
+        A :meth:`Clock.wait_for` on ``cond`` whose predicate reads this flag then wakes the
+        instant it is set, not at its timeout.
+        """
+        with self._guard:
+            self._conditions.append(cond)
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._conditions.remove(cond)
 
     def _attach(self, clock: VirtualClock, sleeper: _Sleeper) -> bool:
         with self._guard:

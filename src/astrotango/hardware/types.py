@@ -143,13 +143,19 @@ class InstrumentStatus:
 
 @dataclass(frozen=True)
 class Telemetry:
-    """Everything the device publishes, measured at ``time``."""
+    """Everything the device publishes, measured at ``time``.
+
+    ``next_change`` is when the driver knows this telemetry will next change by itself (a
+    slew, settle, park or enclosure travel ends, an exposure ends or is read out), or None
+    when it cannot tell (real hardware: the monitor then polls while a command waits).
+    """
 
     time: datetime
     mount: MountStatus
     enclosure: EnclosureStatus
     instruments: tuple[InstrumentStatus, ...]
     sun_alt_deg: float
+    next_change: datetime | None = None
 
 
 @dataclass(frozen=True)

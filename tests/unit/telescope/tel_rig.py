@@ -134,12 +134,12 @@ class Rig:
         timer = threading.Timer(timeout_s, deadline.set)
         timer.start()
         try:
-            seen = self.cm.monitor.sequence
+            seen = self.cm.monitor.polls
             while not deadline.is_set():
                 latest = self.cm.monitor.latest
                 if latest is not None and predicate(latest):
                     return latest
-                seen = self.cm.monitor.wait_update(seen, 0.1)
+                seen = self.cm.monitor.wait_poll(seen, 0.1)
         finally:
             timer.cancel()
         raise AssertionError(f"condition not met within {timeout_s} s: {self.cm.monitor.latest}")

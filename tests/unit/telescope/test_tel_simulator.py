@@ -265,3 +265,37 @@ def test_a_hung_simulator_blocks_calls_until_its_call_timeout() -> None:
     assert "no answer within 10 s" in str(errors[0])
     sim.inject(Fault.HANG, False)
     assert sim.telemetry().mount.parked and sim.faults == frozenset()
+
+
+def test_the_telemetry_says_when_it_next_changes_by_itself() -> None:
+    """Each phase's end, in turn; None once nothing is under way (a still telescope)."""
+    sim, clock = simulator(settle_s=3.0, unpark_s=2.0, enclosure_travel_s=30.0, readout_s=5.0)
+    assert sim.telemetry().next_change is None
+    sim.mount.unpark()
+    assert sim.telemetry().next_change == NIGHT + timedelta(seconds=2)
+    clock.advance(2.0)
+    assert sim.telemetry().next_change is None
+    sim.mount.slew(EquatorialPointing(79.172, 45.998, "Capella"))
+    slew_end = sim.telemetry().next_change
+    assert slew_end is not None and slew_end > clock.now() + timedelta(seconds=5)
+    clock.advance((slew_end - clock.now()).total_seconds())
+    assert sim.telemetry().mount.state is MountState.SETTLING
+    assert sim.telemetry().next_change == slew_end + timedelta(seconds=3)
+    clock.advance(3.0)
+    assert sim.telemetry().mount.state is MountState.TRACKING
+    assert sim.telemetry().next_change is None
+    assert sim.enclosure is not None
+    sim.enclosure.open()
+    clock.advance(10.0)
+    assert sim.telemetry().next_change == clock.now() + timedelta(seconds=20)
+    clock.advance(20.0)
+    camera = sim.instruments["cam"]
+    assert isinstance(camera, SimulatedCamera)
+    camera.expose(ExposureRequest(10.0, TASK, "r", 1, "object"))  # with a 2 s filter change
+    exposure_end = clock.now() + timedelta(seconds=12)
+    assert sim.telemetry().next_change == exposure_end
+    clock.advance(12.0)
+    assert sim.telemetry().next_change == exposure_end + timedelta(seconds=5)
+    clock.advance(5.0)
+    assert sim.telemetry().instruments[0].state is InstrumentState.READY
+    assert sim.telemetry().next_change is None

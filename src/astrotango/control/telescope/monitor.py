@@ -3,6 +3,10 @@
 It polls every ``period_s`` while someone waits on the telemetry (a command under way: see
 :meth:`TelescopeMonitor.attending`) and every ``idle_period_s`` otherwise, on the clock's grid
 of multiples of the period, so that on virtual time every telescope's polls share instants.
+A driver that says when its telemetry next changes by itself (``Telemetry.next_change``: the
+simulator knows when a slew or an exposure ends) is polled at that instant and otherwise at
+the idle period, attended or not: polling it faster would measure nothing new. A change it
+cannot foresee (a fault, the horizon limit) is seen within the idle period.
 
 The heartbeat beats (with the telemetry's time) every ``heartbeat_period_s`` only while the
 telemetry is fresh (a good poll within the last ``max(3 polls, 2 beats, 1 s)``), so it stops
@@ -21,6 +25,8 @@ from astrotango.clock import Clock, ClockCondition, Wake, WallClock, spawn
 from astrotango.hardware import HardwareError, Telemetry
 
 __all__ = ["TelescopeMonitor"]
+
+_AFTER_CHANGE_S = 0.001
 
 
 class TelescopeMonitor:
@@ -63,6 +69,7 @@ class TelescopeMonitor:
         self._cond = ClockCondition()
         self._latest: Telemetry | None = None
         self._seq = 0
+        self._polls = 0
         self._last_ok = float("-inf")
         self._fresh = False
         self._stop = Wake()
@@ -111,13 +118,28 @@ class TelescopeMonitor:
         with self._cond:
             self._fresh, self._latest, self._last_ok = False, None, float("-inf")
 
-    def wait_update(self, seen: int, timeout_s: float) -> int:
-        """Wait (clock seconds) for a measurement newer than number ``seen``; return the newest."""
+    @property
+    def polls(self) -> int:
+        """Number of polls so far, good or failed."""
         with self._cond:
-            self._clock.wait_for(
-                self._cond, lambda: self._seq > seen or self._stop.is_set(), timeout_s
-            )
-            return self._seq
+            return self._polls
+
+    def wait_poll(self, seen: int, timeout_s: float, wake: threading.Event | None = None) -> int:
+        """Wait (clock seconds) for a poll after number ``seen``, or for ``wake``.
+
+        Returns the number of polls so far. A :class:`~astrotango.clock.Wake` ends the wait
+        the instant it is set; a plain event is noticed at the next poll or the timeout.
+        """
+
+        def over() -> bool:
+            return self._polls > seen or self._stop.is_set() or bool(wake and wake.is_set())
+
+        with contextlib.ExitStack() as stack:
+            if isinstance(wake, Wake):
+                stack.enter_context(wake.notifying(self._cond))
+            with self._cond:
+                self._clock.wait_for(self._cond, over, timeout_s)
+                return self._polls
 
     @property
     def sequence(self) -> int:
@@ -150,9 +172,22 @@ class TelescopeMonitor:
         while not self._stop.is_set():
             self._hurry.clear()
             self._poll_once()
-            with self._cond:
-                period = self.period_s if self._attended else self.idle_period_s
-            self._clock.sleep(_to_grid(self._clock, period), self._hurry)
+            self._clock.sleep(self._until_next_poll(), self._hurry)
+
+    def _until_next_poll(self) -> float:
+        """Clock seconds to the next poll.
+
+        The grid of the period in force, or the change the latest telemetry announced,
+        whichever comes first.
+        """
+        with self._cond:
+            latest, attended = self._latest, self._attended
+        change = latest.next_change if latest is not None else None
+        if change is None:
+            return _to_grid(self._clock, self.period_s if attended else self.idle_period_s)
+        # a hair after the change: a poll at the exact instant may round to just before it
+        hint = (change - self._clock.now()).total_seconds() + _AFTER_CHANGE_S
+        return min(_to_grid(self._clock, self.idle_period_s), max(hint, _AFTER_CHANGE_S))
 
     def _poll_once(self) -> None:
         with self._poll_lock:  # measurements are numbered in the order they were taken
@@ -164,9 +199,12 @@ class TelescopeMonitor:
         except HardwareError as exc:
             with self._cond:
                 repeated, self._last_error = self._last_error == str(exc), str(exc)
+                self._polled()
             if not repeated:
                 self._logger.warning("Telemetry poll failed: %s", exc)
         except Exception:
+            with self._cond:
+                self._polled()
             self._logger.exception("Telemetry poll raised")
         else:
             with self._cond:
@@ -176,9 +214,14 @@ class TelescopeMonitor:
                     self._clock.now().timestamp(),
                 )
                 self._last_error = ""
-                self._cond.notify_all()
+                self._polled()
             self._update_freshness()
             self._on_telemetry(telemetry)
+
+    def _polled(self) -> None:
+        """Count a poll and wake its waiters (``_cond`` held)."""
+        self._polls += 1
+        self._cond.notify_all()
 
     def _beat_loop(self) -> None:
         while not self._clock.sleep(_to_grid(self._clock, self._beat_s), self._stop):

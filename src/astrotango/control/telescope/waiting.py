@@ -117,7 +117,8 @@ class Waiter:
         timeout_message: Callable[[Telemetry | None], str] | None,
     ) -> Telemetry:
         deadline = self._clock.now() + timedelta(seconds=timeout_s)
-        first = seen = self._monitor.refresh()  # what the command just changed, this instant
+        polls = self._monitor.polls
+        first = self._monitor.refresh()  # what the command just changed, this instant
         while True:
             if abort_event is not None and abort_event.is_set():
                 raise StepAborted(what)
@@ -135,4 +136,9 @@ class Waiter:
                 if timeout_message is not None:
                     raise StepFailed(timeout_message(latest))
                 raise StepFailed(f"{what}: not done within {timeout_s:g} s")
-            seen = self._monitor.wait_update(seen, 2 * self._monitor.period_s)
+            # woken by each poll (good or failed) or the abort; the staleness bound covers
+            # a poll stuck in a hung driver
+            left = (deadline - self._clock.now()).total_seconds()
+            polls = self._monitor.wait_poll(
+                polls, min(left, self._monitor.stale_after_s), abort_event
+            )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from astrotango.clock.clocks import Clock
 from astrotango.hardware import EnclosureState, EnclosureStatus
@@ -63,6 +63,18 @@ class SimulatedEnclosure:
                 reason = f"enclosure stuck: motor stalled at {self._fraction:.0%} while {verb}"
                 return EnclosureStatus(EnclosureState.FAULT, self._fraction, reason)
             return EnclosureStatus(moving, self._fraction)
+
+    def next_change(self) -> datetime | None:
+        """When the travel ends (or a stalled motor is reported); None when still."""
+        with self._lock:
+            now = self._advance()
+            if self._direction == 0:
+                return None
+            if self._stuck:
+                reported = self._since + timedelta(seconds=self._stall_s)
+                return reported if reported > now else None
+            left = (1.0 - self._fraction) if self._direction > 0 else self._fraction
+            return now + timedelta(seconds=left * self._travel_s)
 
     def set_stuck(self, stuck: bool) -> None:
         """Stall (True) or free (False) the motor, keeping the commanded direction."""

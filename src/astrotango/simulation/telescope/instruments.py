@@ -66,6 +66,16 @@ class SimulatedInstrument:
             elapsed = (min(now, self._exposure_end) - self._start).total_seconds()
             return InstrumentStatus(self._name, self._state, max(0.0, elapsed), self._duration_s)
 
+    def next_change(self) -> datetime | None:
+        """When the exposure ends or its readout is done; None when idle, ready or stalled."""
+        with self._lock:
+            self._advance()
+            if self._state is InstrumentState.EXPOSING:
+                return self._exposure_end
+            if self._state is InstrumentState.READING and not self._stalled():
+                return self._exposure_end + timedelta(seconds=self._readout_s)
+            return None
+
     def abort(self) -> None:
         """Cut the current acquisition short; it is read out as a partial asset."""
         self._faults.gate(self._name)

@@ -157,6 +157,12 @@ class SimulatedMount:
                 self._state, ra, dec, alt, az, self._tracking, self._on_target, self._fault
             )
 
+    def next_change(self) -> datetime | None:
+        """When the current motion phase (unpark, slew, settle, park) ends; None if still."""
+        with self._lock:
+            self._advance()
+            return self._until
+
     # -- fault injection ------------------------------------------------------------------
 
     def set_fault(self, reason: str | None) -> None:

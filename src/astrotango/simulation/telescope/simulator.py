@@ -21,7 +21,7 @@ from astrotango.hardware.types import HeaderValue
 from astrotango.simulation.telescope.config import SimulatorConfig
 from astrotango.simulation.telescope.enclosure import SimulatedEnclosure
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
-from astrotango.simulation.telescope.instruments import SimulatedCamera
+from astrotango.simulation.telescope.instruments import SimulatedCamera, SimulatedInstrument
 from astrotango.simulation.telescope.mount import SimulatedMount
 from astrotango.simulation.telescope.receiver import SimulatedReceiver
 
@@ -116,13 +116,14 @@ class TelescopeSimulator:
         self._faults.gate("telescope")
         now = self._clock.now()
         sun_alt, _ = radec_to_altaz(*sun_radec(now), now, self._site)
-        return Telemetry(
-            time=now,
-            mount=self._mount.position(),
-            enclosure=self._enclosure.state() if self._enclosure else _NO_ENCLOSURE,
-            instruments=tuple(i.status() for i in self._instruments.values()),
-            sun_alt_deg=sun_alt,
-        )
+        mount = self._mount.position()
+        enclosure = self._enclosure.state() if self._enclosure else _NO_ENCLOSURE
+        instruments = tuple(i.status() for i in self._instruments.values())
+        parts: list[SimulatedMount | SimulatedEnclosure | SimulatedInstrument] = [self._mount]
+        parts += [self._enclosure] if self._enclosure else []
+        parts += self._instruments.values()
+        changes = [at for at in (part.next_change() for part in parts) if at is not None]
+        return Telemetry(now, mount, enclosure, instruments, sun_alt, min(changes, default=None))
 
     # -- fault injection (not part of the Protocol) ---------------------------------------
 
