@@ -319,7 +319,7 @@ class System:
     def stop(self) -> None:
         """Stop every server, then the database and the clock keeper; remove the state file."""
         self.resume()  # servers stopping may wait on the clock
-        for child in reversed(list(self.children.values())):
+        for child in sorted(self.children.values(), key=_stop_rank):
             child.stop()
         if self.database is not None:
             self.database.stop()
@@ -339,3 +339,15 @@ class System:
             "devices": self.devices,
         }
         (self.run_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+
+#: Servers stop from the top of the control hierarchy down. An orchestrator stopped after the
+#: devices it commands takes their going for failures (a task failed in its slew, telescopes
+#: lost, observations suspended) and writes them into the night's store after the night.
+_STOP_ORDER = ("AstroController", "AstroScheduler", "AstroInterlocks", "AstroTelescope")
+
+
+def _stop_rank(child: Child) -> int:
+    """Where ``child`` (named ``Server/instance``) stops in :data:`_STOP_ORDER`; others last."""
+    server = child.name.split("/")[0]
+    return _STOP_ORDER.index(server) if server in _STOP_ORDER else len(_STOP_ORDER)
