@@ -18,6 +18,7 @@ from astrotango.clock.clocks import (
     shared_clock,
     shared_clock_spec,
     spawn,
+    to_grid,
     virtual_clock_spec,
 )
 from astrotango.clock.virtual import ClockCondition, ClockKeeper, VirtualClock, Wake
@@ -38,5 +39,6 @@ __all__ = [
     "shared_clock",
     "shared_clock_spec",
     "spawn",
+    "to_grid",
     "virtual_clock_spec",
 ]

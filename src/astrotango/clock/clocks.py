@@ -32,6 +32,7 @@ __all__ = [
     "shared_clock",
     "shared_clock_spec",
     "spawn",
+    "to_grid",
     "virtual_clock_spec",
 ]
 
@@ -281,3 +282,14 @@ def make_clock(scale: float = 1.0, start_iso: str = "") -> Clock:
     if start is None and scale == 1.0:
         return WallClock()
     return ScaledClock(start or datetime.now(UTC), scale)
+
+
+def to_grid(clock: Clock, period_s: float) -> float:
+    """Seconds from now to the next multiple of ``period_s`` on the clock (at most a period).
+
+    Periodic loops of every process then meet at the same instants (on virtual time, fewer
+    instants), whenever each began or was last woken early.
+    """
+    phase = clock.now().timestamp() % period_s
+    left = period_s - phase
+    return left if left > 1e-6 else period_s

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from astrotango.clock import Wake, spawn
+from astrotango.clock import Wake, spawn, to_grid
 from astrotango.control.observation.device_link import DeviceTelescopeLink
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.ledger import ObservationLedger
@@ -105,6 +105,10 @@ class ControllerRuntime:
     def start(self) -> None:
         """Subscribe to the schedule, the interlocks and the policy; start the loop."""
         if self._policy is not None:
+            # a gate that opens or closes is acted on at its instant, not at the next tick:
+            # on virtual time the tick of that instant may come before or after the event,
+            # and a night must not depend on which
+            self._policy.add_listener(lambda _name, _view: self._kick.set())
             self._policy.start()
         for name in self._interlocks:
             client = self._proxies.device(name)
@@ -160,7 +164,10 @@ class ControllerRuntime:
             return
         scope = self._telescopes_of(name)
         with self._lock:
+            known = self._fired.get(name)
             self._fired[name] = (bool(event.value), scope)
+        if known is None or known[0] != bool(event.value):
+            self._kick.set()  # at the instant it fires or is reset, as for a gate
         if event.value:
             _LOG.warning("Interlock %s fired: nothing is dispatched to %s", name, sorted(scope))
 
@@ -244,7 +251,7 @@ class ControllerRuntime:
 
     def _rounds(self) -> None:
         while True:
-            self._clock.sleep(self._tick_s, self._kick)
+            self._clock.sleep(to_grid(self._clock, self._tick_s), self._kick)
             self._kick.clear()
             if self._stop.is_set():
                 return

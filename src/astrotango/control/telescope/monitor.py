@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 
-from astrotango.clock import Clock, ClockCondition, Wake, WallClock, spawn
+from astrotango.clock import Clock, ClockCondition, Wake, WallClock, spawn, to_grid
 from astrotango.hardware import HardwareError, Telemetry
 
 __all__ = ["TelescopeMonitor"]
@@ -184,10 +184,10 @@ class TelescopeMonitor:
             latest, attended = self._latest, self._attended
         change = latest.next_change if latest is not None else None
         if change is None:
-            return _to_grid(self._clock, self.period_s if attended else self.idle_period_s)
+            return to_grid(self._clock, self.period_s if attended else self.idle_period_s)
         # a hair after the change: a poll at the exact instant may round to just before it
         hint = (change - self._clock.now()).total_seconds() + _AFTER_CHANGE_S
-        return min(_to_grid(self._clock, self.idle_period_s), max(hint, _AFTER_CHANGE_S))
+        return min(to_grid(self._clock, self.idle_period_s), max(hint, _AFTER_CHANGE_S))
 
     def _poll_once(self) -> None:
         with self._poll_lock:  # measurements are numbered in the order they were taken
@@ -224,7 +224,7 @@ class TelescopeMonitor:
         self._cond.notify_all()
 
     def _beat_loop(self) -> None:
-        while not self._clock.sleep(_to_grid(self._clock, self._beat_s), self._stop):
+        while not self._clock.sleep(to_grid(self._clock, self._beat_s), self._stop):
             if self._update_freshness():
                 latest = self.latest
                 if latest is not None:
@@ -238,13 +238,3 @@ class TelescopeMonitor:
             if changed and not self._stop.is_set():
                 self._on_freshness(fresh)
             return fresh
-
-
-def _to_grid(clock: Clock, period_s: float) -> float:
-    """Seconds from now to the next multiple of ``period_s`` on the clock (at most a period).
-
-    Periodic loops of every process then meet at the same instants.
-    """
-    phase = clock.now().timestamp() % period_s
-    left = period_s - phase
-    return left if left > 1e-6 else period_s
