@@ -9,7 +9,7 @@ from typing import Any
 from tango import DevState, DevVarLongStringArray
 from tango.server import attribute, command, device_property
 
-from astrotango.clock import Wake, make_clock, spawn
+from astrotango.clock import Wake, make_clock, spawn, to_grid
 from astrotango.control.scheduler import (
     SchedulerComponentManager,
     ScheduleSnapshot,
@@ -80,7 +80,7 @@ class Scheduler(AstroDevice):
         )
 
     def _poll_pool(self) -> None:
-        while not self._clock.sleep(self.PoolPollSeconds, self._stop):
+        while not self._clock.sleep(to_grid(self._clock, self.PoolPollSeconds), self._stop):
             if self.get_state() != DevState.DISABLE:
                 try:
                     self.component_manager.poll_task_pool()

@@ -23,17 +23,22 @@ __all__ = ["QueryMethods"]
 class QueryMethods(StoreBase):
     """Tasks by status, telescope, window and observation; transition and assignment logs."""
 
-    def change_marker(self, *, ignore_actor: str | None = None) -> int:
+    def change_marker(
+        self, *, ignore_actor: str | None = None, before: datetime | None = None
+    ) -> int:
         """A number that grows with every recorded transition (a cheap "anything moved?").
 
         ``ignore_actor`` leaves out one actor's transitions: the Scheduler ignores its own
         (tasks scheduled or unscheduled by applying its plan), or every plan would ask for
-        another.
+        another. ``before`` counts only transitions dated earlier: a poll then never depends
+        on whether a change of its own instant was written just before or just after it.
         """
         table = schema.transitions
         query = select(table.c.id).order_by(table.c.id.desc()).limit(1)
         if ignore_actor is not None:
             query = query.where(table.c.actor != ignore_actor)
+        if before is not None:
+            query = query.where(table.c.at < before)
         with self._read() as conn:
             value = conn.execute(query).scalar()
         return int(value or 0)

@@ -201,3 +201,15 @@ def test_change_marker_can_ignore_one_actor(store: Store, make_observation, t0) 
         to_status="pending", actor="system", reason="telescope lost", at=t0,
     )  # fmt: skip
     assert store.change_marker(ignore_actor="scheduler") > before_others
+
+
+def test_change_marker_can_leave_out_the_current_instant(
+    store: Store, make_observation, t0
+) -> None:
+    """A poll at an instant sees the same marker whether that instant's changes were written
+    before it or after it: it counts only what is dated earlier."""
+    store.add_observations([make_observation("obs-1", n_tasks=1)])
+    at_t0 = store.change_marker(before=t0)
+    _schedule(store, "obs-1.t0", t0)
+    assert store.change_marker(before=t0) == at_t0, "a change of the instant itself"
+    assert store.change_marker(before=t0 + timedelta(seconds=1)) > at_t0

@@ -139,7 +139,10 @@ class SchedulerComponentManager(BaseComponentManager):
 
     def poll_task_pool(self) -> bool:
         """Re-plan when anything moved in the store since the last poll; True if so."""
-        marker = self._store.change_marker(ignore_actor=Actor.SCHEDULER.value)
+        # changes of this very instant wait for the next poll, whichever way they raced it
+        marker = self._store.change_marker(
+            ignore_actor=Actor.SCHEDULER.value, before=self._clock.now()
+        )
         changed = self._pool_marker is not None and marker != self._pool_marker
         self._pool_marker = marker
         if changed:
