@@ -1,8 +1,8 @@
 """The same night twice, once beside two CPU-burning processes: the same night (issue 12).
 
 On virtual time a busy machine costs wall time, never simulated time, so every observation
-ends in the same status, the same tasks run as often, each run starts within the same
-simulated minute, and nothing is written into the store after the night.
+ends in the same status, the same tasks run on the same telescopes, each run starts within
+the same simulated minute, and nothing is written into the store after the night.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ def night(run_dir: Path) -> dict[str, object]:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 12 open: the order of events within one instant still decides some re-plans"
-    " (a tick before or after a gate's event, a pool poll before or after a claim), and the"
-    " night can then diverge: an observation cut by the night's end in one run completes in"
-    " the other",
+    reason="issue 12 open: passes in some runs, not all; a re-plan a task's end triggers can"
+    " still be lost in one night and not the other (t2 left idle from 19:47 in one run, given"
+    " its next calibration at once in the other), so an observation the night's end cuts"
+    " completes in one run only",
 )
 def test_a_loaded_machine_runs_the_same_night(tmp_path: Path) -> None:
     quiet = night(tmp_path / "quiet")
@@ -90,9 +90,6 @@ def test_a_loaded_machine_runs_the_same_night(tmp_path: Path) -> None:
     assert sorted(loaded_runs) == sorted(quiet_runs), "the same tasks ran"
     for task, runs in quiet_runs.items():
         other = loaded_runs[task]
-        assert len(other) == len(runs), f"{task}: run {len(runs)} and {len(other)} times"
+        assert [t for t, _ in other] == [t for t, _ in runs], f"{task}: other telescopes"
         for (_, a), (_, b) in zip(runs, other, strict=True):
             assert abs((a - b).total_seconds()) <= 60, f"{task}: started {a} and {b}"
-    # Not yet asserted: the same telescope for every run. The two halves of a parallel raster
-    # on r1 and r2 are a tie the planner breaks differently at each re-plan, and which
-    # re-plans happen can still depend on the order of events within one instant (issue 12).
