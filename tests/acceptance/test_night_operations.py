@@ -4,6 +4,10 @@ client in this process. Slow: each test starts the default observatory."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,6 +82,7 @@ def test_a_killed_telescope_server_gives_its_work_to_another_telescope(night: Ni
     obs = night.submit(capella(exposures=5, exposure_s=120.0))
     night.wait_until("the task to run", lambda: running_on(night, obs) != "")
     first = running_on(night, obs)
+    killed_at = night.system.clock().now()
     night.system.children[f"AstroTelescope/{first.rsplit('/', 1)[1]}"].kill()
     night.wait_until("completion", lambda: night.status(obs) == "completed", timeout_s=240)
     view = night.observation(obs)
@@ -99,7 +104,39 @@ def test_a_killed_telescope_server_gives_its_work_to_another_telescope(night: Ni
     assert all(h["from_status"] != "running" for h in started), runs
     lost = [h["reason"] for h in history if "heartbeat" in (h["reason"] or "")]
     assert lost and all(first in reason for reason in lost), f"only {first} was lost: {runs}"
+    seen_lost = min(
+        datetime.fromisoformat(h["at"]) for h in history if "heartbeat" in (h["reason"] or "")
+    )
+    # within the controller's HeartbeatTimeout (60 s) and a few of its 10 s ticks, simulated
+    assert (seen_lost - killed_at).total_seconds() <= 60 + 30, (killed_at, seen_lost)
     assert_lifecycle_edges(night.transitions, obs)
+
+
+def test_a_sensor_server_stopped_for_three_seconds_trips_nothing(night: Night) -> None:
+    """Issue 12: a SIGSTOP of the sensor server for 3 real s, while a telescope exposes, only
+    pauses virtual time: no gate goes stale, no interlock fires, the task runs once."""
+    obs = night.submit(capella(exposures=3, exposure_s=120.0))
+    night.wait_until("the task to run", lambda: running_on(night, obs) != "")
+    sensors = night.system.children["AstroSensors/1"]
+    stopped = threading.Event()
+
+    def stop_three_real_seconds() -> None:  # not a participant: the night may go on meanwhile
+        os.kill(sensors.pid, signal.SIGSTOP)
+        try:
+            time.sleep(3.0)
+        finally:
+            os.kill(sensors.pid, signal.SIGCONT)
+            stopped.set()
+
+    threading.Thread(target=stop_three_real_seconds, name="sigstop").start()
+    night.wait_until("completion", lambda: night.status(obs) == "completed", timeout_s=240)
+    assert stopped.wait(10.0)
+    view = night.observation(obs)
+    [task] = view["tasks"]
+    reached = [h["to_status"] for h in view["history"]]
+    assert "suspended" not in reached and task["fencing_token"] == 1, view["history"]
+    for name in ("astro/interlock/rain", "astro/interlock/gusts_r1", "astro/interlock/gusts_r2"):
+        assert not night.system.proxy(name).fired, f"{name} fired"
 
 
 def test_the_rain_interlock_makes_every_telescope_safe_and_stops_dispatch(night: Night) -> None:

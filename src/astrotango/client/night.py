@@ -177,6 +177,7 @@ def _night(
             live.update(render_frame(observatory, view, [text for _, text in notes]))
     end, wall = clock.now(), time.monotonic() - wall_start
     recorder.stop()
+    console.line()  # the live view may end mid-line
     console.print(_pace(system, (end - start).total_seconds(), wall))
     safety = recorder.verdicts(end)
     rows = [observatory.observation(oid) for oid in submitted]
