@@ -113,9 +113,23 @@ def up(
     speed: Annotated[
         str, typer.Option(help="With --start: 'virtual' or a real-time factor (1-3600)")
     ] = "virtual",
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Play a timeline (astrotango-scenario/1): the night starts at its start and "
+            "each document is submitted at its simulated instant"
+        ),
+    ] = None,
 ) -> None:
     """Start the Tango database and every device server; stop them all on Ctrl-C or `down`."""
-    if start:
+    from astrotango.clock import Wake, spawn
+
+    if scenario is not None and start:
+        raise typer.BadParameter("give --start or --scenario (it starts the night), not both")
+    night = night_of(scenario, None, None) if scenario is not None else None
+    if night is not None:
+        system = _start(config, run_dir, port, sim_start=night.start, time_scale=_speed(speed))
+    elif start:
         try:
             parsed = datetime.fromisoformat(start)
         except ValueError as exc:
@@ -125,11 +139,18 @@ def up(
         system = _start(config, run_dir, port, sim_start=when, time_scale=_speed(speed))
     else:
         system = _start(config, run_dir, port)
+    stop = Wake()
+    if night is not None:  # a participant before time runs: the first submission is on time
+        from astrotango.client.night import play_scenario
+
+        os.environ["TANGO_HOST"] = system.tango_host  # as in `run`: before any subscription
+        spawn(system.clock(), lambda: play_scenario(system, night, _console, stop), name="play")
     system.resume()
     _console.print(f"Running. Clients: export TANGO_HOST={system.tango_host}. Ctrl-C stops.")
     try:
         _wait_for_stop_signal()
     finally:
+        stop.set()
         with _console.status("Stopping..."):
             system.stop()
         _console.print("Stopped; no process left behind.")

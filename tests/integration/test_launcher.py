@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -161,3 +162,57 @@ def test_run_finishes_the_night_with_the_report_written_and_no_process_left(
     assert {v["telescope"] for v in night["safety"]} == telescopes
     assert wait_gone([state["launcher_pid"], *state["pids"]]) == [], "every process gone"
     assert not (run_dir / STATE_FILE).exists()
+
+
+def test_up_plays_a_scenario_each_document_at_its_instant(tmp_path: Path) -> None:
+    """`up --scenario`: the night starts at the scenario's start and each document is
+    submitted at its simulated instant (the store's submission transitions say when)."""
+    samples = ROOT / "examples" / "observations"
+    timeline = tmp_path / "night.json"
+    timeline.write_text(
+        json.dumps(
+            {
+                "format": "astrotango-scenario/1",
+                "start": "2026-12-15T17:30:00Z",
+                "end": "2026-12-16T07:30:00Z",
+                "submissions": [
+                    {
+                        "at": "2026-12-15T17:30:00Z",
+                        "document": str(samples / "calibration_night.json"),
+                    },
+                    {
+                        "at": "2026-12-15T18:45:00Z",
+                        "document": str(samples / "jupiter_outreach.json"),
+                    },
+                ],
+            }
+        )
+    )
+    run_dir = tmp_path / "run"
+    up = subprocess.Popen(
+        astrotango("up", "--config", str(ROOT / "tango-db"), "--run-dir", str(run_dir),
+                   "--scenario", str(timeline)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        wait_for_state(run_dir, up)
+        deadline = time.monotonic() + 120
+        submitted: list[str] = []
+        while len(submitted) < 2:
+            assert up.poll() is None and time.monotonic() < deadline, "not both submitted"
+            with sqlite3.connect(run_dir / "astrotango.db") as store:
+                submitted = [
+                    at
+                    for (at,) in store.execute(
+                        "SELECT at FROM transitions WHERE entity_kind = 'observation'"
+                        " AND from_status IS NULL ORDER BY at"
+                    )
+                ]
+            time.sleep(0.5)
+    finally:
+        up.send_signal(signal.SIGINT)
+        output, _ = up.communicate(timeout=120)
+    assert submitted == ["2026-12-15 17:30:00.000000+00:00", "2026-12-15 18:45:00.000000+00:00"]
+    assert "submitted calibration_night" in output and "Stopped; no process left behind." in output

@@ -17,6 +17,7 @@ mission/004).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -123,6 +124,29 @@ def run_night(system: System, console: Console, scenario: Scenario, *, report: P
     clock = system.clock()
     with clock.participant():
         return _night(system, console, observatory, scenario, report)
+
+
+def play_scenario(
+    system: System, scenario: Scenario, console: Console, stop: threading.Event
+) -> None:
+    """Submit each of ``scenario``'s documents at its simulated instant, until ``stop``.
+
+    For ``astrotango up --scenario``: the night goes on for the system's clients, and this
+    thread (a participant of the system's clock) only plays the submissions. A refused
+    document is reported and the rest are played.
+    """
+    observatory = Observatory(system.tango_host)
+    clock = system.clock()
+    for entry in scenario.submissions:
+        if clock.sleep((entry.at - clock.now()).total_seconds(), stop):
+            return
+        try:
+            observation_id = observatory.submit(entry.document)
+        except tango.DevFailed as exc:
+            reason = exc.args[0].desc if exc.args else str(exc)
+            console.print(f"[red]{clock.now():%H:%M} {entry.name} refused: {reason}")
+            continue
+        console.print(f"{clock.now():%H:%M} submitted {entry.name} ({observation_id})")
 
 
 def _night(
