@@ -256,3 +256,32 @@ def test_a_client_that_missed_every_event_still_gets_the_outcome(
     outcome = invoke_lrc(deaf, "Exercise", json.dumps({"steps": 3}), timeout_s=20)
     assert outcome.status == TaskStatus.COMPLETED
     assert outcome.result == [0, "Exercise of 3 steps completed"]
+
+
+def test_every_event_is_stamped_inside_its_push(device: tango.DeviceProxy, events: Any) -> None:
+    """What the virtual clock's event ledger relies on: an event's Tango timestamp is never
+    older than the wall microsecond recorded just before it was pushed (for each of a
+    command's events, none older than the moment the command was sent)."""
+    stamps: dict[str, list[int]] = {}
+
+    def on_event(event: tango.EventData) -> None:
+        if not event.err and event.attr_value.value:
+            uid, _ = event.attr_value.value
+            t = event.attr_value.time
+            stamps.setdefault(uid, []).append(t.tv_sec * 1_000_000 + t.tv_usec)
+
+    sub = device.subscribe_event("_lrcEvent", tango.EventType.CHANGE_EVENT, on_event)
+    try:
+        log = live(device, events)
+        sent = time.time_ns() // 1000
+        _, command_id = exercise(device, steps=3, step_s=0.01)
+        log.wait_for(final_event(command_id))
+        deadline = time.monotonic() + 5.0
+        while len(stamps.get(command_id, ())) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        device.unsubscribe_event(sub)
+    mine = stamps[command_id]
+    assert len(mine) >= 5, mine  # staging, queued/in progress, progress..., result, final
+    assert min(mine) >= sent
+    assert mine == sorted(mine)

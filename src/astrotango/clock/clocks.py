@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from astrotango.clock.ledger import Receipt
+
 __all__ = [
     "SHARED_CLOCK_ENV",
     "VIRTUAL",
@@ -56,6 +58,14 @@ class Clock(Protocol):
 
     def participant(self) -> contextlib.AbstractContextManager[None]:
         """A clock-driven thread's body: on virtual time it is busy but while it waits."""
+        ...
+
+    def event_pushing(self, device: str, attribute: str) -> None:
+        """An event of ``device``/``attribute`` is about to be pushed (virtual: it is owed)."""
+        ...
+
+    def event_receipt(self, device: str, attribute: str) -> Receipt:
+        """A new subscription's receipt (virtual: owed each later push until it arrives)."""
         ...
 
     def hold(self) -> contextlib.AbstractContextManager[None]:
@@ -130,6 +140,13 @@ class _RealTimeWaits:
 
     def release(self) -> None:
         """Nothing to count on real time."""
+
+    def event_pushing(self, device: str, attribute: str) -> None:
+        """Real time waits for no event."""
+
+    def event_receipt(self, device: str, attribute: str) -> Receipt:
+        """A receipt that records nothing."""
+        return Receipt()
 
 
 class WallClock(_RealTimeWaits):

@@ -59,6 +59,7 @@ from astrotango.clock.clock_file import (
     process_alive,
     socket_path,
 )
+from astrotango.clock.ledger import EventLedger, Receipt, ledger_path
 
 __all__ = [
     "ClockCondition",
@@ -186,6 +187,7 @@ class VirtualClock:
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind(str(self._socket_path))
         self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._ledger = EventLedger(ledger_path(path))
         self._publish_locked()
         self._ticker = threading.Thread(target=self._tick_loop, name="virtual-clock", daemon=True)
         self._ticker.start()
@@ -282,6 +284,14 @@ class VirtualClock:
             idle = self._busy == 0
         if idle:
             poke(self._out, self._keeper)
+
+    def event_pushing(self, device: str, attribute: str) -> None:
+        """An event is about to be pushed: time holds until every subscriber has it."""
+        self._ledger.pushing(device, attribute)
+
+    def event_receipt(self, device: str, attribute: str) -> Receipt:
+        """A new subscription's receipt: give it each event's timestamp, inside a hold."""
+        return self._ledger.receipt(device, attribute)
 
     def close(self) -> None:
         """Leave the clock (the slot is freed; sleepers are not woken)."""
@@ -385,12 +395,15 @@ class ClockKeeper:
     ) -> None:
         self.path = path
         self.file = ClockFile(path, create_at=start)
+        self.ledger = EventLedger(ledger_path(path), create=True)
         self.quiet_s, self.stall_s = quiet_s, stall_s
         self.until = math.inf if until is None else until.timestamp()
         self.advances = 0
         #: For each process, how many instants it asked for (its deadline was the target).
         self.asked_by: Counter[int] = Counter()
         self.passed_over: set[int] = set()
+        #: How often an event pushed and not yet delivered kept time still.
+        self.in_flight_waits = 0
         self._stop = threading.Event()
         self._socket_path = keeper_path(path)
         self._socket_path.unlink(missing_ok=True)
@@ -438,6 +451,10 @@ class ClockKeeper:
                     if view.busy == 0 and view.deadline <= now:
                         poke(self._out, socket_path(self.path, view.pid))
                 continue
+            if self.ledger.in_flight(v.pid for v in views):
+                self.in_flight_waits += 1
+                quiet = ()  # look again after a quiet spell, not the idle timeout
+                continue
             marks = tuple((v.pid, v.activity) for v in views)
             if quiet != marks:
                 quiet, quiet_since = marks, time.monotonic()
@@ -465,6 +482,7 @@ class ClockKeeper:
         for view in views:
             if not process_alive(view.pid):
                 self.file.clear(view.index)
+                self.ledger.forget(view.pid)
                 continue
             stuck = view.busy > 0 or view.deadline <= now
             if stuck:

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import tango
 
 from astrotango.clock import Clock, ClockCondition, WallClock
+from astrotango.clock.ledger import Receipt
 from astrotango.control_model import TERMINAL_TASK_STATUSES, ResultCode, TaskStatus
 
 __all__ = [
@@ -198,9 +199,17 @@ class _ReconnectHold:
             self._clock.release()
 
 
+def _stamp_us(event: tango.EventData) -> int:
+    """When the event was pushed, in microseconds (what the clock's ledger compares)."""
+    stamp = event.attr_value.time
+    return int(stamp.tv_sec) * 1_000_000 + int(stamp.tv_usec)
+
+
 class _TangoSubscription:
-    def __init__(self, proxy: tango.DeviceProxy, event_id: int, hold: _ReconnectHold) -> None:
-        self._proxy, self._id, self._hold = proxy, event_id, hold
+    def __init__(
+        self, proxy: tango.DeviceProxy, event_id: int, hold: _ReconnectHold, receipt: Receipt
+    ) -> None:
+        self._proxy, self._id, self._hold, self._receipt = proxy, event_id, hold, receipt
         self._closed = False
 
     def close(self) -> None:
@@ -208,6 +217,7 @@ class _TangoSubscription:
             return
         self._closed = True
         self._hold.close()
+        self._receipt.close()
         try:
             self._proxy.unsubscribe_event(self._id)
         except tango.DevFailed as exc:
@@ -257,6 +267,7 @@ class TangoDeviceClient:
         self._events: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._cond = ClockCondition()
         self._lrc_subscription: int | None = None
+        self._lrc_receipt: Receipt | None = None
 
     @property
     def name(self) -> str:
@@ -278,6 +289,7 @@ class TangoDeviceClient:
         """Follow change events (stateless: retried while the device is down); see the Protocol."""
         proxy = self._device()
         hold = _ReconnectHold(self.clock, f"{self._name}/{attribute}")
+        receipts: list[Receipt] = []  # made once subscribed (the first event comes before)
 
         def on_event(event: tango.EventData) -> None:
             with self.clock.hold():
@@ -290,6 +302,8 @@ class TangoDeviceClient:
                 return
             hold.restored()
             value = event.attr_value
+            for receipt in receipts if value is not None else ():
+                receipt.seen(_stamp_us(event))
             if value is None or value.quality == tango.AttrQuality.ATTR_INVALID:
                 callback(AttributeEvent(self._name, attribute, None))  # garbage, not an error
                 return
@@ -303,7 +317,8 @@ class TangoDeviceClient:
         except tango.DevFailed as exc:
             hold.close()
             raise ProxyError(f"{self._name}/{attribute}: {_describe(exc)}") from None
-        return _TangoSubscription(proxy, event_id, hold)
+        receipts.append(self.clock.event_receipt(proxy.dev_name(), attribute))
+        return _TangoSubscription(proxy, event_id, hold, receipts[0])
 
     def prepare_lrc(self) -> None:
         """Subscribe to ``_lrcEvent`` once, so no invocation waits for a subscription."""
@@ -318,6 +333,7 @@ class TangoDeviceClient:
         with self._cond:
             if self._lrc_subscription is None:
                 self._lrc_subscription = sub
+                self._lrc_receipt = self.clock.event_receipt(proxy.dev_name(), "_lrcEvent")
                 return
         proxy.unsubscribe_event(sub)
 
@@ -328,6 +344,8 @@ class TangoDeviceClient:
     def _take_lrc(self, event: tango.EventData) -> None:
         if event.err or event.attr_value is None:
             return
+        if self._lrc_receipt is not None:
+            self._lrc_receipt.seen(_stamp_us(event))
         value: Any = event.attr_value.value or ()
         try:
             uid, text = value

@@ -3,7 +3,8 @@
 Worker threads hand ``(attribute, value)`` pairs to :class:`EventPublisher`, which pushes them
 from one omniORB-registered thread. Workers never wait on Tango, no lock is held while pushing,
 and every client sees changes in the order they were queued. On virtual time an event queued
-and not yet pushed holds the clock: what it tells happens at the instant it was queued.
+and not yet pushed holds the clock, and one pushed is owed to every subscriber until it
+arrives (:mod:`astrotango.clock.ledger`): what it tells happens at the instant it was queued.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class EventPublisher:
         self._device = device
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._clock = make_clock()  # the process's shared clock (virtual: the one to hold)
+        self._name = device.get_name()
         self._thread = threading.Thread(
             target=self._run, name=f"events-{device.get_name()}", daemon=True
         )
@@ -77,6 +79,7 @@ class EventPublisher:
                     self._clock.release()
 
     def _push_one(self, name: str, value: Any) -> None:
+        self._clock.event_pushing(self._name, name)
         try:
             if name == "State":
                 self._device.push_change_event("State", value)
@@ -85,4 +88,4 @@ class EventPublisher:
                 self._device.push_change_event(name, value)
                 self._device.push_archive_event(name, value)
         except Exception:  # noqa: BLE001 - the Tango boundary: a failed push must not stop others
-            _LOG.exception("Could not push an event for %s/%s", self._device.get_name(), name)
+            _LOG.exception("Could not push an event for %s/%s", self._name, name)
