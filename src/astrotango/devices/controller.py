@@ -136,7 +136,7 @@ class ObservationController(AstroDevice):
             if counts[s.value] != self._counts.get(s.value)
         ]
         self._counts = counts
-        active = json.dumps(self.component_manager.active())
+        active = json.dumps(self.component_manager.active(reread=True))
         self._publisher.push_many([*changed, ("activeObservations", active)])
 
     def _allowed(self) -> bool:

@@ -228,11 +228,19 @@ def schedule(store: Store, task_id: str, telescope: str, start: datetime) -> Non
 def test_a_task_due_within_the_commit_window_keeps_its_slot(store: Store) -> None:
     document = single_target("capella", 79.17, 45.99)
     document["requests"][0]["exposures"] = [{"filter": "r", "exposure_s": 60, "count": 3}]
-    soon, later, urgent = submit(
-        store, document, {**document, "name": "later"}, {**document, "priority": 9}
+    soon, later, urgent, busy = submit(
+        store,
+        document,
+        {**document, "name": "later"},
+        {**document, "priority": 9},
+        {**document, "name": "running"},
     )
-    [soon_task], [later_task] = (store.tasks_of_observation(o) for o in (soon, later))
+    [soon_task], [later_task], [running] = (
+        store.tasks_of_observation(o) for o in (soon, later, busy)
+    )
     t2 = "astro/telescope/t2"
+    schedule(store, running.id, t2, NIGHT - timedelta(minutes=1))
+    store.claim_task(running.id, claimant="test", at=NIGHT - timedelta(minutes=1))
     schedule(store, soon_task.id, t2, NIGHT + timedelta(minutes=5))
     schedule(store, later_task.id, t2, NIGHT + timedelta(hours=2))
     published: list[ScheduleSnapshot] = []
@@ -250,6 +258,25 @@ def test_a_task_due_within_the_commit_window_keeps_its_slot(store: Store) -> Non
     assert any(b["observation"] == urgent for b in full.blocks)
 
 
+def test_the_next_task_of_an_idle_telescope_is_planned_afresh(store: Store) -> None:
+    """Kept slots settle what follows a running task; a free telescope need not wait for one.
+
+    A task that ends early leaves its telescope idle before the next planned start: the
+    re-plan then starts work at once instead of keeping the stale slot.
+    """
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["exposures"] = [{"filter": "r", "exposure_s": 60, "count": 3}]
+    [soon] = submit(store, document)
+    [soon_task] = store.tasks_of_observation(soon)
+    schedule(store, soon_task.id, "astro/telescope/t2", NIGHT + timedelta(minutes=5))
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    [block] = published[-1].blocks
+    assert "committed" not in block["merits"]
+    assert block["start"] == "2026-12-15T20:00:00Z", "the telescope is free now: start now"
+
+
 def test_a_sync_group_is_never_kept_in_part(store: Store) -> None:
     [cas_a] = submit(store, example("cas_a_synchronized"))
     one, other = store.tasks_of_observation(cas_a)
@@ -261,3 +288,16 @@ def test_a_sync_group_is_never_kept_in_part(store: Store) -> None:
     blocks = [b for b in published[-1].blocks if b["observation"] == cas_a]
     assert all("committed" not in b["merits"] for b in blocks), "its partner is not planned"
     assert len(blocks) == 2 and len({b["start"] for b in blocks}) == 1, "planned together"
+
+
+def test_a_pool_change_a_run_already_planned_with_does_not_trigger_another(store: Store) -> None:
+    """A task that starts is both a trigger and a store change: one re-plan, not two."""
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    assert cm.poll_task_pool() is False, "the first poll only takes the marker"
+    submit(store, example("m31_mosaic"))  # moves the pool (a trigger would plan it) ...
+    cm.run(task_callback=Reports(), abort_event=threading.Event())  # ... and this run plans it
+    assert cm.poll_task_pool() is False, "the run saw that change"
+    submit(store, example("cas_a_synchronized"))
+    assert cm.poll_task_pool() is True, "a change after the run re-plans"
+    cm.close()

@@ -72,6 +72,7 @@ class ObservationControllerComponentManager(BaseComponentManager):
         self.runtime: ControllerRuntime | None = None
         self._runtime_factory: Callable[[ObservationLedger], ControllerRuntime] | None = None
         self.progress: dict[str, float] = {}
+        self._active_rows: list[tuple[str, str, str, float]] | None = None
 
     def attach_runtime(self, factory: Callable[[ObservationLedger], ControllerRuntime]) -> None:
         """Dispatch and monitors: built from ``factory`` and run while communicating."""
@@ -180,17 +181,27 @@ class ObservationControllerComponentManager(BaseComponentManager):
         """Observations per status."""
         return counts(self.store)
 
-    def active(self) -> list[dict[str, Any]]:
-        """Observations not yet finished, with their status and progress."""
+    def active(self, *, reread: bool = False) -> list[dict[str, Any]]:
+        """Observations not yet finished, with their status and progress.
+
+        The rows are read from the store when ``reread`` (an observation moved) or never
+        read; progress comes in between without a read (it arrives every few seconds).
+        """
+        rows = self._active_rows
+        if reread or rows is None:
+            rows = self._active_rows = [
+                (r.id, r.name, r.status, r.progress)
+                for s in sorted(_ACTIVE)
+                for r in self.store.list_observations(status=s.value, limit=1000)
+            ]
         return [
             {
-                "id": r.id,
-                "name": r.name,
-                "status": r.status,
-                "progress": round(self.progress.get(r.id, r.progress), 3),
+                "id": id_,
+                "name": name,
+                "status": status,
+                "progress": round(self.progress.get(id_, stored), 3),
             }
-            for s in sorted(_ACTIVE)
-            for r in self.store.list_observations(status=s.value, limit=1000)
+            for id_, name, status, stored in rows
         ]
 
     @staticmethod

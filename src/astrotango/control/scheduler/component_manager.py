@@ -1,16 +1,18 @@
 """The Scheduler's logic: plan the pending tasks onto every telescope, re-plan on triggers.
 
 Triggers (mission/003): the task pool changes (a light poll of the store's change marker,
-which ignores the scheduler's own assignments: applying a plan must not ask for the next),
+which ignores the scheduler's own assignments: applying a plan must not ask for the next,
+and the changes a run already read: a task's start is a trigger and a store change),
 telescope availability changes (good weather back), a task starts or finishes (``trigger``),
 or ``Run``. Each trigger bumps a generation number; a run checks it at each phase and
 discards its plan when a newer trigger has arrived, and at most one further run waits in the
 queue. The first slot of each telescope is published as soon as a short look-ahead plan finds
 it; the full plan follows.
 
-A scheduled task due to start within the commit window (10 minutes) is kept as planned: the
-run plans around it and publishes it unchanged, so the next thing each telescope does is
-settled and does not move with every re-plan.
+A scheduled task due to start within the commit window (10 minutes) after the task its
+telescope is running is kept as planned: the run plans around it and publishes it unchanged,
+so the next thing each telescope does is settled and does not move with every re-plan. A
+telescope with nothing running keeps no slot: the run plans it from now.
 """
 
 from __future__ import annotations
@@ -143,8 +145,9 @@ class SchedulerComponentManager(BaseComponentManager):
         marker = self._store.change_marker(
             ignore_actor=Actor.SCHEDULER.value, before=self._clock.now()
         )
-        changed = self._pool_marker is not None and marker != self._pool_marker
-        self._pool_marker = marker
+        with self._lock:
+            changed = self._pool_marker is not None and marker > self._pool_marker
+            self._pool_marker = max(marker, self._pool_marker or 0)
         if changed:
             self.trigger("task pool changed")
         return changed
@@ -158,6 +161,10 @@ class SchedulerComponentManager(BaseComponentManager):
         task_callback(progress=5)
         start = self._clock.now()
         end = start + self._horizon
+        # Every change recorded so far is in what this run reads: the poll need not re-plan
+        # for it (a task that starts is a trigger and a store change, one re-plan is enough).
+        # (taken when the plan is published: a discarded run has planned nothing).
+        seen = self._store.change_marker(ignore_actor=Actor.SCHEDULER.value)
         # Scheduled tasks are re-planned too (the plan may move them), except those due within
         # the commit window; running ones are not.
         pending = self._store.tasks_by_status("pending")
@@ -197,6 +204,8 @@ class SchedulerComponentManager(BaseComponentManager):
         blocks = sorted((*kept, *full.blocks), key=lambda b: (b.start, b.telescope_id))
         full = replace(full, blocks=tuple(blocks))
         self._plan = full
+        with self._lock:
+            self._pool_marker = max(seen, self._pool_marker or 0)
         self._emit(full, full.blocks, started, partial=False)
         task_callback(progress=100)
         task_callback(
@@ -211,11 +220,18 @@ class SchedulerComponentManager(BaseComponentManager):
     def _committed(
         self, scheduled: Sequence[TaskRecord], pending: Sequence[TaskRecord], now: datetime
     ) -> tuple[tuple[ScheduledBlock, ...], list[TaskRecord]]:
-        """Split the scheduled tasks: blocks kept as planned (due soon), and tasks to re-plan."""
+        """Split the scheduled tasks: blocks kept as planned (due soon), and tasks to re-plan.
+
+        Only a busy telescope's next block is kept: on a free one (its task ended before the
+        plan expected) waiting for a slot planned earlier would leave it idle.
+        """
+        busy = {t.telescope for t in self._store.tasks_by_status("running")}
         ready = {
             t.id
             for t in self.telescopes
-            if t.available and (t.unavailable_until is None or t.unavailable_until <= now)
+            if t.available
+            and (t.unavailable_until is None or t.unavailable_until <= now)
+            and t.id in busy
         }
         before = {b.task_id: b for b in self._plan.blocks} if self._plan else {}
         kept: dict[str, ScheduledBlock] = {}
