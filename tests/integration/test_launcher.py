@@ -119,6 +119,42 @@ def test_the_system_harness_restarts_a_killed_server(tmp_path: Path) -> None:
     assert wait_gone(pids) == []
 
 
+def test_every_server_publishes_events_after_a_start_and_a_restart(tmp_path: Path) -> None:
+    """A server whose memorized adminMode starts it talking to other devices while it is
+    still starting up once broke its own event publisher ("Class DServer is not
+    initialised!", then every subscription to it failed): it must publish, always."""
+    import tango
+
+    def publishes(system: System) -> list[str]:
+        broken = []
+        for key in system.children:
+            info = system.proxy(f"dserver/{key}").command_inout(
+                "ZmqEventSubscriptionChange", ["info"]
+            )
+            heard = [e for e in info[1] if e.startswith("Event:")]
+            if any(e.endswith(":") for e in heard):
+                broken.append(f"{key}: {heard}")
+        return broken
+
+    with System(ROOT / "tango-db", tmp_path / "run") as system:
+        for device in system.devices:  # one subscription each: every publisher binds
+            proxy = system.proxy(device)
+            proxy.unsubscribe_event(
+                proxy.subscribe_event("state", tango.EventType.CHANGE_EVENT, lambda _: None)
+            )
+        assert publishes(system) == []
+        system.children["AstroInterlocks/1"].kill()
+        system.start_server("AstroInterlocks/1")
+        proxy = system.proxy("astro/interlock/rain")
+        proxy.unsubscribe_event(
+            proxy.subscribe_event("fired", tango.EventType.CHANGE_EVENT, lambda _: None)
+        )
+        assert publishes(system) == []
+        assert "Class DServer is not initialised" not in (
+            tmp_path / "run" / "logs" / "AstroInterlocks-1.log"
+        ).read_text()
+
+
 def test_run_finishes_the_night_with_the_report_written_and_no_process_left(
     tmp_path: Path,
 ) -> None:

@@ -13,9 +13,10 @@ manager in :meth:`create_component_manager` and start long-running commands with
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
-from tango import AttrWriteType, DevState, DevVarLongStringArray, EnsureOmniThread
+from tango import AttrWriteType, DevState, DevVarLongStringArray, EnsureOmniThread, Util
 from tango.server import Device, attribute, command
 
 from astrotango import __version__
@@ -39,7 +40,10 @@ from astrotango.lrc import LRC_PROTOCOL_VERSIONS, CommandRegistry, TaskFunction
 # Every thread a device server spawns calls Tango (proxies, subscriptions): known to omniORB.
 set_thread_context(EnsureOmniThread)
 
-__all__ = ["AstroDevice"]
+__all__ = ["SERVING", "AstroDevice"]
+
+#: Set once this process's device server has finished starting (``run``'s post-init callback).
+SERVING = threading.Event()
 
 _RW = AttrWriteType.READ_WRITE
 _ACTIVE_MODES = (AdminMode.ONLINE, AdminMode.ENGINEERING)
@@ -109,6 +113,7 @@ class AstroDevice(Device):
         self._publisher = EventPublisher(self)
         self._commands = CommandRegistry(self._publisher.push_many)
         self._admin_mode = AdminMode.OFFLINE
+        self._mode_lock = threading.Lock()
         self._health_state = HealthState.UNKNOWN
         self._modes: dict[str, int] = {
             "controlMode": ControlMode.REMOTE,
@@ -241,12 +246,28 @@ class AstroDevice(Device):
                 "API_AttrValueNotAllowed",
                 f"adminMode: {old.name} -> {new.name} is not allowed; go through OFFLINE",
             )
-        self._admin_mode = new
+        with self._mode_lock:
+            self._admin_mode = new
         self._publisher.push("adminMode", new)
-        if new in _ACTIVE_MODES:
-            self.component_manager.start_communicating()
-        else:
+        if new not in _ACTIVE_MODES:
             self.component_manager.stop_communicating()
+        elif Util.instance().is_svr_starting():
+            threading.Thread(target=self._start_when_served, name="start-when-served").start()
+        else:
+            self.component_manager.start_communicating()
+
+    def _start_when_served(self) -> None:
+        """Start communicating once the server serves (the memorized adminMode of a restart).
+
+        Talking to other devices (subscriptions above all) from a server still starting up
+        broke its own event publisher now and then ("Class DServer is not initialised!", then
+        every subscription to that server failed with "ZMQ message: Invalid argument").
+        """
+        while not SERVING.wait(0.05) and Util.instance().is_svr_starting():
+            pass
+        with EnsureOmniThread(), self._mode_lock:
+            if self._admin_mode in _ACTIVE_MODES:
+                self.component_manager.start_communicating()
 
     @attribute(dtype=HealthState)
     def healthState(self) -> HealthState:

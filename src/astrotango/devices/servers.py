@@ -10,6 +10,7 @@ import sys
 
 from tango.server import run
 
+from astrotango.devices.base import SERVING
 from astrotango.devices.constraint import OperationalConstraint
 from astrotango.devices.controller import ObservationController
 from astrotango.devices.host_telemetry import HostTelemetry
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in SERVERS:
         sys.exit(f"usage: python -m astrotango.devices.servers {{{','.join(SERVERS)}}} INSTANCE")
-    run(SERVERS[args[0]], args=args)
+    run(SERVERS[args[0]], args=args, post_init_callback=SERVING.set)
 
 
 if __name__ == "__main__":
