@@ -50,11 +50,23 @@ class ObservationMethods(StoreBase):
         queue: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        window_end_by: datetime | None = None,
+        updated_by: datetime | None = None,
     ) -> list[ObservationRecord]:
-        """Observations, oldest first, optionally of one status and/or queue."""
+        """Observations, oldest first, optionally of one status and/or queue.
+
+        ``window_end_by`` keeps those whose window ends at or before it, ``updated_by``
+        those last updated at or before it (the controller's checks read only those).
+        """
         with self._read() as conn:
             return obs_rows.list_observations(
-                conn, status=status, queue=queue, limit=limit, offset=offset
+                conn,
+                status=status,
+                queue=queue,
+                limit=limit,
+                offset=offset,
+                window_end_by=window_end_by,
+                updated_by=updated_by,
             )
 
     def count_by_status(self) -> dict[str, int]:

@@ -99,14 +99,25 @@ def get_observation(conn: Connection, observation_id: str) -> ObservationRecord:
 
 
 def list_observations(
-    conn: Connection, *, status: str | None, queue: str | None, limit: int, offset: int
+    conn: Connection,
+    *,
+    status: str | None,
+    queue: str | None,
+    limit: int,
+    offset: int,
+    window_end_by: datetime | None = None,
+    updated_by: datetime | None = None,
 ) -> list[ObservationRecord]:
-    """Observations filtered by status and queue, oldest first."""
+    """Observations filtered by status, queue, window end and last update, oldest first."""
     stmt = select_records(ObservationRecord)
     if status is not None:
         stmt = stmt.where(observations.c.status == status)
     if queue is not None:
         stmt = stmt.where(observations.c.queue == queue)
+    if window_end_by is not None:
+        stmt = stmt.where(observations.c.window_end <= window_end_by)
+    if updated_by is not None:
+        stmt = stmt.where(observations.c.updated_at <= updated_by)
     stmt = stmt.order_by(observations.c.created_at, observations.c.id).limit(limit).offset(offset)
     return rebuild(ObservationRecord, conn.execute(stmt))
 

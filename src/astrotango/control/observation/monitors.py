@@ -110,9 +110,9 @@ class Monitors:
         now = self.ledger.clock.now()
         outcomes = self.dispatcher.outcomes
         for status in _ENDABLE:
-            for record in self.store.list_observations(status=status.value, limit=1000):
-                if record.window_end > now:
-                    continue
+            for record in self.store.list_observations(
+                status=status.value, limit=1000, window_end_by=now
+            ):
                 reason = f"window closed at {record.window_end.isoformat()}"
                 self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
                 if record.is_monitoring and status is not _O.PENDING:
@@ -151,10 +151,13 @@ class Monitors:
         if self._holding():
             self._held_at = now
         flagged: list[dict[str, Any]] = []
-        for status in _WATCHED:
-            for record in self.store.list_observations(status=status.value, limit=1000):
-                if now - max(record.updated_at, self._held_at) < self.settings.warn_after:
-                    continue  # its own last transition is recent: no need to read its tasks
+        quiet_since = now - self.settings.warn_after
+        # those whose own last transition (or the hold) is recent need not be read at all
+        watched = () if self._held_at > quiet_since else _WATCHED
+        for status in watched:
+            for record in self.store.list_observations(
+                status=status.value, limit=1000, updated_by=quiet_since
+            ):
                 tasks = self.store.tasks_of_observation(record.id)
                 if _waiting_for_its_time(record, tasks, now):
                     continue
