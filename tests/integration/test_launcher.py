@@ -150,9 +150,10 @@ def test_every_server_publishes_events_after_a_start_and_a_restart(tmp_path: Pat
             proxy.subscribe_event("fired", tango.EventType.CHANGE_EVENT, lambda _: None)
         )
         assert publishes(system) == []
-        assert "Class DServer is not initialised" not in (
-            tmp_path / "run" / "logs" / "AstroInterlocks-1.log"
-        ).read_text()
+        assert (
+            "Class DServer is not initialised"
+            not in (tmp_path / "run" / "logs" / "AstroInterlocks-1.log").read_text()
+        )
 
 
 def test_run_finishes_the_night_with_the_report_written_and_no_process_left(
