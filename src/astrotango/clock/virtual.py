@@ -76,6 +76,16 @@ _LOG = logging.getLogger(__name__)
 _FALLBACK_POLL_S = 0.01  # a plain threading.Event as a wake: looked at this often (real)
 
 
+def _instant(at: float) -> float:
+    """A deadline on the microsecond grid ``now()`` reads in (a datetime holds microseconds).
+
+    Deadlines otherwise carry float residue (``now + seconds`` where ``seconds`` was worked
+    out from a rounded ``now()``): two meant for one instant, a fraction of a microsecond
+    apart, were two instants, and every process woke twice.
+    """
+    return round(at, 6)
+
+
 @dataclass(eq=False)
 class _Sleeper:
     deadline: float
@@ -204,7 +214,7 @@ class VirtualClock:
             return True
         if seconds <= 0:
             return False
-        sleeper = _Sleeper(self._file.now() + seconds, self._participant())
+        sleeper = _Sleeper(_instant(self._file.now() + seconds), self._participant())
         attached = isinstance(wake, Wake)
         self._register(sleeper)
         if attached and not wake._attach(self, sleeper):  # type: ignore[union-attr]
@@ -225,7 +235,7 @@ class VirtualClock:
         self, cond: threading.Condition, predicate: Callable[[], bool], timeout_s: float | None
     ) -> bool:
         """``cond.wait_for`` in simulated time (call it holding ``cond``), waiting idle."""
-        deadline = math.inf if timeout_s is None else self._file.now() + timeout_s
+        deadline = math.inf if timeout_s is None else _instant(self._file.now() + timeout_s)
         while True:
             if predicate():
                 return True

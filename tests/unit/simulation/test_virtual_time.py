@@ -213,3 +213,25 @@ def test_a_long_busy_spell_holds_time_however_long_it_lasts(tmp_path: Path) -> N
     finally:
         clock.close()
         keeper.stop()
+
+
+def test_loops_on_one_grid_share_each_instant_whatever_their_phase(
+    keeper: ClockKeeper, clock: VirtualClock
+) -> None:
+    """Deadlines computed from different instants (now + seconds to the next grid point) must
+    meet exactly: a deadline one float step after another was a second instant, waking every
+    process twice per grid point (half the sample night's instants)."""
+    from astrotango.clock import to_grid
+
+    offsets = (0.1, 1 / 3, 0.7, 2 / 7, 2.3, 4.6, 6.7)  # some no whole number of microseconds
+
+    def loop(offset: float) -> None:
+        with clock.participant():
+            clock.sleep(offset)
+            for _ in range(20):
+                clock.sleep(to_grid(clock, 10.0))
+
+    before = keeper.advances
+    run_threads(clock, *(lambda o=o: loop(o) for o in offsets))
+    assert elapsed(clock) == 200.0
+    assert keeper.advances - before == len(offsets) + 20, "one instant per grid point"
