@@ -7,7 +7,7 @@ telescope availability changes (good weather back), a task starts or finishes (`
 or ``Run``. Each trigger bumps a generation number; a run checks it at each phase and
 discards its plan when a newer trigger has arrived, and at most one further run waits in the
 queue. The first slot of each telescope is published as soon as a short look-ahead plan finds
-it; the full plan follows.
+it (one greedy construction over the next hour); the full plan follows.
 
 A scheduled task due to start within the commit window (10 minutes) after the task its
 telescope is running is kept as planned: the run plans around it and publishes it unchanged,
@@ -104,6 +104,14 @@ class SchedulerComponentManager(BaseComponentManager):
         self._config = PlannerConfig(step_s=int(resolution_s))
         self._fov_deg = fov_deg
         self._planner: Planner = planner or (lambda t, s, a, b: plan(t, s, a, b, self._config))
+        # The first slots only have to be quick: one greedy construction, no improvement.
+        quick = replace(
+            self._config,
+            placements=self._config.placements[:1],
+            repair_passes=0,
+            search_max_tasks=0,
+        )
+        self._first_planner: Planner = planner or (lambda t, s, a, b: plan(t, s, a, b, quick))
         self._lock = threading.Lock()
         self._generation = 0
         self._run_waiting = False
@@ -188,7 +196,7 @@ class SchedulerComponentManager(BaseComponentManager):
             horizon_deg=horizon_limits(telescopes),
         )
         task_callback(progress=25)
-        first = self._planner(
+        first = self._first_planner(
             tasks, telescopes, start, min(end, start + timedelta(seconds=_FIRST_SLOT_S))
         )
         if self._stale(generation, abort_event, task_callback):
