@@ -156,6 +156,33 @@ def test_every_server_publishes_events_after_a_start_and_a_restart(tmp_path: Pat
         )
 
 
+def test_the_observatory_reads_many_devices_at_once_and_names_each_failure(
+    tmp_path: Path,
+) -> None:
+    import tango
+
+    from astrotango.client.observatory import Observatory
+
+    with System(ROOT / "tango-db", tmp_path / "run") as system:
+        observatory = Observatory(system.tango_host)
+        read = observatory.read_many(
+            [
+                ("astro/reference/1", ["State", "adminMode"]),
+                ("astro/no/such", ["State"]),
+            ]
+        )
+        assert read["astro/reference/1"] == [tango.DevState.ON, 0]
+        assert isinstance(read["astro/no/such"], tango.DevFailed)
+        bad = observatory.read_many([("astro/reference/1", ["State", "noSuchAttribute"])])
+        assert isinstance(bad["astro/reference/1"], tango.DevFailed), "one failed: all failed"
+        views = observatory.telescopes()
+        assert {v.name for v in views} == set(observatory.devices_of_class("Telescope"))
+        assert all(v.state != "UNREACHABLE" for v in views)
+        safety = observatory.safety()
+        assert set(safety.gates) and "UNREACHABLE" not in safety.gates.values()
+        assert set(safety.triggers) == {"gusts_r1", "gusts_r2", "rain"}
+
+
 def test_run_finishes_the_night_with_the_report_written_and_no_process_left(
     tmp_path: Path,
 ) -> None:

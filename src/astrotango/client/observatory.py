@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,14 @@ class SafetyView:
     safings: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+#: How long a batched read waits for each device's reply (a device proxy's own default).
+_REPLY_MS = 3000
+
+
+def _failed(value: Any) -> bool:
+    return isinstance(value, tango.DevFailed)
+
+
 def _short(device: str) -> str:
     return device.rsplit("/", 1)[-1]
 
@@ -109,6 +118,7 @@ class Observatory:
         self.tango_host = tango_host
         self._db = _database(tango_host)
         self._proxies: dict[str, tango.DeviceProxy] = {}
+        self._classes: dict[str, list[str]] = {}
         self.controller = self.proxy(controller)
         self.scheduler = self.proxy(scheduler)
 
@@ -119,9 +129,39 @@ class Observatory:
         return self._proxies[device]
 
     def devices_of_class(self, tango_class: str) -> list[str]:
-        """Exported devices of one Tango class, sorted."""
-        names = self._db.get_device_exported_for_class(tango_class)
-        return sorted(str(n) for n in names)
+        """Exported devices of one Tango class, sorted.
+
+        Asked once: a device that stops later stays listed, and shows as unreachable.
+        """
+        if tango_class not in self._classes:
+            names = self._db.get_device_exported_for_class(tango_class)
+            self._classes[tango_class] = sorted(str(n) for n in names)
+        return list(self._classes[tango_class])
+
+    def read_many(self, wanted: Sequence[tuple[str, Sequence[str]]]) -> dict[str, Any]:
+        """Read attributes of many devices at once (each request sent before any reply).
+
+        Returns:
+            Per device, the values in the order asked, or the DevFailed.
+        """
+        asked: dict[str, tuple[tango.DeviceProxy, int]] = {}
+        out: dict[str, Any] = {}
+        for device, names in wanted:
+            try:
+                proxy = self.proxy(device)
+                asked[device] = (proxy, proxy.read_attributes_asynch(list(names)))
+            except tango.DevFailed as exc:
+                out[device] = exc
+        for device, (proxy, ident) in asked.items():
+            try:
+                replies = proxy.read_attributes_reply(ident, _REPLY_MS)
+                failed = [stack for r in replies if (stack := r.get_err_stack())]
+                if failed:
+                    raise tango.DevFailed(*failed[0])
+                out[device] = [r.value for r in replies]
+            except tango.DevFailed as exc:
+                out[device] = exc
+        return out
 
     def submit(self, document: str) -> str:
         """SubmitObservation; returns the new id."""
@@ -154,12 +194,14 @@ class Observatory:
     def telescopes(self) -> list[TelescopeView]:
         """Every telescope's state, task and progress."""
         views = []
-        for name in self.devices_of_class("Telescope"):
+        attributes = ["State", "currentTaskId", "taskProgress", "enclosureState", "alt"]
+        names = self.devices_of_class("Telescope")
+        read = self.read_many([(name, attributes) for name in names])
+        for name in names:
             try:
-                values = self.proxy(name).read_attributes(
-                    ["State", "currentTaskId", "taskProgress", "enclosureState", "alt"]
-                )
-                state, task, progress, enclosure, alt = (v.value for v in values)
+                if isinstance(read[name], tango.DevFailed):
+                    raise read[name]
+                state, task, progress, enclosure, alt = read[name]
                 views.append(
                     TelescopeView(
                         name,
@@ -176,25 +218,31 @@ class Observatory:
 
     def safety(self) -> SafetyView:
         """Every constraint's gate state and every interlock's fired / trigger state."""
-        gates, fired, triggers = {}, {}, {}
-        for name in self.devices_of_class("OperationalConstraint"):
-            try:
-                gates[_short(name)] = str(self.proxy(name).read_attribute("gateState").value)
-            except tango.DevFailed:
-                gates[_short(name)] = "UNREACHABLE"
-        for name in self.devices_of_class("ShutdownInterlock"):
-            try:
-                values = self.proxy(name).read_attributes(["fired", "triggerState"])
-                fired[_short(name)] = bool(values[0].value)
-                triggers[_short(name)] = str(values[1].value)
-            except tango.DevFailed:
+        constraints = self.devices_of_class("OperationalConstraint")
+        interlocks = self.devices_of_class("ShutdownInterlock")
+        telescopes = self.devices_of_class("Telescope")
+        read = self.read_many(
+            [
+                *((name, ["gateState"]) for name in constraints),
+                *((name, ["fired", "triggerState"]) for name in interlocks),
+                *((name, ["lastSafing"]) for name in telescopes),
+            ]
+        )
+        gates, fired, triggers, safings = {}, {}, {}, {}
+        for name in constraints:
+            value = read[name]
+            gates[_short(name)] = "UNREACHABLE" if _failed(value) else str(value[0])
+        for name in interlocks:
+            value = read[name]
+            if _failed(value):
                 triggers[_short(name)] = "UNREACHABLE"
-        safings = {}
-        for name in self.devices_of_class("Telescope"):
-            with contextlib.suppress(tango.DevFailed, ValueError):
-                safings[_short(name)] = json.loads(
-                    self.proxy(name).read_attribute("lastSafing").value
-                )
+            else:
+                fired[_short(name)], triggers[_short(name)] = bool(value[0]), str(value[1])
+        for name in telescopes:
+            value = read[name]
+            with contextlib.suppress(ValueError, TypeError):
+                if not _failed(value):
+                    safings[_short(name)] = json.loads(value[0])
         return SafetyView(gates, fired, triggers, safings)
 
     def reset_interlock(self, name: str) -> None:

@@ -46,14 +46,14 @@ class ObservationMethods(StoreBase):
     def list_observations(
         self,
         *,
-        status: str | None = None,
+        status: str | Sequence[str] | None = None,
         queue: str | None = None,
         limit: int = 100,
         offset: int = 0,
         window_end_by: datetime | None = None,
         updated_by: datetime | None = None,
     ) -> list[ObservationRecord]:
-        """Observations, oldest first, optionally of one status and/or queue.
+        """Observations, oldest first, optionally of one status (or any of several), one queue.
 
         ``window_end_by`` keeps those whose window ends at or before it, ``updated_by``
         those last updated at or before it (the controller's checks read only those).

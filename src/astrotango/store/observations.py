@@ -101,7 +101,7 @@ def get_observation(conn: Connection, observation_id: str) -> ObservationRecord:
 def list_observations(
     conn: Connection,
     *,
-    status: str | None,
+    status: str | Sequence[str] | None,
     queue: str | None,
     limit: int,
     offset: int,
@@ -110,8 +110,10 @@ def list_observations(
 ) -> list[ObservationRecord]:
     """Observations filtered by status, queue, window end and last update, oldest first."""
     stmt = select_records(ObservationRecord)
-    if status is not None:
+    if isinstance(status, str):
         stmt = stmt.where(observations.c.status == status)
+    elif status is not None:
+        stmt = stmt.where(observations.c.status.in_(list(status)))
     if queue is not None:
         stmt = stmt.where(observations.c.queue == queue)
     if window_end_by is not None:

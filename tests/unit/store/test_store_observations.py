@@ -90,6 +90,27 @@ def test_bulk_add_list_and_count(store: Store, make_observation, t0) -> None:
     assert len(store.pending_tasks()) == 100
 
 
+def test_list_by_several_statuses_window_end_and_last_update(
+    store: Store, make_observation, t0
+) -> None:
+    store.add_observations(
+        [
+            make_observation("early", start=t0 - timedelta(hours=2)),  # window ends t0 + 11 h
+            make_observation("late", status="assigned", start=t0),  # ends t0 + 13 h
+            make_observation("done", status="completed", start=t0 - timedelta(hours=3)),
+        ]
+    )
+    both = store.list_observations(status=["pending", "assigned"])
+    assert [o.id for o in both] == ["early", "late"]
+    ended = store.list_observations(
+        status=("pending", "assigned", "completed"), window_end_by=t0 + timedelta(hours=11)
+    )
+    assert [o.id for o in ended] == ["done", "early"], "oldest first, the late one still open"
+    quiet = store.list_observations(updated_by=t0 - timedelta(hours=2))
+    assert [o.id for o in quiet] == ["done", "early"]
+    assert store.list_observations(status=[]) == []
+
+
 def test_transition_records_and_bumps_version(store: Store, make_observation, t0) -> None:
     store.add_observations([make_observation("obs-1")])
     at = t0 + timedelta(minutes=5)

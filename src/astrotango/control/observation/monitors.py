@@ -38,6 +38,8 @@ class MonitorSettings:
     heartbeat_timeout_s: float = 60.0
     warn_after: timedelta = timedelta(hours=1)
     stale_after: timedelta = timedelta(hours=2)
+    #: Observations are looked at for staleness this often (the hold is followed every tick).
+    stale_check: timedelta = timedelta(minutes=1)
 
 
 class Monitors:
@@ -69,6 +71,7 @@ class Monitors:
         self._stale: list[dict[str, Any]] = []
         self._holding = holding or (lambda: False)
         self._held_at = datetime.min.replace(tzinfo=UTC)
+        self._next_stale_check = datetime.min.replace(tzinfo=UTC)
 
     def run_all(self) -> None:
         """Every check, in order: heartbeats, time limits, stale observations."""
@@ -109,22 +112,22 @@ class Monitors:
         """
         now = self.ledger.clock.now()
         outcomes = self.dispatcher.outcomes
-        for status in _ENDABLE:
-            for record in self.store.list_observations(
-                status=status.value, limit=1000, window_end_by=now
+        ended = self.store.list_observations(
+            status=sorted(s.value for s in _ENDABLE), limit=1000, window_end_by=now
+        )
+        for record in ended:  # oldest first
+            reason = f"window closed at {record.window_end.isoformat()}"
+            self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
+            if record.is_monitoring and _O(record.status) is not _O.PENDING:
+                outcomes.fail_observation(record.id, reason)
+                continue
+            if record.is_monitoring and outcomes.missed_window(
+                record.id, f"{reason} before the run could start"
             ):
-                reason = f"window closed at {record.window_end.isoformat()}"
-                self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
-                if record.is_monitoring and status is not _O.PENDING:
-                    outcomes.fail_observation(record.id, reason)
-                    continue
-                if record.is_monitoring and outcomes.missed_window(
-                    record.id, f"{reason} before the run could start"
-                ):
-                    continue
-                self.ledger.move_observation(
-                    record.id, _O.ABORTED, Actor.SYSTEM, reason, expect=_ENDABLE
-                )
+                continue
+            self.ledger.move_observation(
+                record.id, _O.ABORTED, Actor.SYSTEM, reason, expect=_ENDABLE
+            )
 
     def _cancel_tasks(self, tasks: list[TaskRecord], reason: str) -> None:
         """Stop the running task and cancel every unfinished one."""
@@ -150,6 +153,9 @@ class Monitors:
         now = self.ledger.clock.now()
         if self._holding():
             self._held_at = now
+        if now < self._next_stale_check:
+            return
+        self._next_stale_check = now + self.settings.stale_check
         flagged: list[dict[str, Any]] = []
         quiet_since = now - self.settings.warn_after
         # those whose own last transition (or the hold) is recent need not be read at all
