@@ -44,7 +44,7 @@ import os
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -411,6 +411,9 @@ class ClockKeeper:
         self.advances = 0
         #: For each process, how many instants it asked for (its deadline was the target).
         self.asked_by: Counter[int] = Counter()
+        #: For each process, the real seconds time stood still while it was busy (shared
+        #: between the processes busy together): who the night's wall time waits for.
+        self.held_by: dict[int, float] = defaultdict(float)
         self.passed_over: set[int] = set()
         #: How often an event pushed and not yet delivered kept time still.
         self.in_flight_waits = 0
@@ -444,6 +447,8 @@ class ClockKeeper:
         quiet: tuple[tuple[int, int], ...] | None = None
         quiet_since = 0.0
         stalled: dict[int, tuple[int, float]] = {}
+        busy: list[int] = []
+        looked = time.monotonic()
         while not self._stop.is_set():
             self._sock.settimeout(self.quiet_s if quiet is not None else 0.05)
             try:
@@ -455,6 +460,7 @@ class ClockKeeper:
                 return
             now = self.file.now()
             views = self._live(self.file.slots(), now, stalled)
+            busy, looked = self._count_held(busy, looked, views)
             if any(v.busy > 0 or v.deadline <= now for v in views):
                 quiet = None
                 for view in views:  # a due process is told again (a poke can be lost)
@@ -479,10 +485,21 @@ class ClockKeeper:
             self.file.set_now(target)
             self.advances += 1
             quiet = None
-            for view in views:
-                if view.deadline <= target:
-                    self.asked_by[view.pid] += 1
-                    poke(self._out, socket_path(self.path, view.pid))
+            woken = [view.pid for view in views if view.deadline <= target]
+            for pid in woken:
+                self.asked_by[pid] += 1
+                poke(self._out, socket_path(self.path, pid))
+            # until the next look, time waits for the processes just woken
+            busy, looked = woken, time.monotonic()
+
+    def _count_held(
+        self, busy: list[int], since: float, views: list[SlotView]
+    ) -> tuple[list[int], float]:
+        """Charge the real time since the last look to the processes busy then."""
+        looked = time.monotonic()
+        for pid in busy:
+            self.held_by[pid] += (looked - since) / len(busy)
+        return [v.pid for v in views if v.busy > 0], looked
 
     def _live(
         self, views: list[SlotView], now: float, stalled: dict[int, tuple[int, float]]

@@ -120,6 +120,16 @@ class System:
         asked = {names.get(pid, str(pid)): n for pid, n in self.keeper.asked_by.items()}
         return self.keeper.advances, asked
 
+    def held_s(self) -> dict[str, float]:
+        """Virtual time so far: per process, the real seconds time stood still for it.
+
+        Named as in :meth:`instants`; empty on other clocks.
+        """
+        if self.keeper is None:
+            return {}
+        names = {c.pid: key for key, c in self.children.items()} | {os.getpid(): "launcher"}
+        return {names.get(pid, str(pid)): s for pid, s in self.keeper.held_by.items()}
+
     @property
     def tango_host(self) -> str:
         """``host:port`` of the Tango database."""

@@ -235,3 +235,17 @@ def test_loops_on_one_grid_share_each_instant_whatever_their_phase(
     run_threads(clock, *(lambda o=o: loop(o) for o in offsets))
     assert elapsed(clock) == 200.0
     assert keeper.advances - before == len(offsets) + 20, "one instant per grid point"
+
+
+def test_the_keeper_charges_the_real_time_it_waited_to_the_busy_process(
+    keeper: ClockKeeper, clock: VirtualClock
+) -> None:
+    def slow() -> None:
+        with clock.participant():
+            clock.sleep(5.0)
+            time.sleep(0.3)  # real work at the instant: time stands still for it
+            clock.sleep(5.0)
+
+    run_threads(clock, slow)
+    assert elapsed(clock) == 10.0
+    assert 0.3 <= keeper.held_by[os.getpid()] < 1.0
