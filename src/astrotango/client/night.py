@@ -50,6 +50,10 @@ __all__ = ["LOOK_S", "NightOperator", "run_night"]
 #: Simulated seconds between two looks of the job (operator, safety samples, live view) on
 #: virtual time; on a scaled clock it looks every real second.
 LOOK_S = 120.0
+#: Real seconds the job waits for the live view's last drawing when the night ends.
+_DRAW_JOIN_S = 10.0
+#: Real seconds between two drawings of the live view.
+_DRAW_EVERY_S = 0.5
 
 
 class NightOperator:
@@ -183,9 +187,12 @@ def _night(
     operator = NightOperator(observatory.reset_interlock, scenario.reset_after_clear)
     samples: list[SafetySample] = []
     until = scenario.end
-    start, wall_start = clock.now(), time.monotonic()
+    start, wall_start, held_before = clock.now(), time.monotonic(), system.held_s()
     system.resume()
-    with Live(render_frame(observatory), console=console, refresh_per_second=2) as live:
+    with (
+        Live(render_frame(observatory), console=console, refresh_per_second=2) as live,
+        _Drawing(live, Observatory(system.tango_host), console.is_terminal) as drawing,
+    ):
         while clock.now() < until:
             if system.virtual:
                 next_at = min(clock.now() + timedelta(seconds=LOOK_S), until)
@@ -198,11 +205,12 @@ def _night(
             now, view = clock.now(), observatory.safety()
             samples.append(SafetySample(now, view.gates, view.interlocks))
             notes += [(now, text) for text in operator.look(now, view)]
-            live.update(render_frame(observatory, view, [text for _, text in notes]))
+            drawing.show(view, [text for _, text in notes])
     end, wall = clock.now(), time.monotonic() - wall_start
     recorder.stop()
     console.line()  # the live view may end mid-line
-    console.print(_pace(system, (end - start).total_seconds(), wall))
+    held = {k: v - held_before.get(k, 0.0) for k, v in system.held_s().items()}
+    console.print(_pace(system, (end - start).total_seconds(), wall, held))
     safety = recorder.verdicts(end)
     rows = [observatory.observation(oid) for oid in submitted]
     console.print(_summary(rows, end))
@@ -222,8 +230,61 @@ def _night(
     return answered and all_ok(safety)
 
 
-def _pace(system: System, simulated_s: float, wall_s: float) -> str:
-    """How fast the night went, and (on virtual time) whose loops set its instants."""
+class _Drawing:
+    """Draws the live view in a thread of its own, so drawing holds the night no time.
+
+    The job's thread is a participant of the clock and holds time while it looks; what the
+    view shows is only for watching. The latest look is drawn, at most every
+    ``_DRAW_EVERY_S`` real seconds (a terminal shows no more) and only on a terminal
+    (elsewhere the view is seen once, at the end); leaving draws the last.
+    """
+
+    def __init__(self, live: Live, observatory: Observatory, terminal: bool) -> None:
+        self._live, self._observatory, self._terminal = live, observatory, terminal
+        self._cond = threading.Condition()
+        self._latest: tuple[SafetyView, list[str]] | None = None
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="live-view", daemon=True)
+
+    def __enter__(self) -> _Drawing:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join(_DRAW_JOIN_S)
+
+    def show(self, view: SafetyView, notes: list[str]) -> None:
+        """Draw this look (when the thread gets to it)."""
+        with self._cond:
+            self._latest = (view, notes)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with tango.EnsureOmniThread():
+            while True:
+                with self._cond:
+                    self._cond.wait_for(
+                        lambda: self._closing or (self._terminal and self._latest is not None)
+                    )
+                    look, self._latest = self._latest, None
+                    closing = self._closing
+                if look is not None:
+                    self._live.update(render_frame(self._observatory, *look))
+                if closing:
+                    return
+                with self._cond:  # a pause between drawings, cut short by the end
+                    self._cond.wait_for(lambda: self._closing, _DRAW_EVERY_S)
+
+
+def _pace(system: System, simulated_s: float, wall_s: float, held: dict[str, float]) -> str:
+    """How fast the night went; on virtual time, who asked for its instants and who held it.
+
+    Held: the real seconds time stood still while a process was busy (the wall time the
+    night waited for it).
+    """
     line = (
         f"{simulated_s / 3600:.1f} simulated h in {wall_s:.1f} wall s "
         f"({simulated_s / max(wall_s, 1e-9):,.0f}x real time)"
@@ -234,6 +295,9 @@ def _pace(system: System, simulated_s: float, wall_s: float) -> str:
         line += f"; {instants:,} instants, asked for by " + ", ".join(
             f"{name} {n:,}" for name, n in top
         )
+    waited = sorted(((s, name) for name, s in held.items() if s >= 0.05), reverse=True)[:5]
+    if waited:
+        line += "; time held by " + ", ".join(f"{name} {s:.1f} s" for s, name in waited)
     return line
 
 

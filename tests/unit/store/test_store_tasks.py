@@ -213,3 +213,18 @@ def test_change_marker_can_leave_out_the_current_instant(
     _schedule(store, "obs-1.t0", t0)
     assert store.change_marker(before=t0) == at_t0, "a change of the instant itself"
     assert store.change_marker(before=t0 + timedelta(seconds=1)) > at_t0
+
+
+def test_an_observations_progress_is_its_tasks_mean_a_completed_one_counting_whole(
+    store: Store, make_observation, t0
+) -> None:
+    store.add_observations(
+        [make_observation("obs-p", n_tasks=4, task_status="scheduled", telescope="tel1")]
+    )
+    assert store.observation_progress("obs-p") == 0.0
+    first = store.claim_task("obs-p.t0", claimant="c", at=t0)
+    store.complete_task("obs-p.t0", token=first, at=t0)
+    second = store.claim_task("obs-p.t1", claimant="c", at=t0)
+    store.report_task_progress("obs-p.t1", token=second, progress=0.5)
+    assert store.observation_progress("obs-p") == pytest.approx((1.0 + 0.5) / 4)
+    assert store.observation_progress("obs-none") == 0.0

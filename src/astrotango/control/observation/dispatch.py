@@ -24,6 +24,7 @@ from astrotango.control.observation.links import TaskRefusedError, TelescopeLink
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import TaskStatus
 from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState
+from astrotango.store import TaskRecord
 
 __all__ = ["MISSED_START", "Dispatcher", "Eligibility", "Running"]
 
@@ -88,18 +89,27 @@ class Dispatcher:
         """Assign the planned tasks; tasks no longer planned go back to pending."""
         planned = {b["task"]: b for b in blocks}
         with self.lock:
-            for task in self.store.tasks_by_status(_T.SCHEDULED.value):
+            scheduled = self.store.tasks_by_status(_T.SCHEDULED.value)
+            for task in scheduled:
                 if task.id not in planned:
                     self._unschedule(task.id, task.observation_id, "no longer in the schedule")
-            self.assign_blocks(blocks)
+            self._assign_blocks(blocks, {t.id: t for t in scheduled})
 
     def assign_blocks(self, blocks: Sequence[Mapping[str, Any]]) -> None:
         """Assign these blocks and leave every other assignment alone (the first slots)."""
         with self.lock:
-            for block in blocks:
-                self._assign(
-                    block["task"], block["telescope"], datetime.fromisoformat(block["start"])
-                )
+            scheduled = self.store.tasks_by_status(_T.SCHEDULED.value)
+            self._assign_blocks(blocks, {t.id: t for t in scheduled})
+
+    def _assign_blocks(
+        self, blocks: Sequence[Mapping[str, Any]], scheduled: Mapping[str, TaskRecord]
+    ) -> None:
+        for block in blocks:
+            telescope, start = block["telescope"], datetime.fromisoformat(block["start"])
+            was = scheduled.get(block["task"])
+            if was is not None and (was.telescope, was.planned_start) == (telescope, start):
+                continue  # planned as it already is (a re-plan keeps most blocks)
+            self._assign(block["task"], telescope, start)
 
     def _assign(self, task_id: str, telescope: str, start: datetime) -> None:
         task = self.store.get_task(task_id)
@@ -212,7 +222,7 @@ class Dispatcher:
         try:
             run.command_id = self.links[telescope].execute(
                 spec,
-                functools.partial(self.outcomes.progress, run.task_id, run.token),
+                functools.partial(self.outcomes.progress, run),
                 functools.partial(self._done, run),
             )
         except TaskRefusedError as exc:

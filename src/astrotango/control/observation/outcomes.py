@@ -105,16 +105,13 @@ class OutcomeHandler:
             expect=frozenset({_O.ASSIGNED, _O.SUSPENDED}),
         )
 
-    def progress(self, task_id: str, token: int, percent: int) -> None:
+    def progress(self, run: Running, percent: int) -> None:
         """Progress of a running task (0..100)."""
         try:
-            self.store.report_task_progress(task_id, token=token, progress=percent / 100.0)
+            self.store.report_task_progress(run.task_id, token=run.token, progress=percent / 100.0)
         except ClaimRejected:
             return  # a stale executor: its reports no longer count
-        observation_id = self.store.get_task(task_id).observation_id
-        tasks = self.store.tasks_of_observation(observation_id)
-        done = sum(1.0 if t.status == _T.COMPLETED else t.progress for t in tasks)
-        self._on_progress(observation_id, done / max(1, len(tasks)))
+        self._on_progress(run.observation_id, self.store.observation_progress(run.observation_id))
 
     # -- the end ------------------------------------------------------------------------
 
