@@ -33,6 +33,7 @@ from astrotango.clock import (
     shared_clock_spec,
     virtual_clock_spec,
 )
+from astrotango.control_model import AdminMode
 from astrotango.launcher.config import ServerSpec, config_files, load_servers
 from astrotango.launcher.processes import Child
 
@@ -283,11 +284,13 @@ class System:
                 self.wait_for_devices(spec.devices)
 
     def wait_for_devices(self, devices: Sequence[str]) -> None:
-        """Block until every device answers a ping and a state read.
+        """Block until every device answers a ping and a state read, its admin mode in force.
 
         A ping is answered by the server's ORB; the state read goes through the device's own
         serialisation, so a device still busy starting (its admin mode, its subscriptions)
-        is waited for rather than handed to clients.
+        is waited for rather than handed to clients. A device whose remembered admin mode is
+        ONLINE or ENGINEERING starts talking to its component once its server serves: until
+        then it is DISABLE, and waited for too.
 
         Raises:
             LaunchError: when one does not within the start-up timeout, or its server died.
@@ -299,9 +302,9 @@ class System:
             try:
                 proxy = self.proxy(device)
                 proxy.ping()
-                proxy.state()
-                pending.pop(0)
-                continue
+                if not _starting(proxy):
+                    pending.pop(0)
+                    continue
             except tango.DevFailed:
                 pass
             dead = [c for c in self.children.values() if not c.alive()]
@@ -361,3 +364,15 @@ def _stop_rank(child: Child) -> int:
     """Where ``child`` (named ``Server/instance``) stops in :data:`_STOP_ORDER`; others last."""
     server = child.name.split("/")[0]
     return _STOP_ORDER.index(server) if server in _STOP_ORDER else len(_STOP_ORDER)
+
+
+def _starting(proxy: tango.DeviceProxy) -> bool:
+    """Whether a device is DISABLE while its admin mode says it talks to its component."""
+    if proxy.state() != tango.DevState.DISABLE:
+        return False
+    if "adminMode" not in proxy.get_attribute_list():
+        return False
+    return AdminMode(int(proxy.read_attribute("adminMode").value)) in (
+        AdminMode.ONLINE,
+        AdminMode.ENGINEERING,
+    )
