@@ -188,6 +188,7 @@ def _night(
     samples: list[SafetySample] = []
     until = scenario.end
     start, wall_start, held_before = clock.now(), time.monotonic(), system.held_s()
+    system.end_time_at(until)
     system.resume()
     with (
         Live(render_frame(observatory), console=console, refresh_per_second=2) as live,

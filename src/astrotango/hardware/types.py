@@ -206,6 +206,9 @@ class Asset:
         partial: True when the exposure or integration was cut short (aborted).
         header: FITS header keywords / spectrum metadata.
         task_info: The task that made it.
+        path: The file the data were written to ("" when none was written).
+        size_bytes: The file's size.
+        sha256: The file's checksum (hex).
     """
 
     asset_id: str
@@ -216,6 +219,9 @@ class Asset:
     partial: bool
     header: Mapping[str, HeaderValue] = field(default_factory=dict)
     task_info: Mapping[str, str] = field(default_factory=dict)
+    path: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The asset as a JSON-ready mapping."""
@@ -228,4 +234,7 @@ class Asset:
             "partial": self.partial,
             "header": dict(self.header),
             "task_info": dict(self.task_info),
+            "path": self.path,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
         }

@@ -109,6 +109,15 @@ class System:
             self._held = False
             self.clock().release()
 
+    def end_time_at(self, until: datetime) -> None:
+        """Virtual time never passes ``until`` (the night's end); nothing on other clocks.
+
+        What the launcher reads and stops after the night then happens at the night's last
+        instant: no server acts after the end the report is written for.
+        """
+        if self.keeper is not None:
+            self.keeper.until = until.timestamp()
+
     def instants(self) -> tuple[int, dict[str, int]]:
         """Virtual time so far: the instants it moved to, and who asked for each.
 

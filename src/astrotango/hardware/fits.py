@@ -1,0 +1,101 @@
+"""Writing data products to disk: one FITS file per exposure, with standard headers.
+
+Every camera driver (the simulator, INDI, Alpaca) hands its pixels and header to
+:func:`write_fits`; the asset then carries the file's path, size and checksum. A full disk or an
+unwritable directory is an :class:`~astrotango.hardware.errors.HardwareError` (an upload error:
+mission/001's ``acquisition_complete → failed``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from astrotango.hardware.errors import HardwareError
+from astrotango.hardware.types import HeaderValue
+
+__all__ = ["DATA_DIR_ENV", "FitsFile", "data_directory", "fits_bytes", "write_fits"]
+
+#: Where data products go when the device does not say (the launcher sets it per run).
+DATA_DIR_ENV = "ASTROTANGO_DATA_DIR"
+
+#: FITS keywords are at most 8 characters; longer names go in as HIERARCH cards.
+_KEYWORD = 8
+
+
+@dataclass(frozen=True)
+class FitsFile:
+    """A written data product: where it is, how big, and its SHA-256."""
+
+    path: str
+    size_bytes: int
+    sha256: str
+
+
+def data_directory(configured: str = "") -> Path | None:
+    """Where data products go: ``configured``, else ``$ASTROTANGO_DATA_DIR``, else None."""
+    chosen = configured or os.environ.get(DATA_DIR_ENV, "")
+    return Path(chosen) if chosen else None
+
+
+def fits_bytes(data: np.ndarray | bytes | None, header: Mapping[str, HeaderValue]) -> bytes:
+    """A FITS file in memory: ``data`` (an array, a FITS file's bytes, or None) with ``header``.
+
+    When ``data`` is a whole FITS file (an INDI BLOB), its primary header keeps what the camera
+    wrote and gains ``header``'s keywords.
+    """
+    if isinstance(data, bytes | bytearray):
+        with fits.open(io.BytesIO(data)) as received:
+            hdu = fits.PrimaryHDU(received[0].data, received[0].header)
+    else:
+        hdu = fits.PrimaryHDU(None if data is None else np.asarray(data))
+    structural = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "EXTEND", "BZERO", "BSCALE"}
+    for key, value in header.items():
+        if key.upper() in structural:
+            continue
+        card = key if len(key) <= _KEYWORD and key.isupper() else f"HIERARCH {key}"
+        hdu.header[card] = _card_value(value)
+    out = io.BytesIO()
+    hdu.writeto(out)
+    return out.getvalue()
+
+
+def write_fits(
+    directory: Path, name: str, data: np.ndarray | bytes | None, header: Mapping[str, HeaderValue]
+) -> FitsFile:
+    """Write ``<directory>/<name>.fits`` atomically (a temporary file, then a rename).
+
+    Raises:
+        HardwareError: the directory cannot be made or the file cannot be written (disk full,
+            permissions); nothing is left half-written under the final name.
+    """
+    content = fits_bytes(data, header)
+    path = directory / f"{name}.fits"
+    partial = path.with_suffix(".fits.part")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # the directory itself may be what failed
+            partial.unlink(missing_ok=True)
+        raise HardwareError(f"writing {path} failed: {exc.strerror or exc}") from exc
+    return FitsFile(str(path), len(content), hashlib.sha256(content).hexdigest())
+
+
+def _card_value(value: HeaderValue) -> HeaderValue:
+    if isinstance(value, str):
+        # FITS cards hold printable ASCII only.
+        return value.encode("ascii", "replace").decode("ascii")[:68]
+    return value
