@@ -29,6 +29,9 @@ DATA_DIR_ENV = "ASTROTANGO_DATA_DIR"
 
 #: FITS keywords are at most 8 characters; longer names go in as HIERARCH cards.
 _KEYWORD = 8
+#: A card is 80 characters: a string value gets what its keyword, "= " or " = ", and its
+#: quotes leave.
+_CARD = 80
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ def fits_bytes(data: np.ndarray | bytes | None, header: Mapping[str, HeaderValue
         if key.upper() in structural:
             continue
         card = key if len(key) <= _KEYWORD and key.isupper() else f"HIERARCH {key}"
-        hdu.header[card] = _card_value(value)
+        room = _CARD - len(card) - 5 if card.startswith("HIERARCH") else _CARD - _KEYWORD - 4
+        hdu.header[card] = _card_value(value, room)
     out = io.BytesIO()
     hdu.writeto(out)
     return out.getvalue()
@@ -94,8 +98,9 @@ def write_fits(
     return FitsFile(str(path), len(content), hashlib.sha256(content).hexdigest())
 
 
-def _card_value(value: HeaderValue) -> HeaderValue:
+def _card_value(value: HeaderValue, room: int) -> HeaderValue:
+    """A string cut to the ``room`` its card leaves, in printable ASCII (what FITS holds)."""
     if isinstance(value, str):
-        # FITS cards hold printable ASCII only.
-        return value.encode("ascii", "replace").decode("ascii")[:68]
+        printable = "".join(c if " " <= c <= "~" else "?" for c in value)
+        return printable.replace("'", "")[:room]
     return value

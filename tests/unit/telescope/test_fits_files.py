@@ -48,6 +48,16 @@ def test_a_received_fits_file_keeps_its_own_cards_and_gains_ours() -> None:
     assert header["NAXIS1"] == 3  # structural cards follow the data, never the caller
 
 
+def test_long_and_foreign_text_is_cut_to_fit_its_card() -> None:
+    long = "Ω Centauri \x1b[31m" + "x" * 200
+    header = fits.Header.fromstring(
+        fits_bytes(None, {"OBJECT": long, "observation_identifier": long})[:5760].decode("ascii")
+    )
+    assert header["OBJECT"].startswith("? Centauri ?[31mxxx")
+    assert len(header["OBJECT"]) == 68
+    assert header["observation_identifier"].startswith("? Centauri")
+
+
 def test_a_write_error_is_a_hardware_error_and_leaves_nothing(tmp_path: Path) -> None:
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
