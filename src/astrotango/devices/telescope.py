@@ -28,8 +28,15 @@ from astrotango.control.telescope import (
     derive_state,
     is_safe,
 )
+from astrotango.control.telescope.drivers import DriverKind, build_driver, driver_kind
 from astrotango.control.telescope.guard import names, sun_limit
-from astrotango.control_model import HealthState, ResultCode, SimulationMode, TaskStatus
+from astrotango.control_model import (
+    CommunicationStatus,
+    HealthState,
+    ResultCode,
+    SimulationMode,
+    TaskStatus,
+)
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, lrc_reply, raise_dev_failed
 from astrotango.domain import TaskSpec
@@ -42,7 +49,7 @@ from astrotango.hardware import (
     Telemetry,
     parse_instruments,
 )
-from astrotango.simulation.telescope import SimulatorConfig, TelescopeSimulator
+from astrotango.hardware.fits import data_directory
 
 __all__ = ["Telescope"]
 
@@ -106,6 +113,16 @@ class Telescope(AstroDevice):
     SiteLongitude = device_property(dtype=float, default_value=-17.8816, doc="deg, east +")
     SiteElevation = device_property(dtype=float, default_value=2396.0, doc="metres")
     Instruments = device_property(dtype=str, default_value=_DEFAULT_INSTRUMENTS, doc="JSON list")
+    Driver = device_property(dtype=str, default_value="simulator", doc="simulator | indi | alpaca")
+    DriverParameters = device_property(
+        dtype=str,
+        default_value="",
+        doc="JSON object: the driver's configuration (server, device names or numbers, "
+        "timeouts); '' = SimulatorParameters for the simulator, the defaults otherwise",
+    )
+    DataDirectory = device_property(
+        dtype=str, default_value="", doc="Where FITS files go; '' = $ASTROTANGO_DATA_DIR"
+    )
     SimulatorParameters = device_property(dtype=str, default_value="{}", doc="JSON object")
     ClockScale = device_property(dtype=float, default_value=1.0, doc="Simulated s per real s")
     SimulationStart = device_property(dtype=str, default_value="", doc="ISO UTC; '' = now")
@@ -160,16 +177,28 @@ class Telescope(AstroDevice):
         self._update("site", json.dumps({**vars(site), "telescope_id": self._telescope_id}))
 
     def create_component_manager(self) -> TelescopeComponentManager:
-        """Build the simulator and the component manager from the device properties."""
+        """Build the driver the properties name and the component manager over it."""
         self._telescope_id = self.TelescopeId or self.get_name().rsplit("/", 1)[-1]
         try:
             instruments = parse_instruments(self.Instruments)
-            config = SimulatorConfig.model_validate_json(self.SimulatorParameters or "{}")
         except ValueError as exc:
-            raise ValueError(f"Instruments / SimulatorParameters property: {exc}") from exc
+            raise ValueError(f"Instruments property: {exc}") from exc
+        kind = driver_kind(self.Driver)
         site = Site(self.SiteName, self.SiteLatitude, self.SiteLongitude, self.SiteElevation)
         clock = self._make_clock()
-        driver = TelescopeSimulator(self._telescope_id, site, instruments, clock, config)
+        driver = build_driver(
+            kind,
+            self.DriverParameters or (self.SimulatorParameters if kind == "simulator" else ""),
+            telescope_id=self._telescope_id,
+            site=site,
+            instruments=instruments,
+            clock=clock,
+            data_dir=data_directory(self.DataDirectory),
+            logger=self.logger,
+        )
+        self._modes["simulationMode"] = (
+            SimulationMode.TRUE if kind is DriverKind.SIMULATOR else SimulationMode.FALSE
+        )
         try:
             guard = GuardSettings(
                 interlocks=names(self.Interlocks),
@@ -200,6 +229,7 @@ class Telescope(AstroDevice):
             asset_callback=self._on_asset,
             proxies=TangoProxyFactory(clock=clock),
             safing_callback=self._on_safing,
+            fault_callback=self._on_fault,
         )
 
     def _make_clock(self) -> Clock:
@@ -233,6 +263,23 @@ class Telescope(AstroDevice):
         if self.get_state() not in (DevState.DISABLE, DevState.UNKNOWN, DevState.INIT):
             self._set_state(getattr(DevState, state.name), status)
             self._set_health(health)
+
+    def _communication_changed(self, status: CommunicationStatus) -> None:
+        """A driver that says why it cannot be read is a FAULT (it keeps reconnecting).
+
+        Telemetry that only stopped arriving (nothing says why) is UNKNOWN, as on every
+        device; once readings return the state is derived from them again.
+        """
+        error = self.component_manager.monitor.last_error
+        if status is CommunicationStatus.NOT_ESTABLISHED and error:
+            self._on_fault(error)
+            return
+        super()._communication_changed(status)
+
+    def _on_fault(self, error: str) -> None:
+        if self.component_manager.communication_status is CommunicationStatus.NOT_ESTABLISHED:
+            self._set_state(DevState.FAULT, f"Hardware fault: {error}; reconnecting")
+            self._set_health(HealthState.FAILED)
 
     def _component_connected(self) -> None:
         latest = self.component_manager.monitor.latest

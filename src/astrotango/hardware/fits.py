@@ -9,20 +9,34 @@ mission/001's ``acquisition_complete → failed``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
+import itertools
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 
 from astrotango.hardware.errors import HardwareError
-from astrotango.hardware.types import HeaderValue
+from astrotango.hardware.types import Asset, ExposureRequest, HeaderValue, MountStatus, TaskInfo
 
-__all__ = ["DATA_DIR_ENV", "FitsFile", "data_directory", "fits_bytes", "write_fits"]
+__all__ = [
+    "DATA_DIR_ENV",
+    "FitsFile",
+    "data_directory",
+    "exposure_header",
+    "fits_bytes",
+    "new_asset_id",
+    "task_header",
+    "write_asset",
+    "write_fits",
+]
 
 #: Where data products go when the device does not say (the launcher sets it per run).
 DATA_DIR_ENV = "ASTROTANGO_DATA_DIR"
@@ -32,6 +46,8 @@ _KEYWORD = 8
 #: A card is 80 characters: a string value gets what its keyword, "= " or " = ", and its
 #: quotes leave.
 _CARD = 80
+#: Numbers the data products of this process (asset ids are unique within a run).
+_COUNTER = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -104,3 +120,69 @@ def _card_value(value: HeaderValue, room: int) -> HeaderValue:
         printable = "".join(c if " " <= c <= "~" else "?" for c in value)
         return printable.replace("'", "")[:room]
     return value
+
+
+def new_asset_id(telescope: str, instrument: str, start: datetime) -> str:
+    """A unique data product id: telescope, instrument, start (to the second), sequence."""
+    return f"{telescope}-{instrument}-{start.strftime('%Y%m%dT%H%M%S')}-{next(_COUNTER):05d}"
+
+
+def exposure_header(
+    request: ExposureRequest,
+    start: datetime,
+    instrument: str,
+    filter_name: str,
+    mount: MountStatus | None,
+) -> dict[str, HeaderValue]:
+    """The standard keywords known when the shutter opens: time, target, filter, pointing, task.
+
+    ``mount`` is where the mount pointed then (None or in fault: no pointing keywords);
+    ``AIRMASS`` is the plane-parallel ``sec z`` above 1 degree of altitude.
+    """
+    task = request.task
+    header: dict[str, HeaderValue] = {
+        "DATE-OBS": start.isoformat(timespec="milliseconds").replace("+00:00", ""),
+        "OBJECT": task.target or "none",
+        "IMAGETYP": request.image_type,
+        "FILTER": filter_name,
+        "INSTRUME": instrument,
+        "XBINNING": request.binning,
+        "YBINNING": request.binning,
+        **task_header(task),
+    }
+    if mount is not None and not mount.fault:
+        header.update(
+            RA=round(mount.ra_deg, 5),
+            DEC=round(mount.dec_deg, 5),
+            ALT=round(mount.alt_deg, 3),
+            AZ=round(mount.az_deg, 3),
+            TRACKING=mount.tracking,
+        )
+        if mount.alt_deg > 1.0:
+            header["AIRMASS"] = round(1.0 / math.sin(math.radians(mount.alt_deg)), 4)
+    return header
+
+
+def task_header(task: TaskInfo) -> dict[str, HeaderValue]:
+    """The task a data product belongs to, as FITS keywords."""
+    return {"ATTASKID": task.task_id, "ATOBSID": task.observation_id, "ATSUBTSK": task.subtask}
+
+
+def write_asset(
+    directory: Path | None,
+    asset: Asset,
+    data: np.ndarray | bytes | None,
+) -> Asset:
+    """Write ``asset``'s file as ``<directory>/<asset id>.fits``; the asset with its file.
+
+    ``directory`` None writes nothing (a simulator run without a data directory).
+
+    Raises:
+        HardwareError: the file cannot be written.
+    """
+    if directory is None:
+        return asset
+    written = write_fits(directory, asset.asset_id, data, asset.header)
+    return dataclasses.replace(
+        asset, path=written.path, size_bytes=written.size_bytes, sha256=written.sha256
+    )

@@ -25,7 +25,15 @@ from astrotango.hardware.types import (
     Telemetry,
 )
 
-__all__ = ["Camera", "Enclosure", "Instrument", "Mount", "Receiver", "TelescopeDriver"]
+__all__ = [
+    "Camera",
+    "Connected",
+    "Enclosure",
+    "Instrument",
+    "Mount",
+    "Receiver",
+    "TelescopeDriver",
+]
 
 
 class Mount(Protocol):
@@ -166,4 +174,13 @@ class TelescopeDriver(Protocol):
 
     def telemetry(self) -> Telemetry:
         """Measure everything at once (what the component manager polls)."""
+        ...
+
+
+@runtime_checkable
+class Connected(Protocol):
+    """A driver holding a connection (a thread, a socket) that must be let go of when done."""
+
+    def close(self) -> None:
+        """Disconnect and stop the driver's background work; idempotent."""
         ...

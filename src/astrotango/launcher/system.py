@@ -34,6 +34,7 @@ from astrotango.clock import (
     virtual_clock_spec,
 )
 from astrotango.control_model import AdminMode
+from astrotango.hardware.fits import DATA_DIR_ENV
 from astrotango.launcher.config import ServerSpec, config_files, load_servers
 from astrotango.launcher.processes import Child
 
@@ -158,8 +159,13 @@ class System:
         )
 
     def env(self) -> dict[str, str]:
-        """The environment every child (and client) needs: TANGO_HOST, the store, the extras."""
+        """The environment every child (and client) needs: TANGO_HOST, the store, data, extras.
+
+        Data products go to ``$ASTROTANGO_DATA_DIR`` when set, else ``<run dir>/data``.
+        """
+        data = os.environ.get(DATA_DIR_ENV) or str(self.run_dir / "data")
         return {
+            DATA_DIR_ENV: data,
             **os.environ,
             **self.extra_env,
             "TANGO_HOST": self.tango_host,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from astropy.io import fits
 from tel_rig import LA_PALMA, NIGHT, OPTICAL, RADIO
 
 from astrotango.clock import ManualClock
@@ -299,3 +302,50 @@ def test_the_telemetry_says_when_it_next_changes_by_itself() -> None:
     clock.advance(5.0)
     assert sim.telemetry().instruments[0].state is InstrumentState.READY
     assert sim.telemetry().next_change is None
+
+
+def test_with_a_data_directory_every_asset_is_a_fits_file_naming_its_task(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock(NIGHT)
+    sim = TelescopeSimulator(
+        "t1",
+        LA_PALMA,
+        parse_instruments(OPTICAL),
+        clock,
+        SimulatorConfig(readout_s=1.0, filter_change_s=0.0),
+        tmp_path,
+    )
+    camera = sim.instruments["cam"]
+    assert isinstance(camera, SimulatedCamera)
+    camera.expose(ExposureRequest(3.0, TASK, "r"))
+    clock.advance(4.0)
+    asset = camera.readout()
+    content = Path(asset.path).read_bytes()
+    assert Path(asset.path).parent == tmp_path and asset.path.endswith(f"{asset.asset_id}.fits")
+    assert (asset.size_bytes, asset.sha256) == (len(content), hashlib.sha256(content).hexdigest())
+    with fits.open(asset.path) as hdus:
+        header = hdus[0].header
+        assert (header["ATTASKID"], header["ATOBSID"]) == (TASK.task_id, TASK.observation_id)
+        assert (header["FILTER"], header["EXPTIME"], header["TELESCOP"]) == ("r", 3.0, "t1")
+        assert hdus[0].data.shape == (32, 32)
+
+
+def test_a_write_error_is_an_upload_error_and_the_camera_is_idle(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    clock = ManualClock(NIGHT)
+    sim = TelescopeSimulator(
+        "t1",
+        LA_PALMA,
+        parse_instruments(OPTICAL),
+        clock,
+        SimulatorConfig(readout_s=1.0, filter_change_s=0.0),
+        blocker,
+    )
+    camera = sim.instruments["cam"]
+    camera.expose(ExposureRequest(1.0, TASK, "r"))  # type: ignore[union-attr]
+    clock.advance(2.0)
+    with pytest.raises(HardwareError, match="not-a-directory"):
+        camera.readout()
+    assert camera.status().state is InstrumentState.IDLE

@@ -47,6 +47,7 @@ from astrotango.hardware import (
     Telemetry,
     TelescopeDriver,
 )
+from astrotango.hardware.protocols import Connected
 from astrotango.lrc import TaskCallback, TaskExecutor, TaskFunction
 from astrotango.simulation.telescope import Fault, TelescopeSimulator
 
@@ -109,6 +110,8 @@ class TelescopeComponentManager(BaseComponentManager):
         proxies: Clients of the interlocks and gates the guard follows (needed when the
             settings name any).
         safing_callback: Told every safing the guard starts and how it ends.
+        fault_callback: Told why the hardware cannot be read, each time the reason changes
+            while communication is lost (the driver keeps reconnecting).
     """
 
     def __init__(
@@ -126,6 +129,7 @@ class TelescopeComponentManager(BaseComponentManager):
         asset_callback: Callable[[Asset], None] | None = None,
         proxies: ProxyFactory | None = None,
         safing_callback: Callable[[SafingRecord], None] | None = None,
+        fault_callback: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
             logger=logger,
@@ -137,6 +141,7 @@ class TelescopeComponentManager(BaseComponentManager):
         self.settings = settings or TelescopeSettings()
         self._state_cb, self._asset_cb = state_callback, asset_callback
         self._activity_cb = activity_callback
+        self._fault_cb = fault_callback
         self.monitor = TelescopeMonitor(
             driver.telemetry,
             period_s=self.settings.monitor_period_s,
@@ -147,6 +152,7 @@ class TelescopeComponentManager(BaseComponentManager):
             logger=self.logger,
             clock=clock,
             idle_period_s=self.settings.monitor_idle_period_s,
+            on_error=self._on_poll_error,
         )
         waiter = Waiter(self.monitor, clock)
         self._waiter = waiter
@@ -199,6 +205,10 @@ class TelescopeComponentManager(BaseComponentManager):
         self._set_communication_status(
             CommunicationStatus.ESTABLISHED if fresh else CommunicationStatus.NOT_ESTABLISHED
         )
+
+    def _on_poll_error(self, message: str) -> None:
+        if self._fault_cb is not None:
+            self._fault_cb(message)
 
     def _on_telemetry(self, telemetry: Telemetry) -> None:
         if self._state_cb is not None:
@@ -377,5 +387,7 @@ class TelescopeComponentManager(BaseComponentManager):
         self.driver.inject(kind, active)
 
     def close(self) -> None:
-        """Stop monitoring and the executor."""
+        """Stop monitoring and the executor, then let go of the hardware connection."""
         super().close()
+        if isinstance(self.driver, Connected):
+            self.driver.close()

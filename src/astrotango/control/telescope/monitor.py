@@ -40,6 +40,9 @@ class TelescopeMonitor:
         on_telemetry: Called with every new measurement (from the poll thread).
         on_heartbeat: Called with the latest measurement's unix time on every beat.
         on_freshness: Called with True when telemetry (re)starts, False when it goes stale.
+        on_error: Called with every poll error once nothing was read for ``stale_after_s``
+            since the last reading or the start (the reason the hardware cannot be read: a
+            lost connection, a device in fault); a driver still connecting is not in error.
         logger: Where to log poll errors.
         clock: Paces the polls and beats and dates freshness.
     """
@@ -56,6 +59,7 @@ class TelescopeMonitor:
         logger: logging.Logger,
         clock: Clock | None = None,
         idle_period_s: float = 0.0,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self._clock: Clock = clock or WallClock()
         self._read, self.period_s, self._beat_s = read, period_s, heartbeat_period_s
@@ -64,6 +68,7 @@ class TelescopeMonitor:
         self._hurry = Wake()  # a wait began, or stop: poll now
         self._on_telemetry, self._on_heartbeat = on_telemetry, on_heartbeat
         self._on_freshness, self._logger = on_freshness, logger
+        self._on_error = on_error
         # at least a second: a slow poll under load is not a hang
         self.stale_after_s = max(3 * self.idle_period_s, 2 * heartbeat_period_s, 1.0)
         self._cond = ClockCondition()
@@ -71,6 +76,7 @@ class TelescopeMonitor:
         self._seq = 0
         self._polls = 0
         self._last_ok = float("-inf")
+        self._started = float("-inf")
         self._fresh = False
         self._stop = Wake()
         self._threads: list[threading.Thread] = []
@@ -101,6 +107,8 @@ class TelescopeMonitor:
         if self._threads:
             return
         self._stop.clear()
+        with self._cond:
+            self._started = self._clock.now().timestamp()
         self._threads = [
             spawn(self._clock, self._poll_loop, name="telescope-monitor"),
             spawn(self._clock, self._beat_loop, name="telescope-heartbeat"),
@@ -202,6 +210,8 @@ class TelescopeMonitor:
                 self._polled()
             if not repeated:
                 self._logger.warning("Telemetry poll failed: %s", exc)
+            if self._on_error is not None and self._silent_s() > self.stale_after_s:
+                self._on_error(str(exc))
         except Exception:
             with self._cond:
                 self._polled()
@@ -217,6 +227,12 @@ class TelescopeMonitor:
                 self._polled()
             self._update_freshness()
             self._on_telemetry(telemetry)
+
+    def _silent_s(self) -> float:
+        """Clock seconds since the last reading, or since the start when there was none."""
+        with self._cond:
+            since = max(self._last_ok, self._started)
+        return self._clock.now().timestamp() - since
 
     def _polled(self) -> None:
         """Count a poll and wake its waiters (``_cond`` held)."""

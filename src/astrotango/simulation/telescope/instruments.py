@@ -7,10 +7,13 @@ the ``camera_timeout`` fault is active a camera never finishes reading out.
 
 from __future__ import annotations
 
-import itertools
+import math
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
 
 from astrotango.clock.clocks import Clock
 from astrotango.hardware import (
@@ -23,6 +26,7 @@ from astrotango.hardware import (
     MountStatus,
     TaskInfo,
 )
+from astrotango.hardware.fits import new_asset_id, task_header, write_asset
 from astrotango.hardware.types import HeaderValue
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
 
@@ -30,7 +34,8 @@ __all__ = ["PointingSource", "SimulatedCamera", "SimulatedInstrument"]
 
 #: Where the telescope points when an acquisition starts (None if the mount does not answer).
 PointingSource = Callable[[], MountStatus | None]
-_COUNTER = itertools.count(1)
+#: The synthetic frames' level, ADU.
+_BIAS_LEVEL = 1000
 
 
 class SimulatedInstrument:
@@ -45,9 +50,10 @@ class SimulatedInstrument:
         faults: FaultBoard,
         pointing: PointingSource,
         header: dict[str, HeaderValue],
+        data_dir: Path | None = None,
     ) -> None:
         self._name, self._clock, self._faults, self._pointing = name, clock, faults, pointing
-        self._base_header = header
+        self._base_header, self._data_dir = header, data_dir
         self._lock = threading.Lock()
         self._state = InstrumentState.IDLE
         self._start = clock.now()
@@ -87,10 +93,14 @@ class SimulatedInstrument:
                 self._state = InstrumentState.READING
 
     def readout(self) -> Asset:
-        """Return the asset of a READY instrument, which becomes IDLE.
+        """Return the asset of a READY instrument, which becomes IDLE; its file when asked.
+
+        With a data directory the data product is written there as a small synthetic FITS
+        file (the header is the real one); the asset carries its path, size and checksum.
 
         Raises:
-            HardwareError: nothing is ready.
+            HardwareError: nothing is ready, or the file cannot be written (the data are then
+                lost and the instrument IDLE, as on real hardware).
         """
         self._faults.gate(self._name)
         with self._lock:
@@ -99,9 +109,8 @@ class SimulatedInstrument:
                 raise HardwareError(f"{self._name}: nothing to read out ({self._state.name})")
             actual_s = (self._exposure_end - self._start).total_seconds()
             header = {**self._base_header, **self._header, **self._actual(actual_s)}
-            stamp = self._start.strftime("%Y%m%dT%H%M%S")
             asset = Asset(
-                asset_id=f"{self._base_header['TELESCOP']}-{self._name}-{stamp}-{next(_COUNTER):05d}",
+                asset_id=new_asset_id(str(self._base_header["TELESCOP"]), self._name, self._start),
                 kind=self.kind,
                 instrument=self._name,
                 start_time=self._start,
@@ -111,7 +120,11 @@ class SimulatedInstrument:
                 task_info=self._task.as_dict(),
             )
             self._state, self._task = InstrumentState.IDLE, None
-            return asset
+        return write_asset(self._data_dir, asset, self._synthetic_data())
+
+    def _synthetic_data(self) -> np.ndarray | None:
+        """What the data file holds (a stand-in: the simulator has no sky)."""
+        return None
 
     def _actual(self, actual_s: float) -> dict[str, HeaderValue]:
         return {"PARTIAL": self._partial}
@@ -134,9 +147,7 @@ class SimulatedInstrument:
         self._header = {
             "DATE-OBS": self._start.isoformat(timespec="milliseconds").replace("+00:00", ""),
             "OBJECT": task.target or "none",
-            "ATTASKID": task.task_id,
-            "ATOBSID": task.observation_id,
-            "ATSUBTSK": task.subtask,
+            **task_header(task),
             **header,
         }
         if mount is not None:
@@ -147,6 +158,8 @@ class SimulatedInstrument:
                 AZ=round(mount.az_deg, 3),
                 TRACKING=mount.tracking,
             )
+            if mount.alt_deg > 1.0:
+                self._header["AIRMASS"] = round(1.0 / math.sin(math.radians(mount.alt_deg)), 4)
 
     def _advance(self) -> datetime:
         now = self._clock.now()
@@ -187,8 +200,9 @@ class SimulatedCamera(SimulatedInstrument):
         *,
         readout_s: float,
         filter_change_s: float,
+        data_dir: Path | None = None,
     ) -> None:
-        super().__init__(info.name, clock, faults, pointing, header)
+        super().__init__(info.name, clock, faults, pointing, header, data_dir)
         self.info = info
         self._readout_s = readout_s
         self._filter_change_s = filter_change_s
@@ -239,6 +253,10 @@ class SimulatedCamera(SimulatedInstrument):
 
     def _actual(self, actual_s: float) -> dict[str, HeaderValue]:
         return {"EXPTIME": round(actual_s, 3), "PARTIAL": self._partial}
+
+    def _synthetic_data(self) -> np.ndarray:
+        """A flat 32 x 32 frame at a bias level: small files, valid FITS."""
+        return np.full((32, 32), _BIAS_LEVEL, dtype=np.uint16)
 
     def _stalled(self) -> bool:
         return self._faults.active(Fault.CAMERA_TIMEOUT)

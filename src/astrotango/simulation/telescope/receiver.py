@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+
 from astrotango.clock.clocks import Clock
 from astrotango.hardware import HardwareError, IntegrationRequest, ReceiverInfo
 from astrotango.hardware.types import HeaderValue
@@ -20,6 +24,7 @@ class SimulatedReceiver(SimulatedInstrument):
         faults: The shared fault board.
         pointing: Where the telescope points (for the spectrum metadata).
         header: Metadata common to every spectrum.
+        data_dir: Where spectra are written as FITS files (None: not written).
     """
 
     kind = "radio_spectrum"
@@ -31,8 +36,9 @@ class SimulatedReceiver(SimulatedInstrument):
         faults: FaultBoard,
         pointing: PointingSource,
         header: dict[str, HeaderValue],
+        data_dir: Path | None = None,
     ) -> None:
-        super().__init__(info.name, clock, faults, pointing, header)
+        super().__init__(info.name, clock, faults, pointing, header, data_dir)
         self.info = info
         self._frequency_ghz: float | None = None
 
@@ -79,3 +85,7 @@ class SimulatedReceiver(SimulatedInstrument):
 
     def _actual(self, actual_s: float) -> dict[str, HeaderValue]:
         return {"INTTIME": round(actual_s, 3), "PARTIAL": self._partial}
+
+    def _synthetic_data(self) -> np.ndarray:
+        """A flat spectrum, one value per channel: a valid FITS file of the real size."""
+        return np.zeros(self.info.channels, dtype=np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from astrotango.clock.clocks import Clock
 from astrotango.hardware import (
@@ -39,6 +40,8 @@ class TelescopeSimulator:
         instruments: Its cameras and receivers.
         clock: The simulation clock.
         config: Motion, timing and limit parameters; defaults when left out.
+        data_dir: Where each data product is written as a (synthetic) FITS file; None
+            writes none.
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class TelescopeSimulator:
         instruments: tuple[CameraInfo | ReceiverInfo, ...],
         clock: Clock,
         config: SimulatorConfig | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.config = config or SimulatorConfig()
         self._clock = clock
@@ -79,10 +83,11 @@ class TelescopeSimulator:
                     header,
                     readout_s=self.config.readout_s,
                     filter_change_s=self.config.filter_change_s,
+                    data_dir=data_dir,
                 )
             else:
                 self._instruments[info.name] = SimulatedReceiver(
-                    info, clock, self._faults, self._pointing, header
+                    info, clock, self._faults, self._pointing, header, data_dir
                 )
 
     # -- the driver Protocol --------------------------------------------------------------

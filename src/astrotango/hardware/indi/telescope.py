@@ -1,0 +1,144 @@
+"""A whole telescope on an INDI server: one :class:`~astrotango.hardware.TelescopeDriver`.
+
+One background connection serves the mount, the dome and the camera; every read comes from
+its snapshot and every command only queues a message, so nothing here waits on the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from astrotango.clock.clocks import Clock
+from astrotango.hardware.errors import HardwareError
+from astrotango.hardware.indi.camera import IndiCamera
+from astrotango.hardware.indi.config import IndiConfig
+from astrotango.hardware.indi.connection import IndiConnection
+from astrotango.hardware.indi.enclosure import IndiEnclosure
+from astrotango.hardware.indi.mount import IndiMount
+from astrotango.hardware.instruments import CameraInfo, ReceiverInfo
+from astrotango.hardware.sky import radec_to_altaz, sun_radec
+from astrotango.hardware.types import (
+    EnclosureState,
+    EnclosureStatus,
+    HeaderValue,
+    MountStatus,
+    Site,
+    Telemetry,
+)
+
+__all__ = ["IndiTelescope"]
+
+_NO_ENCLOSURE = EnclosureStatus(EnclosureState.NONE, 1.0)
+
+
+class IndiTelescope:
+    """A telescope whose mount, dome and camera are INDI devices.
+
+    Call :meth:`start` to connect (in the background) and :meth:`close` when done. While the
+    server is unreachable every read raises ``HardwareFault("INDI server host:port:
+    connection lost")`` and the connection is retried every ``reconnect_interval_s``.
+
+    Args:
+        telescope_id: Goes into every asset (``TELESCOP``) and asset id.
+        site: Where it stands (also sent to the mount).
+        instruments: Its cameras; the INDI driver has one CCD, so at most one camera.
+        config: The server, device names, tolerances and timeouts.
+        clock: Timestamps (a wall clock: INDI devices run in real time).
+        data_dir: Where FITS files are written.
+
+    Raises:
+        ValueError: a receiver, or more than one camera.
+    """
+
+    def __init__(
+        self,
+        telescope_id: str,
+        site: Site,
+        instruments: tuple[CameraInfo | ReceiverInfo, ...],
+        config: IndiConfig,
+        clock: Clock,
+        data_dir: Path,
+    ) -> None:
+        cameras = [i for i in instruments if isinstance(i, CameraInfo)]
+        if len(cameras) != len(instruments) or len(cameras) > 1:
+            raise ValueError("INDI telescope: supports one optical camera and no receiver")
+        self._site, self._clock, self.config = site, clock, config
+        devices = [config.mount, config.ccd, *(d for d in (config.dome, config.wheel) if d)]
+        host, port = config.address
+        self._conn = IndiConnection(
+            host,
+            port,
+            devices,
+            blob_devices=[config.ccd],
+            connect_timeout_s=config.connect_timeout_s,
+            reconnect_interval_s=config.reconnect_interval_s,
+        )
+        self._mount = IndiMount(self._conn, config.mount, site, config, clock)
+        self._enclosure = IndiEnclosure(self._conn, config.dome) if config.dome else None
+        header: dict[str, HeaderValue] = {
+            "TELESCOP": telescope_id,
+            "OBSERVAT": site.name,
+            "SITELAT": site.latitude_deg,
+            "SITELONG": site.longitude_deg,
+            "SITEELEV": site.elevation_m,
+        }
+        self._instruments = {
+            info.name: IndiCamera(info, self._conn, config, clock, data_dir, self._pointing, header)
+            for info in cameras
+        }
+
+    def start(self) -> None:
+        """Start connecting in the background; returns at once."""
+        self._conn.start()
+
+    def close(self) -> None:
+        """Disconnect and stop the background thread."""
+        self._conn.close()
+
+    @property
+    def connection(self) -> IndiConnection:
+        """The server connection (its snapshot of the devices' properties)."""
+        return self._conn
+
+    # -- the driver Protocol --------------------------------------------------------------
+
+    @property
+    def site(self) -> Site:
+        """Where the telescope stands."""
+        return self._site
+
+    @property
+    def mount(self) -> IndiMount:
+        """The mount."""
+        return self._mount
+
+    @property
+    def enclosure(self) -> IndiEnclosure | None:
+        """The dome, or None when the configuration names none."""
+        return self._enclosure
+
+    @property
+    def instruments(self) -> Mapping[str, IndiCamera]:
+        """The camera by name."""
+        return self._instruments
+
+    def telemetry(self) -> Telemetry:
+        """Everything as last reported by the server (no network round trip).
+
+        Raises:
+            HardwareFault: the server is unreachable or a device is not connected.
+        """
+        self._conn.check()
+        now = self._clock.now()
+        sun_alt, _ = radec_to_altaz(*sun_radec(now), now, self._site)
+        mount = self._mount.position()
+        enclosure = self._enclosure.state() if self._enclosure else _NO_ENCLOSURE
+        instruments = tuple(camera.status() for camera in self._instruments.values())
+        return Telemetry(now, mount, enclosure, instruments, sun_alt, None)
+
+    def _pointing(self) -> MountStatus | None:
+        try:
+            return self._mount.position()
+        except HardwareError:
+            return None
