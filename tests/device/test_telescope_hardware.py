@@ -5,12 +5,14 @@ process (``Driver`` = indi | alpaca, real time), driven by a plain DeviceProxy t
 controller drives it: ExecuteTask for a short task (two filters, 3 x 1 s) with LRC progress,
 the frames as FITS files naming the task, the mount within 5 arcseconds of the target (from the
 frames' ICRS pointing, after the driver's frame conversion), SafeShutdown parking and closing
-the real simulator, and a killed server becoming a device FAULT that clears when it returns.
+the real simulator, a WeatherStation device reading the server's station, and a killed server
+becoming a device FAULT that clears when it returns.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from tango.test_context import DeviceTestContext
 
 from astrotango.control_model import AdminMode, ResultCode, TaskStatus
 from astrotango.devices.telescope import Telescope
+from astrotango.devices.weather import WeatherStation
 from astrotango.domain import TaskSpec, expand_observation, parse_observation
 from astrotango.hardware import EnclosureState
 from astrotango.hardware.sky import angular_separation_deg, local_sidereal_time_deg
@@ -185,6 +188,23 @@ def test_safe_shutdown_parks_and_closes_the_real_simulator(rig: Rig, events: Any
     assert updates[-1]["status"] == TaskStatus.COMPLETED, updates
     wait_for(lambda: bool(rig.proxy.parked), 10.0, lambda: str(rig.proxy.mountState))
     assert rig.proxy.enclosureState == EnclosureState.CLOSED
+
+
+def test_a_weather_station_device_reads_the_real_station(rig: Rig) -> None:
+    properties = {
+        "Source": rig.kind,
+        "SourceParameters": json.dumps({"server": rig.server.address}),
+        "SamplePeriod": 0.5,
+    }
+    with DeviceTestContext(WeatherStation, properties=properties, process=True, timeout=60) as ws:
+        ws.adminMode = AdminMode.ONLINE
+
+        def read() -> bool:  # what both stations report (INDI's has no humidity)
+            return not math.isnan(ws.windSpeed) and not math.isnan(ws.rain)
+
+        wait_for(read, 30.0, lambda: f"{ws.State()} wind {ws.windSpeed} rain {ws.rain}")
+        assert 0.0 <= ws.windSpeed < 60.0 and ws.rain >= 0.0
+        assert ws.lastSample
 
 
 def test_a_killed_server_is_a_device_fault_that_clears_when_it_returns(rig: Rig) -> None:

@@ -1,4 +1,4 @@
-"""WeatherStation: the simulated weather sensors, driven by a scenario on the injected clock.
+"""WeatherStation: the weather sensors, simulated from a scenario or read from INDI/Alpaca.
 
 Every sample is pushed as change and archive events (also when a value repeats), so a follower
 can tell a quiet sensor from a stopped one. ``InjectFault`` stops a sensor, makes it return
@@ -15,6 +15,7 @@ from tango import DevState
 from tango.server import attribute, command, device_property
 
 from astrotango.clock import Clock, make_clock
+from astrotango.control.telescope.drivers import WeatherSource, build_weather_source, driver_kind
 from astrotango.control_model import CommunicationStatus
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, raise_dev_failed
@@ -139,15 +140,42 @@ class SimulatedSensors(AstroDevice):
 
 
 class WeatherStation(SimulatedSensors):
-    """Simulated weather station: clouds, wind and gusts, humidity, rain, sky temperature."""
+    """Weather station: clouds, wind and gusts, humidity, rain, sky temperature.
+
+    ``Source`` = ``scenario`` (the default) simulates them; ``indi`` reads an INDI weather
+    device and ``alpaca`` an ASCOM ObservingConditions, configured by ``SourceParameters``
+    (JSON: the INDI or Alpaca configuration, server and device). Injected faults apply to
+    either.
+    """
 
     SENSORS = tuple(WEATHER_SENSORS)
+
+    Source = device_property(dtype=str, default_value="scenario", doc="scenario | indi | alpaca")
+    SourceParameters = device_property(
+        dtype=str, default_value="", doc="JSON: the INDI or Alpaca station (server, device)"
+    )
 
     def make_sampler(
         self, scenario: SensorScenario, clock: Clock
     ) -> Callable[..., dict[str, float]]:
-        """The weather model of the scenario (it follows the clock through its arguments)."""
-        return WeatherModel(scenario).sample
+        """The scenario's weather model, or the real station ``Source`` names."""
+        self._station: WeatherSource | None = None
+        if self.Source.strip().lower() in ("", "scenario"):
+            return WeatherModel(scenario).sample
+        try:
+            self._station = build_weather_source(
+                driver_kind(self.Source), self.SourceParameters, clock
+            )
+        except ValueError as exc:
+            raise ValueError(f"{self.get_name()} properties: {exc}") from exc
+        return self._station.sample
+
+    def delete_device(self) -> None:
+        """Stop sampling and let go of a real station."""
+        super().delete_device()
+        station: WeatherSource | None = getattr(self, "_station", None)
+        if station is not None:
+            station.close()
 
     cloudCover = sensor_attribute("cloud_cover", "%", "Cloud cover")
     windSpeed = sensor_attribute("wind_speed", "m/s", "Mean wind speed")

@@ -109,15 +109,35 @@ def load_servers(config_dir: Path) -> list[ServerSpec]:
     return list(specs.values())
 
 
-def _devices_of(documents: list[Any], tango_class: str) -> dict[str, dict[str, Any]]:
-    """Every device of ``tango_class`` the documents declare, lower-cased: its properties."""
+def devices_of(documents: list[Any], tango_class: str) -> dict[str, dict[str, Any]]:
+    """Every device of ``tango_class`` the documents declare, lower-cased: its properties.
+
+    The properties are the documents' own mappings (a device without any gets an empty one),
+    so a caller may edit them in place.
+    """
     found = {}
     for data in documents:
         for instances in data.get("servers", {}).values():
             for classes in instances.values():
                 for device, config in classes.get(tango_class, {}).items():
-                    found[device.lower()] = config.get("properties", {})
+                    found[device.lower()] = config.setdefault("properties", {})
     return found
+
+
+def real_hardware(config_dir: Path) -> list[str]:
+    """The devices of ``config_dir`` that drive real hardware (a Driver or weather Source)."""
+    documents = [json.loads(path.read_text()) for path in config_files(config_dir)]
+    telescopes = devices_of(documents, "Telescope")
+    stations = devices_of(documents, "WeatherStation")
+    return sorted(
+        [d for d, p in telescopes.items() if _first(p, "Driver", "simulator") != "simulator"]
+        + [d for d, p in stations.items() if _first(p, "Source", "scenario") != "scenario"]
+    )
+
+
+def _first(props: dict[str, Any], name: str, default: str) -> str:
+    values = props.get(name) or [default]
+    return str(values[0]).strip().lower() or default
 
 
 def check_safety_scopes(documents: list[Any]) -> None:
@@ -131,8 +151,8 @@ def check_safety_scopes(documents: list[Any]) -> None:
     Raises:
         ConfigError: naming the interlock, the telescope and the property that lacks the other.
     """
-    interlocks = _devices_of(documents, "ShutdownInterlock")
-    telescopes = _devices_of(documents, "Telescope")
+    interlocks = devices_of(documents, "ShutdownInterlock")
+    telescopes = devices_of(documents, "Telescope")
     for interlock, props in interlocks.items():
         for telescope in (t.lower() for t in props.get("Telescopes", [])):
             named = {i.lower() for i in telescopes.get(telescope, {}).get("Interlocks", [])}

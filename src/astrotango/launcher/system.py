@@ -35,7 +35,7 @@ from astrotango.clock import (
 )
 from astrotango.control_model import AdminMode
 from astrotango.hardware.fits import DATA_DIR_ENV
-from astrotango.launcher.config import ServerSpec, config_files, load_servers
+from astrotango.launcher.config import ServerSpec, config_files, load_servers, real_hardware
 from astrotango.launcher.processes import Child
 
 __all__ = ["STATE_FILE", "LaunchError", "System"]
@@ -190,6 +190,12 @@ class System:
         Raises:
             LaunchError: naming the part that failed, with the end of its log.
         """
+        hardware = real_hardware(self.config_dir) if self.sim_start is not None else []
+        if hardware:
+            raise LaunchError(
+                f"{', '.join(hardware)} drive real hardware, which moves in real time: start "
+                "this configuration in real time (no --start, --scenario or simulated night)"
+            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.virtual:
             assert self.sim_start is not None

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,12 +21,12 @@ import pydantic
 
 from astrotango.clock.clocks import Clock, WallClock
 from astrotango.hardware import CameraInfo, ReceiverInfo, Site
-from astrotango.hardware.alpaca import AlpacaConfig, AlpacaTelescope
-from astrotango.hardware.indi import IndiConfig, IndiTelescope
+from astrotango.hardware.alpaca import AlpacaConfig, AlpacaTelescope, AlpacaWeather
+from astrotango.hardware.indi import IndiConfig, IndiTelescope, IndiWeather
 from astrotango.hardware.protocols import TelescopeDriver
 from astrotango.simulation.telescope import SimulatorConfig, TelescopeSimulator
 
-__all__ = ["DriverKind", "build_driver", "driver_kind"]
+__all__ = ["DriverKind", "WeatherSource", "build_driver", "build_weather_source", "driver_kind"]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -80,12 +83,7 @@ def build_driver(
     if kind is DriverKind.SIMULATOR:
         config = _parse(SimulatorConfig, text, kind)
         return TelescopeSimulator(telescope_id, site, instruments, clock, config, data_dir)
-    if not isinstance(clock, WallClock):
-        raise ValueError(
-            f"Driver {kind}: real hardware moves in real time; the device runs on a simulated "
-            f"clock ({type(clock).__name__}): set ClockScale 1, no SimulationStart, and start "
-            "it outside a simulated night"
-        )
+    _need_real_time(kind, clock)
     if data_dir is None:
         raise ValueError(
             f"Driver {kind}: a real camera needs a data directory for its FITS files: set the "
@@ -102,6 +100,45 @@ def build_driver(
     )
     alpaca.start()
     return alpaca
+
+
+@dataclass(frozen=True)
+class WeatherSource:
+    """A real weather station read as our sensors: ``sample(when)`` and ``close()``."""
+
+    sample: Callable[[datetime], dict[str, float]]
+    close: Callable[[], None]
+
+
+def build_weather_source(kind: DriverKind, parameters: str, clock: Clock) -> WeatherSource:
+    """An INDI weather device or an Alpaca ObservingConditions, connecting in the background.
+
+    A station that cannot be read raises from ``sample``: the readings stop, and every gate
+    that follows them closes as it does for a silent sensor.
+
+    Raises:
+        ValueError: the simulator (it has no station of its own), bad parameters naming the
+            field, or a simulated clock.
+    """
+    if kind is DriverKind.SIMULATOR:
+        raise ValueError("Source: the simulated weather is a scenario, not a driver")
+    _need_real_time(kind, clock)
+    text = parameters.strip() or "{}"
+    if kind is DriverKind.INDI:
+        indi = IndiWeather(_parse(IndiConfig, text, kind))
+        indi.start()
+        return WeatherSource(indi.sample, indi.close)
+    alpaca = AlpacaWeather(_parse(AlpacaConfig, text, kind))
+    return WeatherSource(alpaca.sample, lambda: None)
+
+
+def _need_real_time(kind: DriverKind, clock: Clock) -> None:
+    if not isinstance(clock, WallClock):
+        raise ValueError(
+            f"{kind}: real hardware runs in real time, but this device runs on a simulated "
+            f"clock ({type(clock).__name__}): set ClockScale 1 and no SimulationStart, and "
+            "start it outside a simulated night"
+        )
 
 
 def _parse(model: type[M], text: str, kind: DriverKind) -> M:

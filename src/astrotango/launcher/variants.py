@@ -1,0 +1,105 @@
+"""The default observatory on real device protocols: the ``tango-db/indi`` and ``tango-db/alpaca``.
+
+A variant is the default configuration (``tango-db/*.json``) with every optical telescope on the
+driver and the weather station reading the driver's station; everything else (controller,
+scheduler, constraints, interlocks) is unchanged. The first optical telescope and the weather
+station talk to the driver's default server (``$ASTROTANGO_INDI_SERVER`` or
+``$ASTROTANGO_ALPACA_SERVER``, else the standard local address, INDI 127.0.0.1:7624, Alpaca
+127.0.0.1:11111); optical telescope *n* to the standard port + *n* on loopback (one simulator
+set per telescope). Edit ``DriverParameters`` for a site's own servers.
+The radio telescopes stay on the simulator: neither protocol's receiver is driven yet.
+
+The variants are generated (``python -m astrotango.launcher.variants``) and a test checks the
+committed files against a fresh generation, so they never drift from the default.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from astrotango.hardware import Site
+from astrotango.launcher.config import config_files, devices_of
+
+__all__ = ["DRIVERS", "hardware_variant", "write_variant"]
+
+#: Driver -> (host, first port).
+DRIVERS: dict[str, tuple[str, int]] = {"indi": ("127.0.0.1", 7624), "alpaca": ("127.0.0.1", 11111)}
+_DROPPED = ("SimulatorParameters", "ClockScale", "SimulationStart")
+_LIMITS = ("min_altitude_deg", "min_sun_separation_deg")
+
+
+def hardware_variant(base: Path, driver: str, site: Site | None = None) -> dict[str, Any]:
+    """File name -> dsconfig document of ``base`` with its optical telescopes on ``driver``.
+
+    Args:
+        base: The default configuration folder.
+        driver: ``indi`` or ``alpaca``.
+        site: Put every telescope and constraint there instead (a session on simulators,
+            which have no sky, is moved to where it is night now).
+
+    Raises:
+        ValueError: an unknown driver.
+    """
+    if driver not in DRIVERS:
+        raise ValueError(f"driver: expected one of {', '.join(DRIVERS)}, got {driver!r}")
+    host, port = DRIVERS[driver]
+    documents = {path.name: json.loads(path.read_text()) for path in config_files(base)}
+    every = list(documents.values())
+    if site is not None:
+        sited = [*devices_of(every, "Telescope").values()]
+        sited += devices_of(every, "OperationalConstraint").values()
+        for props in sited:
+            props["SiteName"] = [site.name]
+            props["SiteLatitude"] = [repr(site.latitude_deg)]
+            props["SiteLongitude"] = [repr(site.longitude_deg)]
+            props["SiteElevation"] = [repr(site.elevation_m)]
+    optical = [p for p in devices_of(every, "Telescope").values() if _is_optical(p)]
+    for n, props in enumerate(optical):
+        _to_driver(props, driver, f"{host}:{port + n}" if n else None)
+    for props in devices_of(every, "WeatherStation").values():
+        props["Source"] = [driver]
+        props["SourceParameters"] = ["{}"]
+    return documents
+
+
+def write_variant(base: Path, driver: str, out: Path, site: Site | None = None) -> list[Path]:
+    """Write :func:`hardware_variant` into ``out``; the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in hardware_variant(base, driver, site).items():
+        path = out / name
+        path.write_text(json.dumps(document, indent=2) + "\n")
+        written.append(path)
+    return written
+
+
+def _is_optical(props: dict[str, Any]) -> bool:
+    instruments = json.loads("".join(props.get("Instruments", ["[]"])))
+    return bool(instruments) and all(i.get("kind") == "optical_camera" for i in instruments)
+
+
+def _to_driver(props: dict[str, Any], driver: str, server: str | None) -> None:
+    """On ``driver`` at ``server`` (None: the driver's default), with the simulator's limits."""
+    simulated = json.loads("".join(props.get("SimulatorParameters", ["{}"])))
+    parameters: dict[str, Any] = {"server": server} if server else {}
+    parameters.update({k: simulated[k] for k in _LIMITS if k in simulated})
+    for key in _DROPPED:
+        props.pop(key, None)
+    props["Driver"] = [driver]
+    props["DriverParameters"] = [json.dumps(parameters)]
+
+
+def main(argv: list[str]) -> int:
+    """``python -m astrotango.launcher.variants [BASE]``: regenerate ``BASE/indi``, ``/alpaca``."""
+    base = Path(argv[0]) if argv else Path("tango-db")
+    for driver in DRIVERS:
+        for path in write_variant(base, driver, base / driver):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
