@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run up test test-fast lint bench install clean helm chart-sync
+.PHONY: run run-indi run-alpaca up test test-fast lint bench install clean helm chart-sync
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,16 @@ install: $(STAMP)
 ## The main job on the embedded default: start the observatory, run it, stop it.
 run: $(STAMP)
 	$(VENV)/bin/astrotango run
+
+## A short real-time session on the INDI simulators (Debian indi-bin, installed if missing):
+## one observation of two targets through the controller, FITS files, parked and closed.
+run-indi: $(STAMP)
+	@command -v indiserver >/dev/null || $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y indi-bin
+	$(VENV)/bin/astrotango session --driver indi
+
+## The same on ASCOM Alpaca (alpaca-simulators from PyPI, in the test extra).
+run-alpaca: $(STAMP)
+	$(VENV)/bin/astrotango session --driver alpaca
 
 ## Keep the system running for clients (Ctrl-C or `astrotango down` stops it).
 up: $(STAMP)

@@ -157,6 +157,34 @@ def up(
 
 
 @app.command()
+def session(
+    driver: Annotated[str, typer.Option(help="indi or alpaca")] = "indi",
+    config: ConfigDir = Path("tango-db"),
+    run_dir: RunDir = None,
+    timeout_s: Annotated[float, typer.Option(help="Real seconds the observation may take")] = 600.0,
+) -> None:
+    """A short real-time session on the INDI or Alpaca simulators: one observation, end to end."""
+    from astrotango.client.hardware_session import run_session
+
+    if driver not in ("indi", "alpaca"):
+        raise typer.BadParameter(f"--driver: expected indi or alpaca, got {driver!r}")
+    result = run_session(
+        driver,
+        run_dir or default_run_dir(),
+        config=config,
+        timeout_s=timeout_s,
+        say=_console.print,
+    )
+    for name, telescope in result.telescopes.items():
+        _console.print(f"{name}: {telescope}")
+    _console.print(f"{len(result.files)} FITS files, e.g. {result.files[:1]}")
+    _console.print(
+        f"{result.observation_id}: {result.status}; " + ("OK" if result.ok else "NOT OK")
+    )
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
 def down(run_dir: RunDir = None, timeout_s: float = 30.0) -> None:
     """Stop the system that `astrotango up` started."""
     run_dir = run_dir or default_run_dir()

@@ -27,6 +27,7 @@ from astropy.time import Time
 
 from astrotango.hardware import HardwareError, Site
 from astrotango.hardware.sky import local_sidereal_time_deg
+from astrotango.launcher.simulators import INDI_DRIVERS
 
 T = TypeVar("T")
 
@@ -41,15 +42,6 @@ needs_indi = pytest.mark.skipif(
 needs_alpaca = pytest.mark.skipif(
     importlib.util.find_spec("alpaca_simulators") is None and not _IN_CI,
     reason="alpaca-simulators (PyPI) is not installed: no Alpaca server to test against",
-)
-
-#: The INDI simulators one telescope and its weather station need.
-INDI_DRIVERS = (
-    "indi_simulator_telescope",
-    "indi_simulator_ccd",
-    "indi_simulator_dome",
-    "indi_simulator_wheel",
-    "indi_simulator_weather",
 )
 
 

@@ -24,7 +24,14 @@ import numpy as np
 from astropy.io import fits
 
 from astrotango.hardware.errors import HardwareError
-from astrotango.hardware.types import Asset, ExposureRequest, HeaderValue, MountStatus, TaskInfo
+from astrotango.hardware.types import (
+    Asset,
+    ExposureRequest,
+    HeaderValue,
+    MountStatus,
+    Site,
+    TaskInfo,
+)
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -34,6 +41,7 @@ __all__ = [
     "fits_bytes",
     "new_asset_id",
     "task_header",
+    "telescope_header",
     "write_asset",
     "write_fits",
 ]
@@ -161,6 +169,17 @@ def exposure_header(
         if mount.alt_deg > 1.0:
             header["AIRMASS"] = round(1.0 / math.sin(math.radians(mount.alt_deg)), 4)
     return header
+
+
+def telescope_header(telescope_id: str, site: Site) -> dict[str, HeaderValue]:
+    """The keywords every data product of a telescope carries: which telescope, where."""
+    return {
+        "TELESCOP": telescope_id,
+        "OBSERVAT": site.name,
+        "SITELAT": site.latitude_deg,
+        "SITELONG": site.longitude_deg,
+        "SITEELEV": site.elevation_m,
+    }
 
 
 def task_header(task: TaskInfo) -> dict[str, HeaderValue]:

@@ -31,14 +31,24 @@ _DROPPED = ("SimulatorParameters", "ClockScale", "SimulationStart")
 _LIMITS = ("min_altitude_deg", "min_sun_separation_deg")
 
 
-def hardware_variant(base: Path, driver: str, site: Site | None = None) -> dict[str, Any]:
+def hardware_variant(
+    base: Path,
+    driver: str,
+    site: Site | None = None,
+    *,
+    weather: bool = True,
+    first_port: int | None = None,
+) -> dict[str, Any]:
     """File name -> dsconfig document of ``base`` with its optical telescopes on ``driver``.
 
     Args:
         base: The default configuration folder.
         driver: ``indi`` or ``alpaca``.
-        site: Put every telescope and constraint there instead (a session on simulators,
-            which have no sky, is moved to where it is night now).
+        site: Put every telescope, constraint and the scheduler's telescopes there instead
+            (a session on simulators, which have no sky, is moved to where it is night now).
+        weather: Read the weather station from the driver (else it stays simulated).
+        first_port: The first telescope's server port, instead of the standard one (the
+            second telescope's is the next).
 
     Raises:
         ValueError: an unknown driver.
@@ -46,6 +56,7 @@ def hardware_variant(base: Path, driver: str, site: Site | None = None) -> dict[
     if driver not in DRIVERS:
         raise ValueError(f"driver: expected one of {', '.join(DRIVERS)}, got {driver!r}")
     host, port = DRIVERS[driver]
+    port = first_port or port
     documents = {path.name: json.loads(path.read_text()) for path in config_files(base)}
     every = list(documents.values())
     if site is not None:
@@ -56,20 +67,28 @@ def hardware_variant(base: Path, driver: str, site: Site | None = None) -> dict[
             props["SiteLatitude"] = [repr(site.latitude_deg)]
             props["SiteLongitude"] = [repr(site.longitude_deg)]
             props["SiteElevation"] = [repr(site.elevation_m)]
+        for props in devices_of(every, "Scheduler").values():
+            entries = json.loads("".join(props.get("Telescopes", ["[]"])))
+            for entry in entries:
+                entry.update(site=site.name, lat_deg=site.latitude_deg)
+                entry.update(lon_deg=site.longitude_deg, elevation_m=site.elevation_m)
+            props["Telescopes"] = [json.dumps(entries)]
     optical = [p for p in devices_of(every, "Telescope").values() if _is_optical(p)]
     for n, props in enumerate(optical):
         _to_driver(props, driver, f"{host}:{port + n}" if n else None)
-    for props in devices_of(every, "WeatherStation").values():
+    for props in devices_of(every, "WeatherStation").values() if weather else ():
         props["Source"] = [driver]
         props["SourceParameters"] = ["{}"]
     return documents
 
 
-def write_variant(base: Path, driver: str, out: Path, site: Site | None = None) -> list[Path]:
-    """Write :func:`hardware_variant` into ``out``; the files written."""
+def write_variant(
+    base: Path, driver: str, out: Path, site: Site | None = None, **options: Any
+) -> list[Path]:
+    """Write :func:`hardware_variant` (with its keyword ``options``) into ``out``; the files."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, document in hardware_variant(base, driver, site).items():
+    for name, document in hardware_variant(base, driver, site, **options).items():
         path = out / name
         path.write_text(json.dumps(document, indent=2) + "\n")
         written.append(path)

@@ -43,13 +43,16 @@ def test_every_optical_telescope_and_the_weather_station_are_on_the_driver(drive
     assert real_hardware(BASE) == []
 
 
-def test_a_session_site_moves_every_telescope_and_constraint(tmp_path: Path) -> None:
+def test_a_session_site_moves_every_telescope_constraint_and_plan(tmp_path: Path) -> None:
     site = Site("night now", 30.0, 120.0, 100.0)
     write_variant(BASE, "indi", tmp_path, site)
     documents = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
     sited = [*devices_of(documents, "Telescope").values()]
     sited += devices_of(documents, "OperationalConstraint").values()
     assert sited and all(p["SiteLongitude"] == ["120.0"] for p in sited)
+    [scheduler] = devices_of(documents, "Scheduler").values()
+    planned = json.loads(scheduler["Telescopes"][0])
+    assert planned and all((t["lat_deg"], t["lon_deg"]) == (30.0, 120.0) for t in planned)
 
 
 def test_the_launcher_refuses_real_hardware_on_simulated_time(tmp_path: Path) -> None:

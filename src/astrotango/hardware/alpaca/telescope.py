@@ -29,12 +29,12 @@ from astrotango.hardware.alpaca.transport import (
     TimedTelescope,
 )
 from astrotango.hardware.errors import HardwareError
+from astrotango.hardware.fits import telescope_header
 from astrotango.hardware.instruments import CameraInfo, ReceiverInfo
 from astrotango.hardware.sky import radec_to_altaz, sun_radec
 from astrotango.hardware.types import (
     EnclosureState,
     EnclosureStatus,
-    HeaderValue,
     MountStatus,
     Site,
     Telemetry,
@@ -107,13 +107,7 @@ class AlpacaTelescope:
             dome = _timed(TimedDome(server, config.dome), config)
             shutter = self._part(lambda r: r.shutter or ShutterReading())
             self._enclosure = AlpacaEnclosure(dome, clock, shutter, command)
-        header: dict[str, HeaderValue] = {
-            "TELESCOP": telescope_id,
-            "OBSERVAT": site.name,
-            "SITELAT": site.latitude_deg,
-            "SITELONG": site.longitude_deg,
-            "SITEELEV": site.elevation_m,
-        }
+        header = telescope_header(telescope_id, site)
         self._cameras: dict[str, AlpacaCamera] = {}
         for info in cameras:
             wheel = None

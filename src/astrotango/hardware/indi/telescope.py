@@ -11,6 +11,7 @@ from pathlib import Path
 
 from astrotango.clock.clocks import Clock
 from astrotango.hardware.errors import HardwareError
+from astrotango.hardware.fits import telescope_header
 from astrotango.hardware.indi.camera import IndiCamera
 from astrotango.hardware.indi.config import IndiConfig
 from astrotango.hardware.indi.connection import IndiConnection
@@ -21,7 +22,6 @@ from astrotango.hardware.sky import radec_to_altaz, sun_radec
 from astrotango.hardware.types import (
     EnclosureState,
     EnclosureStatus,
-    HeaderValue,
     MountStatus,
     Site,
     Telemetry,
@@ -76,13 +76,7 @@ class IndiTelescope:
         )
         self._mount = IndiMount(self._conn, config.mount, site, config, clock)
         self._enclosure = IndiEnclosure(self._conn, config.dome) if config.dome else None
-        header: dict[str, HeaderValue] = {
-            "TELESCOP": telescope_id,
-            "OBSERVAT": site.name,
-            "SITELAT": site.latitude_deg,
-            "SITELONG": site.longitude_deg,
-            "SITEELEV": site.elevation_m,
-        }
+        header = telescope_header(telescope_id, site)
         self._instruments = {
             info.name: IndiCamera(info, self._conn, config, clock, data_dir, self._pointing, header)
             for info in cameras

@@ -18,7 +18,7 @@ from astrotango.hardware import (
     radec_to_altaz,
     sun_radec,
 )
-from astrotango.hardware.types import HeaderValue
+from astrotango.hardware.fits import telescope_header
 from astrotango.simulation.telescope.config import SimulatorConfig
 from astrotango.simulation.telescope.enclosure import SimulatedEnclosure
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
@@ -65,13 +65,7 @@ class TelescopeSimulator:
             if self.config.has_enclosure
             else None
         )
-        header: dict[str, HeaderValue] = {
-            "TELESCOP": telescope_id,
-            "OBSERVAT": site.name,
-            "SITELAT": site.latitude_deg,
-            "SITELONG": site.longitude_deg,
-            "SITEELEV": site.elevation_m,
-        }
+        header = telescope_header(telescope_id, site)
         self._instruments: dict[str, SimulatedCamera | SimulatedReceiver] = {}
         for info in instruments:
             if isinstance(info, CameraInfo):
