@@ -11,7 +11,8 @@ weather simulator reports no humidity or cloud cover, so the session keeps the s
 weather; the telescopes and their data are the real protocol's. Two session settings differ
 from a site's (:func:`session_constraints`): the weather gates settle in
 :data:`SESSION_SETTLE_S` instead of 5 to 30 minutes, and the camera-temperature gates (which
-follow the simulated host's camera, not the INDI or Alpaca camera) are inactive.
+follow the simulated host's camera, not the INDI or Alpaca camera) are inactive. On Alpaca the
+frames are darks (:func:`shutter_closed`): the simulator's light frames need the network.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "run_session",
     "session_constraints",
     "session_observation",
+    "shutter_closed",
 ]
 
 #: How long a session's weather gates wait for a stable reading before they open, seconds.
@@ -150,6 +152,8 @@ def run_session(
         variant = run_dir / "config"
         write_variant(config, driver, variant, site, weather=False, first_port=port)
         session_constraints(variant)
+        if driver == "alpaca":
+            shutter_closed(variant)
         server = {_SERVER_ENV[driver]: f"127.0.0.1:{port}"}
         system = System(variant, run_dir, env=server, startup_timeout_s=120.0)
         system.start()
@@ -176,6 +180,25 @@ def session_constraints(config_dir: Path) -> None:
             if props.get("ConstraintType") == ["camera_temperature"]:
                 props["IsActive"] = ["false"]
         if constraints:
+            path.write_text(json.dumps(documents[0], indent=2) + "\n")
+
+
+def shutter_closed(config_dir: Path) -> None:
+    """Every Alpaca telescope takes its frames as darks (``shutter_closed``, IMAGETYP dark).
+
+    alpaca-simulators' light frames query a network star catalogue and, offline, leave the
+    camera in error until it restarts.
+    """
+    for path in config_dir.glob("*.json"):
+        documents = [json.loads(path.read_text())]
+        telescopes = devices_of(documents, "Telescope")
+        changed = False
+        for props in telescopes.values():
+            if props.get("Driver") == ["alpaca"]:
+                parameters = json.loads(props["DriverParameters"][0] or "{}")
+                props["DriverParameters"] = [json.dumps({**parameters, "shutter_closed": True})]
+                changed = True
+        if changed:
             path.write_text(json.dumps(documents[0], indent=2) + "\n")
 
 

@@ -11,6 +11,7 @@ from astrotango.client.hardware_session import (
     night_site_now,
     session_constraints,
     session_observation,
+    shutter_closed,
 )
 from astrotango.domain import expand_observation, parse_observation
 from astrotango.hardware.sky import radec_to_altaz, sun_radec
@@ -47,3 +48,12 @@ def test_session_constraints_settle_quickly_and_drop_the_simulated_camera_gate(
     assert inactive == ["astro/constraint/camera_temperature"]
     [station] = devices_of(documents, "WeatherStation").values()
     assert "Source" not in station  # the session keeps the simulated weather
+
+
+def test_an_alpaca_session_takes_darks_on_every_alpaca_telescope(tmp_path: Path) -> None:
+    write_variant(ROOT / "tango-db", "alpaca", tmp_path)
+    shutter_closed(tmp_path)
+    documents = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+    telescopes = devices_of(documents, "Telescope").values()
+    on_alpaca = [json.loads(p["DriverParameters"][0]) for p in telescopes if "Driver" in p]
+    assert len(on_alpaca) == 2 and all(p["shutter_closed"] is True for p in on_alpaca)
