@@ -40,6 +40,7 @@ __all__ = [
     "exposure_header",
     "fits_bytes",
     "new_asset_id",
+    "pointing_header",
     "task_header",
     "telescope_header",
     "write_asset",
@@ -144,8 +145,8 @@ def exposure_header(
 ) -> dict[str, HeaderValue]:
     """The standard keywords known when the shutter opens: time, target, filter, pointing, task.
 
-    ``mount`` is where the mount pointed then (None or in fault: no pointing keywords);
-    ``AIRMASS`` is the plane-parallel ``sec z`` above 1 degree of altitude.
+    ``mount`` is where the mount pointed then (None or in fault: no pointing keywords, else
+    :func:`pointing_header`).
     """
     task = request.task
     header: dict[str, HeaderValue] = {
@@ -159,15 +160,24 @@ def exposure_header(
         **task_header(task),
     }
     if mount is not None and not mount.fault:
-        header.update(
-            RA=round(mount.ra_deg, 5),
-            DEC=round(mount.dec_deg, 5),
-            ALT=round(mount.alt_deg, 3),
-            AZ=round(mount.az_deg, 3),
-            TRACKING=mount.tracking,
-        )
-        if mount.alt_deg > 1.0:
-            header["AIRMASS"] = round(1.0 / math.sin(math.radians(mount.alt_deg)), 4)
+        header.update(pointing_header(mount))
+    return header
+
+
+def pointing_header(mount: MountStatus) -> dict[str, HeaderValue]:
+    """Where the mount points (ICRS RA/DEC, ALT/AZ, tracking) and, above 1 degree, AIRMASS.
+
+    ``AIRMASS`` is the plane-parallel ``sec z``.
+    """
+    header: dict[str, HeaderValue] = {
+        "RA": round(mount.ra_deg, 5),
+        "DEC": round(mount.dec_deg, 5),
+        "ALT": round(mount.alt_deg, 3),
+        "AZ": round(mount.az_deg, 3),
+        "TRACKING": mount.tracking,
+    }
+    if mount.alt_deg > 1.0:
+        header["AIRMASS"] = round(1.0 / math.sin(math.radians(mount.alt_deg)), 4)
     return header
 
 

@@ -7,7 +7,6 @@ the ``camera_timeout`` fault is active a camera never finishes reading out.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from astrotango.hardware import (
     MountStatus,
     TaskInfo,
 )
-from astrotango.hardware.fits import new_asset_id, task_header, write_asset
+from astrotango.hardware.fits import new_asset_id, pointing_header, task_header, write_asset
 from astrotango.hardware.types import HeaderValue
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
 
@@ -151,15 +150,7 @@ class SimulatedInstrument:
             **header,
         }
         if mount is not None:
-            self._header.update(
-                RA=round(mount.ra_deg, 5),
-                DEC=round(mount.dec_deg, 5),
-                ALT=round(mount.alt_deg, 3),
-                AZ=round(mount.az_deg, 3),
-                TRACKING=mount.tracking,
-            )
-            if mount.alt_deg > 1.0:
-                self._header["AIRMASS"] = round(1.0 / math.sin(math.radians(mount.alt_deg)), 4)
+            self._header.update(pointing_header(mount))
 
     def _advance(self) -> datetime:
         now = self._clock.now()
