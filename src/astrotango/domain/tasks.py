@@ -12,7 +12,7 @@ from astrotango.domain.base import UtcDatetime
 from astrotango.domain.lifecycle import TaskState
 from astrotango.domain.observation import Window
 from astrotango.domain.requests import OpticalImagingRequest, Request, RequestType
-from astrotango.domain.settings import AssignmentMode, Constraints, Exposure
+from astrotango.domain.settings import AssignmentMode, Constraints, Exposure, FixedTimeTiming
 from astrotango.domain.targets import Target
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "TaskPosition",
     "TaskRuntime",
     "TaskSpec",
+    "fixed_time_of",
     "parse_task_id",
     "sync_group_id",
     "task_id",
@@ -161,3 +162,15 @@ class TaskRuntime(BaseModel):
             and self.planned_start is not None
             and self.planned_start <= now
         )
+
+
+def fixed_time_of(spec: TaskSpec, window_start: datetime) -> tuple[datetime, float] | None:
+    """A fixed-time task's start and tolerance (s) in the run whose window opens then.
+
+    A monitoring series moves its window from run to run; the fixed time moves with it (as
+    Resubmit moves it with a new window). ``None`` for flexible and time-based timing.
+    """
+    timing = spec.request.timing
+    if not isinstance(timing, FixedTimeTiming):
+        return None
+    return timing.start_at + (window_start - spec.window.start), timing.tolerance_s

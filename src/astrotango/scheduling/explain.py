@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 
 from astrotango.scheduling.config import PlannerConfig
-from astrotango.scheduling.constraints import BoolArray, Constraint
+from astrotango.scheduling.constraints import BoolArray, Constraint, TimeWindowConstraint
 from astrotango.scheduling.context import EvalContext
 from astrotango.scheduling.feasibility import block_starts
 from astrotango.scheduling.grid import iso_z
@@ -89,6 +89,8 @@ def _gate_mask(problem: Problem, gate: Constraint, tel: int) -> BoolArray:
 
 def _all_horizon(gate: Constraint, task: SchedulableTask, problem: Problem, site: str) -> str:
     grid = problem.grid
+    if gate.name == "time_window" and task.fixed_start is not None:
+        return f"{gate.describe(task)}: outside the horizon or its window"
     if gate.name == "time_window" and task.time_window is not None:
         opens, closes = task.time_window
         if opens >= grid.end or closes <= opens:
@@ -116,6 +118,24 @@ def _timed(gate: Constraint, task: SchedulableTask, mask: BoolArray, problem: Pr
     return Reason(gate.name, None, None, f"{gate.describe(task)} from {_hm(since)}")
 
 
+def _at_fixed_time(
+    task: SchedulableTask, problem: Problem, tel: int, masks: dict[str, BoolArray]
+) -> list[Reason]:
+    """The gates that fail somewhere in a fixed-time block's allowed interval."""
+    assert task.fixed_start is not None
+    tel_id = problem.telescopes[tel].id
+    when = masks["time_window"] if "time_window" in masks else np.ones(problem.grid.n, bool)
+    if not when.any():
+        text = _all_horizon(TimeWindowConstraint(), task, problem, "")
+        return [Reason("time_window", tel_id, None, text)]
+    at = f"at its fixed time {_hm(task.fixed_start)}"
+    return [
+        Reason(name, tel_id, None, f"{gate.describe(task)} {at}")
+        for gate in problem.config.constraints
+        if (name := gate.name) in masks and name != "time_window" and not masks[name][when].all()
+    ]
+
+
 def _blocked(task: SchedulableTask, problem: Problem) -> list[Reason]:
     gates = problem.config.constraints
     slots = problem.tasks.slots
@@ -129,6 +149,9 @@ def _blocked(task: SchedulableTask, problem: Problem) -> list[Reason]:
         tel_id = problem.telescopes[tel].id
         site = problem.telescopes[tel].site.name
         masks = {g.name: _gate_mask(problem, g, tel) for g in gates if g.name != "capability"}
+        if task.fixed_start is not None:
+            reasons.extend(_at_fixed_time(task, problem, tel, masks))
+            continue
         whole = [g for g in gates if g.name in masks and not masks[g.name].any()]
         for g in whole:
             text = _all_horizon(g, task, problem, site)

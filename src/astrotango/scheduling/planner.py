@@ -20,7 +20,7 @@ Algorithm:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from astrotango.scheduling.scoring import merit_factors, product
 from astrotango.scheduling.search import improve
 from astrotango.scheduling.sync import place_group
 from astrotango.scheduling.task import SchedulableTask
+from astrotango.scheduling.task_arrays import fixed_start_of
 from astrotango.scheduling.telescope import Telescope
 from astrotango.scheduling.timeline import Timeline
 
@@ -175,13 +176,13 @@ def _result(problem: Problem, timelines: list[Timeline]) -> Plan:
                 * task.queue_priority
                 * float(product({k: np.array([v]) for k, v in factors.items()}, 1)[0])
             )
-            begin = grid.at(b.start * grid.step_s)
+            begin = fixed_start_of(task, grid.at(b.start * grid.step_s))
             blocks.append(
                 ScheduledBlock(
                     task_id=task.id,
                     telescope_id=problem.telescopes[tel].id,
                     start=begin,
-                    end=grid.at(b.start * grid.step_s + task.duration_s),
+                    end=begin + timedelta(seconds=task.duration_s),
                     score=score,
                     merits={
                         "priority": task.priority,

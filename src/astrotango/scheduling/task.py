@@ -24,13 +24,17 @@ class SchedulableTask:
         constraints: Hard limits over the whole block.
         time_window: ``(start, end)`` UTC the block must lie within, or ``None``.
         cadence_next_eligible: Earliest allowed start (UTC) from its cadence, or ``None``.
+        fixed_start: A fixed-time task's start (UTC): the block starts no more than
+            ``start_tolerance_s`` before or after it, or is not planned.
+        start_tolerance_s: Allowed distance of a fixed-time start from ``fixed_start``.
         required_capability: Instrument kind a telescope must carry (``"optical"``,
             ``"radio"``...).
         fov_need_deg: Field of view the observation needs, degrees (0 = any).
         required_features: Further capabilities a telescope must list (e.g. ``"filter:r"``).
-        sync_group: Key of a parallel-synchronized group: its ``sync_size`` members start
-            together on distinct telescopes, all or none.
-        sync_size: Number of members of ``sync_group`` (1 when not synchronized).
+        sync_group: Key of a group planned together (``parallel`` and
+            ``parallel_synchronized`` copies): its ``sync_size`` members start at one
+            instant on distinct telescopes, all or none.
+        sync_size: Number of members of ``sync_group`` (1 when not grouped).
         last_observed: When the target was last observed (UTC), or ``None``.
         max_per_night: Observations allowed per night (``None`` = no limit).
         observed_tonight: Observations already made this night.
@@ -45,6 +49,8 @@ class SchedulableTask:
     constraints: TaskConstraints = field(default_factory=TaskConstraints)
     time_window: tuple[datetime, datetime] | None = None
     cadence_next_eligible: datetime | None = None
+    fixed_start: datetime | None = None
+    start_tolerance_s: float = 0.0
     required_capability: str = "optical"
     fov_need_deg: float = 0.0
     required_features: frozenset[str] = frozenset()
@@ -63,5 +69,7 @@ class SchedulableTask:
             raise ValueError("priority and queue_priority must be >= 0")
         if self.sync_size < 1:
             raise ValueError(f"sync_size must be >= 1: {self.sync_size}")
+        if self.start_tolerance_s < 0.0:
+            raise ValueError(f"start_tolerance_s must be >= 0: {self.start_tolerance_s}")
         if self.time_window is not None and self.time_window[1] < self.time_window[0]:
             raise ValueError("time_window ends before it starts")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,7 +15,7 @@ from astrotango.scheduling.sky import target_vectors
 from astrotango.scheduling.task import SchedulableTask
 from astrotango.scheduling.task_constraints import TWILIGHT_SUN_ALT_DEG
 
-__all__ = ["TaskArrays", "task_arrays"]
+__all__ = ["TaskArrays", "fixed_start_of", "task_arrays"]
 
 F64 = NDArray[np.float64]
 
@@ -27,14 +27,16 @@ class TaskArrays:
     Attributes:
         tasks: The tasks, in input order.
         vectors: Apparent unit directions in the frame of date, (n, 3).
-        slots: Grid steps each block spans, (n,).
+        slots: Grid steps each block spans, (n,): a fixed-time block one step more, the
+            room to move its start from a grid sample onto its allowed interval.
         priority: ``priority * queue_priority``, (n,).
         max_airmass: ``inf`` when unlimited.
         min_altitude_deg: Lowest altitude (at least 0).
         min_moon_sep_deg: Smallest moon separation.
         max_moon_illum: Highest moon illumination while the moon is up.
         sun_limit_deg: Highest sun altitude from the twilight kind.
-        window_start_s: Window opening (``-inf`` when none).
+        window_start_s: Window opening (``-inf`` when none); for a fixed-time task, the
+            window narrowed to the blocks that start within its tolerance.
         window_end_s: Window closing (``inf`` when none).
         eligible_s: Cadence: earliest start (``-inf`` when none).
         last_observed_s: Last observation (``-inf`` = never).
@@ -86,11 +88,41 @@ def _offsets(grid: TimeGrid, moments: Sequence[datetime | None], missing: float)
     return np.array([missing if m is None else grid.offset_s(m) for m in moments], float)
 
 
+def _slots(task: SchedulableTask, grid: TimeGrid) -> int:
+    extra = grid.step_s if task.fixed_start is not None else 0.0
+    return grid.slots_for(task.duration_s + extra)
+
+
+def _window_s(task: SchedulableTask, grid: TimeGrid) -> tuple[float, float]:
+    """The samples a block of the task may cover, as offsets from the grid start.
+
+    A fixed-time block may start on a sample up to one step before its tolerance opens (the
+    published start is then moved onto the interval, see :func:`fixed_start_of`), at most
+    ``start_tolerance_s`` after its start, and it covers ``slots`` steps from there.
+    """
+    lo, hi = -np.inf, np.inf
+    if task.time_window is not None:
+        lo, hi = grid.offset_s(task.time_window[0]), grid.offset_s(task.time_window[1])
+    if task.fixed_start is not None:
+        at, tol = grid.offset_s(task.fixed_start), task.start_tolerance_s
+        lo = max(lo, at - tol - grid.step_s)
+        hi = min(hi, at + tol + _slots(task, grid) * grid.step_s)
+    return lo, hi
+
+
+def fixed_start_of(task: SchedulableTask, sample_time: datetime) -> datetime:
+    """A block's published start: its sample, moved onto a fixed time's allowed interval."""
+    if task.fixed_start is None:
+        return sample_time
+    earliest = task.fixed_start - timedelta(seconds=task.start_tolerance_s)
+    return max(sample_time, earliest)
+
+
 def task_arrays(tasks: Sequence[SchedulableTask], grid: TimeGrid, ephem: Ephemeris) -> TaskArrays:
     """Build the column table of ``tasks`` on ``grid``."""
     ts = tuple(tasks)
     cons = [t.constraints for t in ts]
-    windows = [t.time_window for t in ts]
+    windows = np.array([_window_s(t, grid) for t in ts], float).reshape(-1, 2)
     return TaskArrays(
         tasks=ts,
         vectors=target_vectors(
@@ -98,7 +130,7 @@ def task_arrays(tasks: Sequence[SchedulableTask], grid: TimeGrid, ephem: Ephemer
             np.array([t.dec_deg for t in ts], float).reshape(-1),
             ephem,
         ).reshape(-1, 3),
-        slots=np.array([grid.slots_for(t.duration_s) for t in ts], np.int64).reshape(-1),
+        slots=np.array([_slots(t, grid) for t in ts], np.int64).reshape(-1),
         priority=np.array([t.priority * t.queue_priority for t in ts], float).reshape(-1),
         max_airmass=np.array(
             [np.inf if c.max_airmass is None else c.max_airmass for c in cons], float
@@ -107,8 +139,8 @@ def task_arrays(tasks: Sequence[SchedulableTask], grid: TimeGrid, ephem: Ephemer
         min_moon_sep_deg=np.array([c.min_moon_separation_deg for c in cons], float).reshape(-1),
         max_moon_illum=np.array([c.max_moon_illumination for c in cons], float).reshape(-1),
         sun_limit_deg=np.array([TWILIGHT_SUN_ALT_DEG[c.twilight] for c in cons], float).reshape(-1),
-        window_start_s=_offsets(grid, [w[0] if w else None for w in windows], -np.inf),
-        window_end_s=_offsets(grid, [w[1] if w else None for w in windows], np.inf),
+        window_start_s=windows[:, 0],
+        window_end_s=windows[:, 1],
         eligible_s=_offsets(grid, [t.cadence_next_eligible for t in ts], -np.inf),
         last_observed_s=_offsets(grid, [t.last_observed for t in ts], -np.inf),
     )

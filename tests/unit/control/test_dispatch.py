@@ -646,3 +646,92 @@ def test_an_asset_reported_twice_is_registered_once_and_the_outcome_stands(rig: 
         f"{task_id}-a2",
         "t1-cam-1",
     ]
+
+
+def synchronized_pair(rig: Rig) -> tuple[str, list[str]]:
+    document = single_target("capella", 79.17, 45.99)
+    request = document["requests"][0]
+    request["assignment_mode"], request["instruments"] = "parallel_synchronized", 2
+    obs = rig.submit(document)
+    return obs, [t.id for t in rig.store.tasks_of_observation(obs)]
+
+
+def plan_blocks(rig: Rig, *blocks: tuple[str, str, int]) -> None:
+    rig.dispatcher.apply_schedule(
+        [
+            {
+                "task": task_id,
+                "telescope": telescope,
+                "start": (rig.clock.now() + timedelta(minutes=minutes)).isoformat(),
+            }
+            for task_id, telescope, minutes in blocks
+        ]
+    )
+
+
+def test_a_sync_group_starts_only_when_every_member_is_due(rig: Rig) -> None:
+    """Sync halves started 13 and 48 minutes apart: dispatch started members one by one."""
+    _, (one, other) = synchronized_pair(rig)
+    plan_blocks(rig, (one, T1, 0), (other, T2, 10))
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == [] and rig.links[T2].executed == []
+    rig.clock.advance(600)
+    rig.dispatcher.tick()
+    assert (rig.links[T1].executed, rig.links[T2].executed) == ([one], [other])
+    starts = {rig.task(t).claimed_at for t in (one, other)}
+    assert len(starts) == 1, "both claimed at one instant"
+
+
+def test_a_sync_group_with_one_telescope_busy_starts_no_member(rig: Rig) -> None:
+    _, (one, other) = synchronized_pair(rig)
+    blocker = rig.submit(single_target("vega", 279.23, 38.78))
+    rig.plan(blocker, T2)
+    rig.dispatcher.tick()  # the blocker runs on T2
+    plan_blocks(rig, (one, T1, 0), (other, T2, 0))
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == [], "never one member alone"
+    rig.clock.advance(16 * 60)  # held past its slot: back to the Scheduler, whole
+    rig.dispatcher.tick()
+    assert [rig.task(t).status for t in (one, other)] == ["pending", "pending"]
+    assert rig.links[T1].executed == []
+
+
+def test_a_sync_member_that_cannot_start_requeues_the_whole_group(rig: Rig) -> None:
+    _, (one, other) = synchronized_pair(rig)
+    plan_blocks(rig, (one, T1, 0), (other, T2, 0))
+    rig.eligible[T2] = (False, "astro/constraint/cloud: cloud cover 80% > 30%")
+    rig.dispatcher.tick()
+    assert rig.links[T1].executed == []
+    assert [rig.task(t).status for t in (one, other)] == ["pending", "pending"]
+    assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_sync_member_ending_early_stops_its_partner(rig: Rig) -> None:
+    _, (one, other) = synchronized_pair(rig)
+    plan_blocks(rig, (one, T1, 0), (other, T2, 0))
+    rig.dispatcher.tick()
+    rig.links[T1].finish(
+        one, status=TaskStatus.FAILED, result=[ResultCode.FAILED, "camera: readout failed"]
+    )
+    assert rig.links[T2].stops == 1, "its partner does not run on alone"
+    assert rig.links[T1].stops == 0
+
+
+def test_a_fixed_time_task_held_past_its_tolerance_goes_back_to_the_scheduler(rig: Rig) -> None:
+    document = single_target("capella", 79.17, 45.99)
+    due = rig.clock.now() + timedelta(minutes=5)
+    document["requests"][0]["timing"] = {
+        "mode": "fixed_time",
+        "start_at": due.isoformat(),
+        "tolerance_s": 120,
+    }
+    obs = rig.submit(document)
+    blocker = rig.submit(single_target("vega", 279.23, 38.78))
+    rig.plan(blocker, T1)
+    rig.dispatcher.tick()  # the blocker runs on T1, past the fixed time
+    task_id = rig.plan(obs, T1, minutes=5)
+    rig.clock.advance(5 * 60 + 121)
+    rig.dispatcher.tick()
+    assert rig.task(task_id).status == "pending"
+    last = rig.store.transitions_of(task_id)[-1]
+    assert "missed its fixed time" in last.reason

@@ -301,3 +301,71 @@ def test_a_pool_change_a_run_already_planned_with_does_not_trigger_another(store
     submit(store, example("cas_a_synchronized"))
     assert cm.poll_task_pool() is True, "a change after the run re-plans"
     cm.close()
+
+
+def fixed_time(document: dict[str, Any], at: datetime, tolerance_s: float) -> dict[str, Any]:
+    request = document["requests"][0]
+    request["timing"] = {
+        "mode": "fixed_time",
+        "start_at": at.isoformat(),
+        "tolerance_s": tolerance_s,
+    }
+    return document
+
+
+@pytest.mark.parametrize("tolerance_s", [120.0, 0.0])
+def test_a_fixed_time_request_is_planned_within_its_tolerance(
+    store: Store, tolerance_s: float
+) -> None:
+    """Cas A due at 22:00 +- 120 s ran at 20:05: the planner never read ``timing``."""
+    due = NIGHT + timedelta(hours=2, seconds=17)  # off the planner's 60 s grid
+    [obs] = submit(store, fixed_time(single_target("capella", 79.17, 45.99), due, tolerance_s))
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    [block] = [b for b in published[-1].blocks if b["observation"] == obs]
+    start = datetime.fromisoformat(block["start"])
+    assert abs((start - due).total_seconds()) <= tolerance_s, block["start"]
+    ends = datetime.fromisoformat(block["end"])
+    [task] = store.tasks_of_observation(obs)
+    assert (ends - start).total_seconds() == pytest.approx(task.duration_s)
+
+
+def test_a_fixed_time_the_sky_does_not_allow_is_explained_not_moved(store: Store) -> None:
+    """Capella is below the horizon at 12:00 UTC: the request is impossible, not run later."""
+    noon = NIGHT + timedelta(hours=16)
+    document = single_target("capella", 79.17, 45.99)
+    document["window"] = {
+        "start": NIGHT.isoformat(),
+        "end": (noon + timedelta(hours=1)).isoformat(),
+    }
+    document.pop("cancel_on", None)
+    [obs] = submit(store, fixed_time(document, noon, 300.0))
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published, horizon_s=86_400.0)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    assert not [b for b in published[-1].blocks if b["observation"] == obs]
+    answer = explanation(cm, obs)
+    assert not answer["scheduled"]
+    assert "below 20° altitude at its fixed time 12:00 UTC" in answer["message"], answer
+
+
+def test_parallel_copies_run_at_the_same_time_on_distinct_telescopes(store: Store) -> None:
+    """Jupiter's M42 x2 ran on t2 at 21:04 and 22:03: ``parallel`` copies were planned apart."""
+    document = single_target("capella", 79.17, 45.99)
+    request = document["requests"][0]
+    request["exposures"] = [{"filter": "r", "exposure_s": 60, "count": 3}]
+    request["assignment_mode"], request["instruments"] = "parallel", 2
+    # a more valuable task that only t1 can do wants the first hours of t1
+    busy = single_target("vega", 279.23, 38.78)
+    busy["priority"] = 9
+    busy["requests"][0]["exposures"] = [{"filter": "z", "exposure_s": 600, "count": 6}]
+    [obs, _] = submit(store, document, busy)
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    copies = [b for b in published[-1].blocks if b["observation"] == obs]
+    assert len(copies) == 2
+    assert len({b["telescope"] for b in copies}) == 2, copies
+    first, second = sorted(copies, key=lambda b: b["start"])
+    assert second["start"] < first["end"], "the copies overlap in time"

@@ -22,8 +22,9 @@ from typing import Any
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.links import TaskRefusedError, TelescopeLink
 from astrotango.control.observation.outcomes import OutcomeHandler
+from astrotango.control.observation.records import task_spec
 from astrotango.control_model import TaskStatus
-from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState
+from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState, fixed_time_of
 from astrotango.store import TaskRecord
 
 __all__ = ["MISSED_START", "Dispatcher", "Eligibility", "Running"]
@@ -49,6 +50,7 @@ class Running:
     command_id: str = ""
     interrupted: str = ""
     ended: bool = False
+    sync_group: str | None = None
 
 
 class Dispatcher:
@@ -161,7 +163,11 @@ class Dispatcher:
             )
 
     def tick(self) -> None:
-        """Interrupt tasks whose telescope became ineligible; start the tasks that are due."""
+        """Interrupt tasks whose telescope became ineligible; start the tasks that are due.
+
+        A sync group starts whole, in one tick, or not at all; a fixed-time task that can no
+        longer start within its tolerance goes back to the Scheduler.
+        """
         now = self.ledger.clock.now()
         with self.lock:
             for run in list(self.running.values()):
@@ -178,19 +184,81 @@ class Dispatcher:
                 for t in self.store.tasks_by_status(_T.SCHEDULED.value)
                 if t.planned_start is not None and t.planned_start <= now
             ]
+            groups: dict[str, list[TaskRecord]] = {}
             for task in sorted(due, key=lambda t: (t.planned_start, t.id)):
                 assert task.planned_start is not None
-                if task.telescope in busy and now - task.planned_start > MISSED_START:
-                    # Its slot has gone by behind a task that overran: plan it afresh.
-                    self._unschedule(task.id, task.observation_id, "missed its planned start")
-                    self.on_change(f"task {task.id} missed its planned start")
+                if task.sync_group is not None:
+                    groups.setdefault(task.sync_group, []).append(task)
+                    continue
+                if self._missed(task, now, busy):
                     continue
                 if task.telescope in busy or task.telescope not in self.links:
                     continue
                 if self._start(task.id, task.observation_id, task.telescope):
                     busy.add(task.telescope)
+            for members in groups.values():
+                self._start_group(members, now, busy)
+
+    def _missed(self, task: TaskRecord, now: datetime, busy: set[str | None]) -> bool:
+        """Send a task whose slot has gone by back to the Scheduler; True if so."""
+        assert task.planned_start is not None
+        fixed = fixed_time_of(task_spec(task), task.window_start)
+        if fixed is not None and now > fixed[0] + timedelta(seconds=fixed[1]):
+            why = f"missed its fixed time {fixed[0].isoformat()} ± {fixed[1]:g} s"
+        elif task.telescope in busy and now - task.planned_start > MISSED_START:
+            why = "missed its planned start"  # behind a task that overran
+        else:
+            return False
+        self._unschedule(task.id, task.observation_id, why)
+        self.on_change(f"task {task.id} {why}")
+        return True
+
+    def _start_group(self, due: list[TaskRecord], now: datetime, busy: set[str | None]) -> None:
+        """Start every member of a sync group together, or none of them.
+
+        The group starts when all its members are due on distinct idle telescopes that may
+        observe. One member that cannot start sends the whole group back to the Scheduler
+        (a group held past its slot too), so no member ever runs alone.
+        """
+        group = str(due[0].sync_group)
+        members = self.store.tasks_of_observation(due[0].observation_id)
+        if len(due) != sum(1 for t in members if t.sync_group == group):
+            return  # a member is not scheduled or not due yet
+        if any(self._missed(t, now, busy) for t in due):
+            self._requeue_group(due, f"sync group {group} missed its start", planned=True)
+            return
+        telescopes = {t.telescope for t in due}
+        if len(telescopes) != len(due) or telescopes & busy or not telescopes <= set(self.links):
+            return
+        if not all([self._startable(t.id, t.observation_id, str(t.telescope)) for t in due]):
+            self._requeue_group(due, f"a member of sync group {group} cannot start")
+            return
+        for started, task in enumerate(due):
+            if not self._launch(task.id, task.observation_id, str(task.telescope)):
+                self._requeue_group(due[started:], f"a member of sync group {group} did not start")
+                self.stop_group(group, "a member of its sync group did not start")
+                return
+            busy.add(task.telescope)
+
+    def _requeue_group(
+        self, tasks: list[TaskRecord], reason: str, *, planned: bool = False
+    ) -> None:
+        """Those of ``tasks`` still scheduled go back to pending (``planned``: unscheduled)."""
+        for task in tasks:
+            if self.store.get_task(task.id).status != _T.SCHEDULED:
+                continue
+            if planned:
+                self._unschedule(task.id, task.observation_id, reason)
+            else:
+                self.outcomes.not_started(task.id, task.observation_id, reason)
 
     def _start(self, task_id: str, observation_id: str, telescope: str) -> bool:
+        return self._startable(task_id, observation_id, telescope) and self._launch(
+            task_id, observation_id, telescope
+        )
+
+    def _startable(self, task_id: str, observation_id: str, telescope: str) -> bool:
+        """Whether the task may start now; if not, it is canceled or re-queued, and why said."""
         task = self.store.get_task(task_id)
         now = self.ledger.clock.now()
         if now + timedelta(seconds=task.duration_s) > task.window_end:
@@ -208,7 +276,11 @@ class Dispatcher:
         if not ok:
             self.outcomes.not_started(task_id, observation_id, f"constraint before start: {why}")
             self.on_change(f"task {task_id} could not start: {why}")
-            return False
+        return ok
+
+    def _launch(self, task_id: str, observation_id: str, telescope: str) -> bool:
+        """Claim the task and send it to its telescope; True once it executes."""
+        now = self.ledger.clock.now()
         try:
             token = self.store.claim_task(task_id, claimant=f"controller@{telescope}", at=now)
         except ClaimRejected:
@@ -216,12 +288,12 @@ class Dispatcher:
         self.ledger.announce_task(
             task_id, _T.SCHEDULED, _T.RUNNING, Actor.EXECUTOR, f"started on {telescope}", now
         )
-        run = Running(task_id, observation_id, telescope, token)
+        task = self.store.get_task(task_id)
+        run = Running(task_id, observation_id, telescope, token, sync_group=task.sync_group)
         self.running[task_id] = run
-        spec = self.store.get_task(task_id).spec
         try:
             run.command_id = self.links[telescope].execute(
-                spec,
+                task.spec,
                 functools.partial(self.outcomes.progress, run),
                 functools.partial(self._done, run),
             )
@@ -242,6 +314,8 @@ class Dispatcher:
                 _LOG.info("Ignoring a late outcome of %s from %s", run.task_id, run.telescope)
                 return  # already handled (the telescope was declared lost, or a re-run)
             del self.running[run.task_id]
+        if run.sync_group is not None and status is not TaskStatus.COMPLETED:
+            self.stop_group(run.sync_group, f"{run.task_id} of its sync group ended {status.name}")
         try:
             self.outcomes.finished(run, status, result, self.links[run.telescope])
         except ClaimRejected as exc:  # a stale executor: the store's fence held
@@ -255,6 +329,14 @@ class Dispatcher:
             if run is not None:
                 run.interrupted, run.ended = reason, True
                 self._stop_unless_interlocked(run)
+
+    def stop_group(self, group: str, reason: str) -> None:
+        """Stop every running member of a sync group: none runs on alone."""
+        with self.lock:
+            for run in [r for r in self.running.values() if r.sync_group == group]:
+                if not run.interrupted:
+                    run.interrupted = reason
+                    self._stop_unless_interlocked(run)
 
     def _stop_unless_interlocked(self, run: Running) -> None:
         """Abort the run's telescope, unless a fired interlock owns its shutdown."""

@@ -14,7 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from astrotango.domain import OpticalImagingRequest, RequestType, TaskSpec
+from astrotango.domain import (
+    AssignmentMode,
+    OpticalImagingRequest,
+    RequestType,
+    TaskSpec,
+    fixed_time_of,
+    sync_group_id,
+)
 from astrotango.domain.expansion import icrs_center
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, SolarSystemTarget
 from astrotango.scheduling import SchedulableTask, Site, TaskConstraints, Telescope
@@ -49,6 +56,32 @@ def _pointing(spec: TaskSpec, at: datetime, site_lat_deg: float) -> tuple[float,
     return 0.0, 89.9 if site_lat_deg >= 0 else -89.9
 
 
+def _group(spec: TaskSpec) -> str | None:
+    """The key planning a task together with its copies.
+
+    ``parallel_synchronized`` copies are a sync group (they start together, all or none);
+    ``parallel`` copies are planned the same way, so that they run at the same time on
+    distinct telescopes (mission: "tasks on ``instruments`` telescopes at the same time"),
+    though dispatch starts each on its own.
+    """
+    if spec.sync_group is not None:
+        return spec.sync_group
+    if spec.assignment_mode is AssignmentMode.PARALLEL and spec.request.instruments > 1:
+        return sync_group_id(spec.observation_id, spec.position).removesuffix("-sync") + "-par"
+    return None
+
+
+def _group_size(spec: TaskSpec, group: str | None, in_pool: Counter[str]) -> int:
+    """How many members the task's group must have for the planner to place it.
+
+    A sync group needs every member (one left alone is never planned); parallel copies are
+    independent, so those still to do are planned together.
+    """
+    if spec.sync_group is not None:
+        return spec.request.instruments
+    return in_pool[group] if group else 1
+
+
 def schedulable_tasks(
     specs: Sequence[TaskSpec],
     *,
@@ -59,7 +92,10 @@ def schedulable_tasks(
     eligible_from: Mapping[str, datetime] | None = None,
     horizon_deg: Mapping[str, float] | None = None,
 ) -> list[SchedulableTask]:
-    """Map pending tasks onto :class:`SchedulableTask` (sync groups sized from ``specs``).
+    """Map pending tasks onto :class:`SchedulableTask` (groups sized from ``specs``).
+
+    A ``fixed_time`` request's tasks carry its start and tolerance; ``parallel`` and
+    ``parallel_synchronized`` copies are planned as one group (see :func:`_group`).
 
     ``windows`` (task id -> window) and ``eligible_from`` (task id -> cadence eligibility)
     carry what the store knows beyond the immutable spec: a monitoring series moves both.
@@ -69,9 +105,12 @@ def schedulable_tasks(
     horizon_deg = horizon_deg or {}
     windows = windows or {}
     eligible_from = eligible_from or {}
-    group_sizes = Counter(s.sync_group for s in specs if s.sync_group)
+    groups = [_group(s) for s in specs]
+    group_sizes = Counter(g for g in groups if g)
     tasks = []
-    for spec in specs:
+    for spec, group in zip(specs, groups, strict=True):
+        window = windows.get(spec.id, (spec.window.start, spec.window.end))
+        fixed_start, tolerance_s = fixed_time_of(spec, window[0]) or (None, 0.0)
         ra_deg, dec_deg = _pointing(spec, at, site_lat_deg)
         c = spec.constraints
         tiled = isinstance(spec.request, OpticalImagingRequest) and spec.request.field is not None
@@ -93,15 +132,17 @@ def schedulable_tasks(
                     ),
                     twilight=c.twilight.value if c.twilight else "none",
                 ),
-                time_window=windows.get(spec.id, (spec.window.start, spec.window.end)),
+                time_window=window,
                 cadence_next_eligible=eligible_from.get(spec.id),
+                fixed_start=fixed_start,
+                start_tolerance_s=tolerance_s,
                 required_capability=_capability(spec),
                 fov_need_deg=fov_deg if tiled else 0.0,
                 required_features=frozenset(
                     f"filter:{e.filter}" for e in spec.exposures if e.filter
                 ),
-                sync_group=spec.sync_group,
-                sync_size=group_sizes[spec.sync_group] if spec.sync_group else 1,
+                sync_group=group,
+                sync_size=_group_size(spec, group, group_sizes),
             )
         )
     return tasks

@@ -28,6 +28,10 @@ class TimeWindowConstraint:
 
     def describe(self, task: SchedulableTask) -> str:
         """E.g. ``"outside its window (2026-12-16T02:00:00Z..2026-12-16T04:00:00Z)"``."""
+        if task.fixed_start is not None:
+            return (
+                f"not at its fixed time ({iso_z(task.fixed_start)} ± {task.start_tolerance_s:g} s)"
+            )
         if task.time_window is None:
             return "outside its window"
         start, end = task.time_window
