@@ -110,8 +110,11 @@ class Scheduler(AstroDevice):
 
     @command(dtype_out=DevVarLongStringArray)
     def Run(self) -> Any:
-        """Plan now (LRC with progress); a run already in progress becomes stale."""
-        self.component_manager.trigger("Run() requested")
+        """Plan now: one planning run (LRC with progress), its result names the plan.
+
+        A run in progress becomes stale (its plan is discarded); no second run is queued.
+        """
+        self.component_manager.supersede("Run() requested")
         return self.submit_lrc("Run", self.component_manager.run)
 
     @command(dtype_in=str)

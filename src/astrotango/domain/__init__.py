@@ -34,6 +34,8 @@ from astrotango.domain.lifecycle import (
     TaskState,
     check_observation_transition,
     check_task_transition,
+    observation_sources,
+    task_sources,
 )
 from astrotango.domain.observation import (
     DataPolicy,
@@ -186,6 +188,7 @@ __all__ = [
     "make_observation_id",
     "next_cadence",
     "observation_json_schema",
+    "observation_sources",
     "parse_observation",
     "parse_task_id",
     "policy_for_queue",
@@ -193,6 +196,7 @@ __all__ = [
     "shipped_observation_schema",
     "sync_group_id",
     "task_id",
+    "task_sources",
     "transition_observation",
     "transition_task",
     "validate_against_policy",

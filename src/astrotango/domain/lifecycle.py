@@ -32,6 +32,10 @@ pending -> pending (*)      system                monitoring reset: the run miss
 (*) only with ``monitoring_reset_allowed=True`` (a monitoring observation whose series
 continues, see :mod:`astrotango.domain.cadence`). Terminal states are otherwise final.
 
+Sets of states are read off these tables, never kept by hand: the terminal ones (no edge
+leaves them) and, through :func:`observation_sources` and :func:`task_sources`, the states
+from which an actor may cause a given end (what an abort may end, which tasks it cancels).
+
 Task transitions (mission/000: pending / scheduled / running / completed / failed / canceled):
 
 ==========================  ====================  =========================================
@@ -71,6 +75,8 @@ __all__ = [
     "TaskState",
     "check_observation_transition",
     "check_task_transition",
+    "observation_sources",
+    "task_sources",
 ]
 
 
@@ -142,7 +148,19 @@ OBSERVATION_RESET_TRANSITIONS: Mapping[Edge, frozenset[Actor]] = {
     (_O.PENDING, _O.PENDING): frozenset({_A.SYSTEM}),
 }
 
-TERMINAL_OBSERVATION_STATUSES = frozenset({_O.COMPLETED, _O.FAILED, _O.ABORTED})
+
+def _sinks(table: Mapping[tuple[S, S], frozenset[Actor]], states: type[S]) -> frozenset[S]:
+    """The states no edge of ``table`` leaves."""
+    return frozenset(states) - {start for start, _ in table}
+
+
+def _sources(table: Mapping[tuple[S, S], frozenset[Actor]], to: S, actor: Actor) -> frozenset[S]:
+    """The states from which an edge of ``table`` leads to ``to`` that ``actor`` may cause."""
+    return frozenset(start for (start, end), who in table.items() if end == to and actor in who)
+
+
+#: Observation statuses nothing leaves (except the monitoring reset): completed, failed, aborted.
+TERMINAL_OBSERVATION_STATUSES = _sinks(OBSERVATION_TRANSITIONS, ObservationStatus)
 
 #: Allowed task edges and their actors (see the module table).
 TASK_TRANSITIONS: Mapping[TaskEdge, frozenset[Actor]] = {
@@ -166,8 +184,8 @@ TASK_RESET_TRANSITIONS: Mapping[TaskEdge, frozenset[Actor]] = {
     (_T.CANCELED, _T.PENDING): frozenset({_A.SYSTEM}),
 }
 
-#: Task states nothing leaves (except the monitoring reset of a completed task).
-TERMINAL_TASK_STATES = frozenset({_T.COMPLETED, _T.CANCELED})
+#: Task states nothing leaves (except the monitoring reset): completed, canceled.
+TERMINAL_TASK_STATES = _sinks(TASK_TRANSITIONS, TaskState)
 #: Task states in which a task is not (or no longer) being worked on; failed may be requeued.
 SETTLED_TASK_STATES = frozenset({_T.COMPLETED, _T.FAILED, _T.CANCELED})
 
@@ -201,6 +219,35 @@ def _check(
         merged = {**table, **reset} if reset_allowed else dict(table)
         detail = _allowed_text(merged, start)
     raise IllegalTransition(entity, start.value, end.value, Actor(actor).value, detail)
+
+
+def observation_sources(
+    to_status: ObservationStatus | str, actor: Actor | str
+) -> frozenset[ObservationStatus]:
+    """The statuses from which ``actor`` may move an observation to ``to_status``.
+
+    Read off :data:`OBSERVATION_TRANSITIONS` (the monitoring reset is not included), so a
+    caller's "which observations may it end" can never drift from the table: e.g. the
+    statuses a user may abort are ``observation_sources(ABORTED, USER)``.
+
+    Raises:
+        ValueError: a value is not a known status or actor.
+    """
+    return _sources(OBSERVATION_TRANSITIONS, ObservationStatus(to_status), Actor(actor))
+
+
+def task_sources(to_state: TaskState | str, actor: Actor | str) -> frozenset[TaskState]:
+    """The task states from which ``actor`` may move a task to ``to_state``.
+
+    Read off :data:`TASK_TRANSITIONS` (the monitoring reset is not included): the open
+    tasks an abort cancels are ``task_sources(CANCELED, USER)`` (pending, scheduled,
+    running). A failed task is not among them: failure is that task's own end, it stays
+    failed.
+
+    Raises:
+        ValueError: a value is not a known state or actor.
+    """
+    return _sources(TASK_TRANSITIONS, TaskState(to_state), Actor(actor))
 
 
 def check_observation_transition(

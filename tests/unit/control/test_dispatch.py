@@ -735,3 +735,25 @@ def test_a_fixed_time_task_held_past_its_tolerance_goes_back_to_the_scheduler(ri
     assert rig.task(task_id).status == "pending"
     last = rig.store.transitions_of(task_id)[-1]
     assert "missed its fixed time" in last.reason
+
+
+def test_the_time_limit_ends_an_observation_holding_a_failed_task(rig: Rig) -> None:
+    """It raised IllegalTransition (failed -> canceled) and left the observation assigned."""
+    document = single_target(
+        "capella", 79.17, 45.99, window=("2026-12-15T20:00:00Z", "2026-12-15T20:30:00Z")
+    )
+    document["requests"][0]["iterations"] = 2
+    late = rig.submit(document)
+    failed, other = (t.id for t in rig.store.tasks_of_observation(late))
+    rig.plan(late, T1)
+    rig.dispatcher.tick()
+    rig.ledger.move_task(failed, TaskState.FAILED, Actor.EXECUTOR, "camera: readout failed")
+    rig.dispatcher.running.clear()
+    rig.plan(late, T2, minutes=5)
+    m, _ = monitors(rig)
+    rig.clock.advance(40 * 60)
+    m.check_time_limits()
+    assert rig.status(late) == "aborted"
+    assert rig.task(failed).status == "failed", "a failed task stays failed"
+    assert rig.task(other).status == "canceled"
+    assert_every_transition_is_allowed(rig.announced)

@@ -18,27 +18,31 @@ from astrotango.control.observation.ledger import Announce, ObservationLedger
 from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.observation.views import counts, list_observations, observation_view
 from astrotango.domain import (
+    TERMINAL_OBSERVATION_STATUSES,
     Actor,
     IllegalTransition,
     ObservationStatus,
     TaskState,
     Window,
+    observation_sources,
     parse_observation,
     resubmit,
+    task_sources,
 )
 from astrotango.store import Store
 
 __all__ = ["ObservationControllerComponentManager"]
 
 _O = ObservationStatus
-_ACTIVE = frozenset(
-    {_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED, _O.ACQUISITION_COMPLETE}
-)
-_CANCELLABLE = frozenset({_O.PENDING, _O.ASSIGNED})
-_ABORTABLE = frozenset({_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
-_OPEN_TASKS = frozenset(
-    {TaskState.PENDING, TaskState.SCHEDULED, TaskState.RUNNING, TaskState.FAILED}
-)
+_ACTIVE = frozenset(_O) - TERMINAL_OBSERVATION_STATUSES
+# What a user may end, and which of its tasks that cancels, are read off the lifecycle table:
+# a failed task is absent (failure is its own end; it stays failed), as are completed and
+# canceled ones.
+_ABORTABLE = observation_sources(_O.ABORTED, Actor.USER)
+_OPEN_TASKS = task_sources(TaskState.CANCELED, Actor.USER)
+# Cancel is the abort of an observation no telescope has started: a rule of the command, not
+# of the table (which knows one end, aborted).
+_CANCELLABLE = _ABORTABLE & {_O.PENDING, _O.ASSIGNED}
 
 
 class ObservationControllerComponentManager(BaseComponentManager):
@@ -107,6 +111,8 @@ class ObservationControllerComponentManager(BaseComponentManager):
     def cancel(self, observation_id: str, reason: str = "canceled by user") -> None:
         """Cancel an observation that has not started executing (pending or assigned).
 
+        It ends aborted; its open tasks are canceled, a failed one stays failed.
+
         Raises:
             IllegalTransition: it is executing (use abort) or already finished.
             NotFound: no such observation.
@@ -125,6 +131,8 @@ class ObservationControllerComponentManager(BaseComponentManager):
     def abort(self, observation_id: str, reason: str = "aborted by user") -> None:
         """Stop an observation wherever it is; running tasks are stopped on their telescope.
 
+        It ends aborted; its open tasks are canceled, completed and failed ones are kept.
+
         Raises:
             IllegalTransition: it has already finished.
             NotFound: no such observation.
@@ -141,7 +149,14 @@ class ObservationControllerComponentManager(BaseComponentManager):
         self._end(observation_id, reason)
 
     def _end(self, observation_id: str, reason: str) -> None:
+        """Cancel the open tasks, then abort the observation; every other task is kept.
+
+        Every edge taken here is one the table allows from the states ``expect`` names, so
+        no task state stops the abort halfway.
+        """
         for task in self.store.tasks_of_observation(observation_id):
+            if task.status not in _OPEN_TASKS:
+                continue  # completed, failed or canceled: it has ended already
             if task.status == TaskState.RUNNING:
                 self._stop_task(task.id)
             self.ledger.move_task(

@@ -20,7 +20,13 @@ from typing import Any
 
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.links import TelescopeLink
-from astrotango.domain import Actor, ObservationStatus, TaskState
+from astrotango.domain import (
+    Actor,
+    ObservationStatus,
+    TaskState,
+    observation_sources,
+    task_sources,
+)
 from astrotango.store import ObservationRecord, TaskRecord
 
 __all__ = ["MonitorSettings", "Monitors"]
@@ -28,7 +34,10 @@ __all__ = ["MonitorSettings", "Monitors"]
 _O, _T = ObservationStatus, TaskState
 _WATCHED = (_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED)
 _STALE_ACTION = {_O.ASSIGNED: _O.PENDING, _O.IN_PROGRESS: _O.FAILED, _O.SUSPENDED: _O.FAILED}
-_ENDABLE = frozenset({_O.PENDING, _O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
+#: What the system may end (abort), and which tasks that cancels: read off the lifecycle table
+#: (a failed task is not among them: it stays failed).
+_ENDABLE = observation_sources(_O.ABORTED, Actor.SYSTEM)
+_CANCELABLE_TASKS = task_sources(_T.CANCELED, Actor.SYSTEM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +148,7 @@ class Monitors:
                 _T.CANCELED,
                 Actor.SYSTEM,
                 reason,
-                expect=frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED}),
+                expect=_CANCELABLE_TASKS,
             )
 
     def check_stale(self) -> None:

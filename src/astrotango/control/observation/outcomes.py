@@ -44,7 +44,6 @@ __all__ = ["OutcomeHandler"]
 
 _O, _T = ObservationStatus, TaskState
 _LIVE = frozenset({_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
-_OPEN = frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING, _T.FAILED})
 
 
 class OutcomeHandler:

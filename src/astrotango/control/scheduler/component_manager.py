@@ -133,7 +133,18 @@ class SchedulerComponentManager(BaseComponentManager):
                 return
             self._run_waiting = True
         self.logger.info("Scheduler re-triggered: %s", reason)
-        self.submit(self.run, task_callback=lambda **_: None)
+        self.submit(self._triggered_run, task_callback=lambda **_: None)
+
+    def supersede(self, reason: str) -> None:
+        """Make a run in progress stale without queueing another (``Run`` queues its own)."""
+        with self._lock:
+            self._generation += 1
+        self.logger.info("Scheduler run superseded: %s", reason)
+
+    def _triggered_run(self, *, task_callback: TaskCallback, abort_event: threading.Event) -> None:
+        with self._lock:
+            self._run_waiting = False  # later triggers queue the next run
+        self.run(task_callback=task_callback, abort_event=abort_event)
 
     def set_availability(self, telescope_id: str, available: bool, until: datetime | None) -> None:
         """Record a telescope's availability (and predicted good-weather time); re-plan.
@@ -163,7 +174,6 @@ class SchedulerComponentManager(BaseComponentManager):
     def run(self, *, task_callback: TaskCallback, abort_event: threading.Event) -> None:
         """Plan once (an LRC): load, map, first slots, full plan, publish; progress 0..100."""
         with self._lock:
-            self._run_waiting = False
             generation = self._generation
         started = time.perf_counter()
         task_callback(progress=5)
