@@ -369,3 +369,33 @@ def test_parallel_copies_run_at_the_same_time_on_distinct_telescopes(store: Stor
     assert len({b["telescope"] for b in copies}) == 2, copies
     first, second = sorted(copies, key=lambda b: b["start"])
     assert second["start"] < first["end"], "the copies overlap in time"
+
+
+def test_parallel_copies_due_soon_keep_their_slots_while_one_telescope_waits(
+    store: Store,
+) -> None:
+    """Jupiter's M42 pair was planned 7 times and never ran: each re-plan filled the idle
+    telescope's wait for its partner and pushed the pair out."""
+    document = single_target("capella", 79.17, 45.99)
+    request = document["requests"][0]
+    request["exposures"] = [{"filter": "r", "exposure_s": 60, "count": 3}]
+    request["assignment_mode"], request["instruments"] = "parallel", 2
+    filler = single_target("vega", 279.23, 38.78)
+    filler["requests"][0]["exposures"] = [{"filter": "r", "exposure_s": 60, "count": 3}]
+    pair, _, busy = submit(store, document, filler, {**filler, "name": "running"})
+    one, other = store.tasks_of_observation(pair)
+    [running] = store.tasks_of_observation(busy)
+    t1, t2 = "astro/telescope/t1", "astro/telescope/t2"
+    schedule(store, running.id, t1, NIGHT - timedelta(minutes=1))
+    store.claim_task(running.id, claimant="test", at=NIGHT - timedelta(minutes=1))
+    schedule(store, one.id, t1, NIGHT + timedelta(minutes=6))
+    schedule(store, other.id, t2, NIGHT + timedelta(minutes=6))  # t2 is idle meanwhile
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    kept = [b for b in published[-1].blocks if b["observation"] == pair]
+    assert sorted((b["telescope"], b["start"]) for b in kept) == [
+        (t1, "2026-12-15T20:06:00Z"),
+        (t2, "2026-12-15T20:06:00Z"),
+    ]
+    assert all(b["merits"]["committed"] == 1.0 for b in kept)

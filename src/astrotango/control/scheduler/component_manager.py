@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,7 +29,11 @@ from typing import Any
 from astrotango.clock import Clock
 from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.records import task_spec
-from astrotango.control.scheduler.mapping import horizon_limits, schedulable_tasks
+from astrotango.control.scheduler.mapping import (
+    horizon_limits,
+    planning_group,
+    schedulable_tasks,
+)
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import Actor, parse_task_id
 from astrotango.lrc import TaskCallback
@@ -240,48 +245,60 @@ class SchedulerComponentManager(BaseComponentManager):
     ) -> tuple[tuple[ScheduledBlock, ...], list[TaskRecord]]:
         """Split the scheduled tasks: blocks kept as planned (due soon), and tasks to re-plan.
 
-        Only a busy telescope's next block is kept: on a free one (its task ended before the
-        plan expected) waiting for a slot planned earlier would leave it idle.
+        A single task's block is kept only on a busy telescope: on a free one (its task ended
+        before the plan expected) waiting for a slot planned earlier would leave it idle. A
+        group (parallel or synchronized copies) is kept whole when every member is due
+        within the window, idle telescopes included: its members wait for each other, and a
+        re-plan that filled the wait would push the group out again and again. Otherwise the
+        group is re-planned whole.
         """
         busy = {t.telescope for t in self._store.tasks_by_status("running")}
-        ready = {
+        usable = {
             t.id
             for t in self.telescopes
-            if t.available
-            and (t.unavailable_until is None or t.unavailable_until <= now)
-            and t.id in busy
+            if t.available and (t.unavailable_until is None or t.unavailable_until <= now)
         }
+        horizon = now + timedelta(seconds=_COMMIT_S)
+        due = [
+            t
+            for t in scheduled
+            if t.planned_start is not None and t.planned_start <= horizon and t.telescope in usable
+        ]
+        group_of = {t.id: planning_group(task_spec(t)) for t in due}
+        observations = {t.observation_id for t in due}
+        # every member still to do (scheduled or pending) of the groups of those tasks
+        members = Counter(
+            planning_group(task_spec(t))
+            for t in (*scheduled, *pending)
+            if t.observation_id in observations
+        )
+        due_in_group = Counter(group_of.values())
         before = {b.task_id: b for b in self._plan.blocks} if self._plan else {}
         kept: dict[str, ScheduledBlock] = {}
-        replan = []
-        for task in sorted(scheduled, key=lambda t: t.planned_start or now):
-            start, telescope = task.planned_start, task.telescope
-            due = start is not None and start <= now + timedelta(seconds=_COMMIT_S)
-            if start is None or telescope not in ready or not due or telescope in kept:
-                replan.append(task)
+        for task in sorted(due, key=lambda t: (t.planned_start or now, t.id)):
+            assert task.planned_start is not None and task.telescope is not None
+            key = group_of[task.id]
+            keep = task.telescope in busy if key is None else due_in_group[key] == members[key]
+            if not keep or task.telescope in kept:
                 continue
             was = before.get(task.id)
-            kept[telescope] = ScheduledBlock(
+            kept[task.telescope] = ScheduledBlock(
                 task.id,
-                telescope,
-                start,
-                start + timedelta(seconds=task.duration_s),
+                task.telescope,
+                task.planned_start,
+                task.planned_start + timedelta(seconds=task.duration_s),
                 was.score if was else 0.0,
                 {**(was.merits if was else {}), "committed": 1.0},
             )
-        # A sync group is kept whole or re-planned whole: its members start together.
+        # A group is kept whole or re-planned whole (a member may have lost its telescope's
+        # next slot to an earlier block).
         kept_ids = {b.task_id for b in kept.values()}
         broken = {
-            t.sync_group
-            for t in (*scheduled, *pending)
-            if t.sync_group is not None and t.id not in kept_ids
+            key for task_id, key in group_of.items() if key is not None and task_id not in kept_ids
         }
-        for telescope, block in list(kept.items()):
-            task = next(t for t in scheduled if t.id == block.task_id)
-            if task.sync_group in broken:
-                del kept[telescope]
-                replan.append(task)
-        return tuple(kept.values()), replan
+        kept = {t: b for t, b in kept.items() if group_of[b.task_id] not in broken}
+        kept_ids = {b.task_id for b in kept.values()}
+        return tuple(kept.values()), [t for t in scheduled if t.id not in kept_ids]
 
     def _busy_until_free(
         self,

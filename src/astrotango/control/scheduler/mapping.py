@@ -26,7 +26,7 @@ from astrotango.domain.expansion import icrs_center
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, SolarSystemTarget
 from astrotango.scheduling import SchedulableTask, Site, TaskConstraints, Telescope
 
-__all__ = ["horizon_limits", "schedulable_tasks", "telescopes_from_json"]
+__all__ = ["horizon_limits", "planning_group", "schedulable_tasks", "telescopes_from_json"]
 
 _RADIO = {RequestType.RADIO_TRACKING, RequestType.RADIO_MAPPING}
 _KINDS = ("optical", "radio")
@@ -56,7 +56,7 @@ def _pointing(spec: TaskSpec, at: datetime, site_lat_deg: float) -> tuple[float,
     return 0.0, 89.9 if site_lat_deg >= 0 else -89.9
 
 
-def _group(spec: TaskSpec) -> str | None:
+def planning_group(spec: TaskSpec) -> str | None:
     """The key planning a task together with its copies.
 
     ``parallel_synchronized`` copies are a sync group (they start together, all or none);
@@ -95,7 +95,7 @@ def schedulable_tasks(
     """Map pending tasks onto :class:`SchedulableTask` (groups sized from ``specs``).
 
     A ``fixed_time`` request's tasks carry its start and tolerance; ``parallel`` and
-    ``parallel_synchronized`` copies are planned as one group (see :func:`_group`).
+    ``parallel_synchronized`` copies are planned as one group (see :func:`planning_group`).
 
     ``windows`` (task id -> window) and ``eligible_from`` (task id -> cadence eligibility)
     carry what the store knows beyond the immutable spec: a monitoring series moves both.
@@ -105,7 +105,7 @@ def schedulable_tasks(
     horizon_deg = horizon_deg or {}
     windows = windows or {}
     eligible_from = eligible_from or {}
-    groups = [_group(s) for s in specs]
+    groups = [planning_group(s) for s in specs]
     group_sizes = Counter(g for g in groups if g)
     tasks = []
     for spec, group in zip(specs, groups, strict=True):
