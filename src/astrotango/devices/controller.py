@@ -6,15 +6,17 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from tango import DevState
+from tango import Database, DevFailed, DevState
 from tango.server import attribute, command, device_property
 
 from astrotango.clock import make_clock
-from astrotango.control.observation import ObservationControllerComponentManager
+from astrotango.control.observation import ObservationControllerComponentManager, ObservationIntake
 from astrotango.control.observation.monitors import MonitorSettings
 from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import TangoProxyFactory
+from astrotango.control.scheduler import telescopes_from_json
+from astrotango.control.scheduler.submission import SubmissionCheck
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
 from astrotango.domain import ObservationStatus
@@ -54,6 +56,14 @@ class ObservationController(AstroDevice):
     HeartbeatTimeout = device_property(dtype=float, default_value=60.0, doc="Clock seconds")
     StaleWarnSeconds = device_property(dtype=float, default_value=3600.0, doc="Clock seconds")
     StaleSeconds = device_property(dtype=float, default_value=7200.0, doc="Clock seconds")
+    TelescopeModels = device_property(
+        dtype=str,
+        default_value="",
+        doc=(
+            "JSON list as the Scheduler's Telescopes (fields are tiled for, and submissions"
+            " checked against, these); '' = the SchedulerDevice's Telescopes property"
+        ),
+    )
 
     component_manager: ObservationControllerComponentManager
 
@@ -79,8 +89,15 @@ class ObservationController(AstroDevice):
         """Build the component manager over the configured store."""
         url = self.StoreUrl or default_store_url()
         clock = make_clock(self.ClockScale, self.SimulationStart)
+        store = open_store(url)
+        models = self._telescope_models()
         manager = ObservationControllerComponentManager(
-            store=open_store(url),
+            store=store,
+            intake=ObservationIntake(
+                store,
+                clock=clock,
+                planning=SubmissionCheck(telescopes_from_json(models)) if models else None,
+            ),
             clock=clock,
             announce=self._on_transition,
             logger=self.logger,
@@ -109,6 +126,21 @@ class ObservationController(AstroDevice):
                 )
             )
         return manager
+
+    def _telescope_models(self) -> str:
+        """The planning model: ``TelescopeModels``, else the Scheduler's ``Telescopes``.
+
+        Read from the Tango database once, at start; '' when neither is set (no database,
+        no scheduler): fields are then tiled at 1° and submissions are not checked.
+        """
+        if self.TelescopeModels or not self.SchedulerDevice:
+            return str(self.TelescopeModels)
+        try:
+            found = Database().get_device_property(self.SchedulerDevice, ["Telescopes"])
+        except DevFailed as exc:
+            self.logger.warning("No telescope models from %s: %s", self.SchedulerDevice, exc)
+            return ""
+        return "".join(found.get("Telescopes", []))
 
     def _on_progress(self, observation_id: str, progress: float) -> None:
         self.component_manager.progress[observation_id] = progress

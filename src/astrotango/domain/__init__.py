@@ -18,6 +18,7 @@ from astrotango.domain.errors import (
     IllegalTransition,
     NotFound,
     PolicyViolation,
+    Unobservable,
     ValidationError,
 )
 from astrotango.domain.expansion import DEFAULT_FOV_DEG, expand_observation
@@ -177,6 +178,7 @@ __all__ = [
     "TimingMode",
     "Transition",
     "Twilight",
+    "Unobservable",
     "ValidationError",
     "Window",
     "canonical_json",

@@ -6,7 +6,8 @@ The tree (catch the narrowest class that answers your question)::
     └── DomainError                 a domain rule refused the request
         ├── ValidationError         a submission is malformed; .errors lists (field, reason)
         │   ├── PolicyViolation     well formed, but its queue's ObservingPolicy refuses it
-        │   └── ExpansionError      well formed, but it cannot be expanded into tasks
+        │   ├── ExpansionError      well formed, but it cannot be expanded into tasks
+        │   └── Unobservable        well formed, but no capable telescope can do it in its window
         ├── IllegalTransition       a lifecycle edge that the transition table does not allow
         ├── NotFound                no observation / task / queue / policy of that name
         └── Conflict                another writer got there first
@@ -35,6 +36,7 @@ __all__ = [
     "IllegalTransition",
     "NotFound",
     "PolicyViolation",
+    "Unobservable",
     "ValidationError",
 ]
 
@@ -82,6 +84,10 @@ class PolicyViolation(ValidationError):
 
 class ExpansionError(ValidationError):
     """A well-formed document that cannot be expanded into tasks (e.g. a field over the pole)."""
+
+
+class Unobservable(ValidationError):
+    """A well-formed document with a request no capable telescope can observe in its window."""
 
 
 class IllegalTransition(DomainError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from astrotango.domain.errors import ExpansionError
 from astrotango.domain.geometry import (
@@ -141,15 +141,17 @@ def expand_observation(
     *,
     fov_deg: float = DEFAULT_FOV_DEG,
     overheads: Overheads | None = None,
+    request_fovs: Sequence[float | None] | None = None,
 ) -> list[TaskSpec]:
     """Expand an observation into its tasks.
 
     Args:
         observation: the validated document.
         observation_id: its id (see ``make_observation_id``); prefixes every task id.
-        fov_deg: the square field of view optical fields are tiled with, degrees (the
-            smallest among the telescopes that may take the tasks is the safe choice).
+        fov_deg: the square field of view optical fields are tiled with, degrees.
         overheads: fixed costs for duration estimates; ``Overheads()`` by default.
+        request_fovs: per request, the field of view of the telescopes that can take it
+            (``None``: ``fov_deg``); a field is tiled with it, and each tile records it.
 
     Returns:
         The tasks, ordered by iteration, request, request iteration, tile/element, instrument.
@@ -163,14 +165,22 @@ def expand_observation(
     if fov_deg <= 0:
         raise ValueError("fov_deg must be positive")
     costs = overheads if overheads is not None else Overheads()
+    fovs = [fov_deg] * len(observation.requests)
+    for index, fov in enumerate(request_fovs or ()):
+        if fov is not None:
+            fovs[index] = fov
+    if any(fov <= 0 for fov in fovs):
+        raise ValueError("fov_deg must be positive")
     pointings = [
-        request_pointings(request, fov_deg, costs, index)
+        request_pointings(request, fovs[index], costs, index)
         for index, request in enumerate(observation.requests)
     ]
     tasks: list[TaskSpec] = []
     for iteration, index, request_iteration in _positions(observation):
         request = observation.requests[index]
         tiled = isinstance(request, OpticalImagingRequest)
+        fielded = isinstance(request, OpticalImagingRequest) and request.field is not None
+        tile_fov = fovs[index] if fielded else None
         for place, (target, duration_s) in enumerate(pointings[index]):
             for instrument in range(request.instruments):
                 position = TaskPosition(
@@ -204,6 +214,7 @@ def expand_observation(
                         priority=observation.priority,
                         allow_reassignment=observation.allow_reassignment,
                         request=request,
+                        tile_fov_deg=tile_fov,
                     )
                 )
     return tasks

@@ -65,6 +65,13 @@ class _RequestBase(DocumentModel):
     assignment_mode: AssignmentMode = AssignmentMode.SINGLE
     instruments: int = Field(default=1, ge=1, le=MAX_INSTRUMENTS)
     constraints: Constraints = Constraints()
+    check_visibility: bool = Field(
+        default=True,
+        description=(
+            "Refuse the submission when no telescope that can take the request can observe"
+            " it inside the window; false accepts it anyway."
+        ),
+    )
 
     @model_validator(mode="after")
     def _instruments_match_mode(self) -> Self:

@@ -86,6 +86,7 @@ class TaskSpec(BaseModel):
     ``target`` is where to point: the tile or sweep-element centre (ICRS) for sidereal
     targets, the request's own target otherwise, ``None`` for untargeted calibrations.
     ``request`` is the request as submitted (exposures, pattern, calibration kind, ...).
+    ``tile_fov_deg`` is the field of view a tile was cut for: a telescope needs at least it.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -108,6 +109,7 @@ class TaskSpec(BaseModel):
     priority: int = Field(ge=1, le=10)
     allow_reassignment: bool
     request: Request
+    tile_fov_deg: float | None = Field(default=None, gt=0.0)
 
     @property
     def position(self) -> TaskPosition:

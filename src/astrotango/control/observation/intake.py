@@ -7,8 +7,9 @@ written; a good one is stored with every task and its creation transition in one
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from astrotango.clock import Clock
 from astrotango.control.observation.records import observation_record, task_record
@@ -16,10 +17,15 @@ from astrotango.domain import (
     DEFAULT_POLICIES,
     DEFAULT_QUEUES,
     Actor,
+    FieldError,
+    Observation,
     ObservationStatus,
     ObservingPolicy,
     Overheads,
     Queue,
+    Request,
+    TaskSpec,
+    Unobservable,
     expand_observation,
     make_observation_id,
     parse_observation,
@@ -28,7 +34,24 @@ from astrotango.domain import (
 )
 from astrotango.store import Store, TransitionRecord
 
-__all__ = ["ObservationIntake"]
+__all__ = ["ObservationIntake", "PlanningModel"]
+
+
+class PlanningModel(Protocol):
+    """What the intake asks of the telescopes before it stores an observation.
+
+    See :class:`astrotango.control.scheduler.submission.SubmissionCheck`.
+    """
+
+    def tile_fov(self, request: Request) -> float | None:
+        """The field of view to tile the request's field with (``None``: the default)."""
+        ...
+
+    def refusals(
+        self, observation: Observation, tasks: Sequence[TaskSpec], now: datetime
+    ) -> list[FieldError]:
+        """The requests no telescope that can take them can observe inside the window."""
+        ...
 
 
 class ObservationIntake:
@@ -39,8 +62,11 @@ class ObservationIntake:
         clock: Submission time source.
         policies: Observing policies by name.
         queues: Queues by name, each naming its policy.
-        fov_deg: Field of view used to tile large optical fields, degrees.
+        fov_deg: Field of view used to tile large optical fields, degrees, when
+            ``planning`` does not say.
         overheads: Slew, settle and readout costs added to task durations.
+        planning: The telescopes' answers: the field of view each request is tiled with,
+            and which requests are never observable (refused, naming the request).
     """
 
     def __init__(
@@ -52,6 +78,7 @@ class ObservationIntake:
         queues: Mapping[str, Queue] = DEFAULT_QUEUES,
         fov_deg: float = 1.0,
         overheads: Overheads | None = None,
+        planning: PlanningModel | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -59,6 +86,7 @@ class ObservationIntake:
         self._queues = queues
         self._fov_deg = fov_deg
         self._overheads = overheads
+        self._planning = planning
 
     def submit(self, document: str | bytes | Mapping[str, Any]) -> str:
         """Validate, expand and store one observation; return its id.
@@ -66,6 +94,8 @@ class ObservationIntake:
         Raises:
             ValidationError: the document is malformed (the message names each field).
             PolicyViolation: the queue's policy refuses it (names the field).
+            Unobservable: a request no capable telescope can observe inside the window
+                (names ``requests.N``; ``check_visibility: false`` accepts it).
             DuplicateId: the same document was submitted at the same instant already.
         """
         observation = parse_observation(document)
@@ -74,9 +104,17 @@ class ObservationIntake:
         )
         now = self._clock.now()
         observation_id = make_observation_id(observation, now)
+        planning = self._planning
         tasks = expand_observation(
-            observation, observation_id, fov_deg=self._fov_deg, overheads=self._overheads
+            observation,
+            observation_id,
+            fov_deg=self._fov_deg,
+            overheads=self._overheads,
+            request_fovs=[planning.tile_fov(r) for r in observation.requests] if planning else None,
         )
+        refused = planning.refusals(observation, tasks, now) if planning else []
+        if refused:
+            raise Unobservable(refused)
         created = TransitionRecord(
             entity_kind="observation",
             entity_id=observation_id,

@@ -17,6 +17,7 @@ from typing import Any
 from astrotango.domain import (
     AssignmentMode,
     OpticalImagingRequest,
+    Request,
     RequestType,
     TaskSpec,
     fixed_time_of,
@@ -26,16 +27,29 @@ from astrotango.domain.expansion import icrs_center
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, SolarSystemTarget
 from astrotango.scheduling import SchedulableTask, Site, TaskConstraints, Telescope
 
-__all__ = ["horizon_limits", "planning_group", "schedulable_tasks", "telescopes_from_json"]
+__all__ = [
+    "horizon_limits",
+    "planning_group",
+    "request_needs",
+    "schedulable_tasks",
+    "telescopes_from_json",
+]
 
 _RADIO = {RequestType.RADIO_TRACKING, RequestType.RADIO_MAPPING}
 _KINDS = ("optical", "radio")
 
 
+def request_needs(request: Request) -> tuple[str, frozenset[str]]:
+    """The capability (``optical``/``radio``) and features (``filter:r``) a request needs."""
+    frequency = None if isinstance(request, OpticalImagingRequest) else request.frequency_ghz
+    if RequestType(request.type) in _RADIO or frequency is not None:
+        return "radio", frozenset()
+    exposures = request.exposures if isinstance(request, OpticalImagingRequest) else ()
+    return "optical", frozenset(f"filter:{e.filter}" for e in exposures if e.filter)
+
+
 def _capability(spec: TaskSpec) -> str:
-    if spec.type in _RADIO or spec.frequency_ghz is not None:
-        return "radio"
-    return "optical"
+    return request_needs(spec.request)[0]
 
 
 def _pointing(spec: TaskSpec, at: datetime, site_lat_deg: float) -> tuple[float, float]:
@@ -114,6 +128,7 @@ def schedulable_tasks(
         ra_deg, dec_deg = _pointing(spec, at, site_lat_deg)
         c = spec.constraints
         tiled = isinstance(spec.request, OpticalImagingRequest) and spec.request.field is not None
+        capability, features = request_needs(spec.request)
         tasks.append(
             SchedulableTask(
                 id=spec.id,
@@ -136,11 +151,9 @@ def schedulable_tasks(
                 cadence_next_eligible=eligible_from.get(spec.id),
                 fixed_start=fixed_start,
                 start_tolerance_s=tolerance_s,
-                required_capability=_capability(spec),
-                fov_need_deg=fov_deg if tiled else 0.0,
-                required_features=frozenset(
-                    f"filter:{e.filter}" for e in spec.exposures if e.filter
-                ),
+                required_capability=capability,
+                fov_need_deg=(spec.tile_fov_deg or fov_deg) if tiled else 0.0,
+                required_features=features,
                 sync_group=group,
                 sync_size=_group_size(spec, group, group_sizes),
             )

@@ -9,6 +9,7 @@ import numpy as np
 from astrotango.scheduling.constraints.base import BoolArray, Scope
 from astrotango.scheduling.context import EvalContext
 from astrotango.scheduling.task import SchedulableTask
+from astrotango.scheduling.telescope import Telescope
 
 __all__ = ["INSTRUMENT_WORDS", "CapabilityConstraint"]
 
@@ -37,13 +38,17 @@ class CapabilityConstraint:
         tel = ctx.telescope
         if tel is None:
             raise ValueError("capability is telescope-scoped: ctx.telescope is required")
-        ok = [
-            t.required_capability in tel.capabilities
-            and t.required_features <= tel.capabilities
-            and t.fov_need_deg <= tel.fov_deg
-            for t in ctx.tasks.tasks
-        ]
+        ok = [self.can_take(t, tel) for t in ctx.tasks.tasks]
         return np.array(ok, dtype=bool).reshape(-1, 1)
+
+    @staticmethod
+    def can_take(task: SchedulableTask, tel: Telescope) -> bool:
+        """Whether the telescope carries what the task needs, whatever the time."""
+        return (
+            task.required_capability in tel.capabilities
+            and task.required_features <= tel.capabilities
+            and task.fov_need_deg <= tel.fov_deg
+        )
 
     def describe(self, task: SchedulableTask) -> str:
         """E.g. ``"no telescope has a radio receiver"``."""
