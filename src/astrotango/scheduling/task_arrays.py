@@ -13,7 +13,6 @@ from astrotango.scheduling.ephemeris import Ephemeris
 from astrotango.scheduling.grid import TimeGrid
 from astrotango.scheduling.sky import target_vectors
 from astrotango.scheduling.task import SchedulableTask
-from astrotango.scheduling.task_constraints import TWILIGHT_SUN_ALT_DEG
 
 __all__ = ["TaskArrays", "fixed_start_of", "task_arrays"]
 
@@ -34,7 +33,8 @@ class TaskArrays:
         min_altitude_deg: Lowest altitude (at least 0).
         min_moon_sep_deg: Smallest moon separation.
         max_moon_illum: Highest moon illumination while the moon is up.
-        sun_limit_deg: Highest sun altitude from the twilight kind.
+        sun_limit_deg: Highest sun altitude (the twilight kind's, or a band's top).
+        sun_floor_deg: Lowest sun altitude (``-90`` unless a band, e.g. for sky flats).
         window_start_s: Window opening (``-inf`` when none); for a fixed-time task, the
             window narrowed to the blocks that start within its tolerance.
         window_end_s: Window closing (``inf`` when none).
@@ -51,6 +51,7 @@ class TaskArrays:
     min_moon_sep_deg: F64
     max_moon_illum: F64
     sun_limit_deg: F64
+    sun_floor_deg: F64
     window_start_s: F64
     window_end_s: F64
     eligible_s: F64
@@ -77,6 +78,7 @@ _COLUMNS = (
     "min_moon_sep_deg",
     "max_moon_illum",
     "sun_limit_deg",
+    "sun_floor_deg",
     "window_start_s",
     "window_end_s",
     "eligible_s",
@@ -138,7 +140,8 @@ def task_arrays(tasks: Sequence[SchedulableTask], grid: TimeGrid, ephem: Ephemer
         min_altitude_deg=np.array([max(0.0, c.min_altitude_deg) for c in cons], float).reshape(-1),
         min_moon_sep_deg=np.array([c.min_moon_separation_deg for c in cons], float).reshape(-1),
         max_moon_illum=np.array([c.max_moon_illumination for c in cons], float).reshape(-1),
-        sun_limit_deg=np.array([TWILIGHT_SUN_ALT_DEG[c.twilight] for c in cons], float).reshape(-1),
+        sun_limit_deg=np.array([c.sun_range_deg[1] for c in cons], float).reshape(-1),
+        sun_floor_deg=np.array([c.sun_range_deg[0] for c in cons], float).reshape(-1),
         window_start_s=windows[:, 0],
         window_end_s=windows[:, 1],
         eligible_s=_offsets(grid, [t.cadence_next_eligible for t in ts], -np.inf),

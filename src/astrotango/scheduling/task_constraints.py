@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["TWILIGHT_SUN_ALT_DEG", "TaskConstraints", "Twilight"]
+__all__ = ["TWILIGHT_BAND_DEG", "TWILIGHT_SUN_ALT_DEG", "TaskConstraints", "Twilight"]
 
 Twilight = Literal["civil", "nautical", "astronomical", "none"]
 
@@ -15,6 +15,14 @@ TWILIGHT_SUN_ALT_DEG: dict[str, float] = {
     "nautical": -12.0,
     "astronomical": -18.0,
     "none": 90.0,
+}
+
+#: The sun's altitude band (lowest, highest) of each twilight, degrees: where a calibration
+#: that needs a twilight sky (a sky flat) runs.
+TWILIGHT_BAND_DEG: dict[str, tuple[float, float]] = {
+    "civil": (-6.0, 0.0),
+    "nautical": (-12.0, -6.0),
+    "astronomical": (-18.0, -12.0),
 }
 
 
@@ -29,6 +37,8 @@ class TaskConstraints:
         max_moon_illumination: Highest illuminated fraction of the moon (0..1) while the moon
             is above the horizon; 1 disables the limit.
         twilight: Darkest twilight required: sun below -6, -12 or -18 degrees.
+        sun_band_deg: ``(lowest, highest)`` sun altitude instead of ``twilight``'s limit:
+            a sky flat needs a sky neither dark nor day.
     """
 
     max_airmass: float | None = None
@@ -36,6 +46,14 @@ class TaskConstraints:
     min_moon_separation_deg: float = 0.0
     max_moon_illumination: float = 1.0
     twilight: Twilight = "astronomical"
+    sun_band_deg: tuple[float, float] | None = None
+
+    @property
+    def sun_range_deg(self) -> tuple[float, float]:
+        """The sun altitudes allowed, ``(lowest, highest)``."""
+        if self.sun_band_deg is not None:
+            return self.sun_band_deg
+        return -90.0, TWILIGHT_SUN_ALT_DEG[self.twilight]
 
     def __post_init__(self) -> None:
         if self.max_airmass is not None and self.max_airmass < 1.0:
@@ -50,3 +68,7 @@ class TaskConstraints:
             raise ValueError(f"max_moon_illumination out of range: {self.max_moon_illumination}")
         if self.twilight not in TWILIGHT_SUN_ALT_DEG:
             raise ValueError(f"unknown twilight: {self.twilight}")
+        if self.sun_band_deg is not None and not (
+            -90.0 <= self.sun_band_deg[0] < self.sun_band_deg[1] <= 90.0
+        ):
+            raise ValueError(f"sun_band_deg must rise within -90..90: {self.sun_band_deg}")

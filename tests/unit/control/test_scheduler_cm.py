@@ -399,3 +399,28 @@ def test_parallel_copies_due_soon_keep_their_slots_while_one_telescope_waits(
         (t2, "2026-12-15T20:06:00Z"),
     ]
     assert all(b["merits"]["committed"] == 1.0 for b in kept)
+
+
+def sun_altitude(at: datetime) -> float:
+    from astropy import units
+    from astropy.coordinates import AltAz, EarthLocation, get_body
+    from astropy.time import Time
+
+    import astrotango.astro  # noqa: F401
+
+    site = EarthLocation(lat=28.7606 * units.deg, lon=-17.8816 * units.deg, height=2396 * units.m)
+    sun = get_body("sun", Time(at), site).transform_to(AltAz(obstime=Time(at), location=site))
+    return float(sun.alt.deg)
+
+
+def test_a_sky_flat_is_planned_in_twilight_not_in_the_night(store: Store) -> None:
+    """A sky flat with ``twilight: civil`` ran with the sun at -35 deg ("at least civil dark")."""
+    document = example("calibration_night")
+    document["requests"] = [r for r in document["requests"] if r["kind"] == "sky_flat"]
+    [obs] = submit(store, document)
+    published: list[ScheduleSnapshot] = []
+    cm = manager(store, published)
+    cm.run(task_callback=Reports(), abort_event=threading.Event())
+    [block] = [b for b in published[-1].blocks if b["observation"] == obs]
+    for moment in (block["start"], block["end"]):
+        assert -6.0 <= sun_altitude(datetime.fromisoformat(moment)) <= 0.0, block

@@ -16,6 +16,8 @@ from typing import Any
 
 from astrotango.domain import (
     AssignmentMode,
+    CalibrationKind,
+    CalibrationRequest,
     OpticalImagingRequest,
     Request,
     RequestType,
@@ -26,12 +28,14 @@ from astrotango.domain import (
 from astrotango.domain.expansion import icrs_center
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, SolarSystemTarget
 from astrotango.scheduling import SchedulableTask, Site, TaskConstraints, Telescope
+from astrotango.scheduling.task_constraints import TWILIGHT_BAND_DEG
 
 __all__ = [
     "horizon_limits",
     "planning_group",
     "request_needs",
     "schedulable_tasks",
+    "sun_band",
     "telescopes_from_json",
 ]
 
@@ -68,6 +72,20 @@ def _pointing(spec: TaskSpec, at: datetime, site_lat_deg: float) -> tuple[float,
         body = get_body(target.body.value, Time(at))
         return float(body.ra.deg) % 360.0, float(body.dec.deg)
     return 0.0, 89.9 if site_lat_deg >= 0 else -89.9
+
+
+def sun_band(spec: TaskSpec) -> tuple[float, float] | None:
+    """The sun's altitude band a sky flat needs (its ``twilight``, civil by default).
+
+    Twilight for a science request means "at least this dark"; for a sky flat it names the
+    twilight to take it in (a flat with the sun at -35° sees no sky). Bias, darks and dome
+    flats have no sun limit unless they set one.
+    """
+    request = spec.request
+    if not isinstance(request, CalibrationRequest) or request.kind is not CalibrationKind.SKY_FLAT:
+        return None
+    twilight = request.constraints.twilight
+    return TWILIGHT_BAND_DEG[twilight.value if twilight else "civil"]
 
 
 def planning_group(spec: TaskSpec) -> str | None:
@@ -146,6 +164,7 @@ def schedulable_tasks(
                         1.0 if c.max_moon_illumination is None else c.max_moon_illumination
                     ),
                     twilight=c.twilight.value if c.twilight else "none",
+                    sun_band_deg=sun_band(spec),
                 ),
                 time_window=window,
                 cadence_next_eligible=eligible_from.get(spec.id),
