@@ -10,6 +10,7 @@ id always expand to the same ids.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterator, Sequence
 
@@ -33,7 +34,13 @@ from astrotango.domain.settings import AssignmentMode, DaisyPattern, TimeBasedTi
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, Target
 from astrotango.domain.tasks import Overheads, TaskPosition, TaskSpec, sync_group_id, task_id
 
-__all__ = ["DEFAULT_FOV_DEG", "expand_observation", "icrs_center", "request_pointings"]
+__all__ = [
+    "DEFAULT_FOV_DEG",
+    "expand_observation",
+    "icrs_center",
+    "request_pointings",
+    "time_based_repeats",
+]
 
 #: Field of view assumed for tiling when the caller does not give the telescope's, degrees.
 DEFAULT_FOV_DEG = 1.0
@@ -82,10 +89,7 @@ def request_pointings(
     """
     pointing = overheads.slew_s + overheads.settle_s
     if isinstance(request, OpticalImagingRequest):
-        if isinstance(request.timing, TimeBasedTiming):
-            duration = pointing + request.timing.duration_s
-        else:
-            duration = pointing + _sequence_s(request, overheads)
+        duration = pointing + _imaging_s(request, overheads)
         if request.field is None:
             return [(request.target, duration)]
         assert isinstance(request.target, IcrsTarget | GalacticTarget)  # the model ensures it
@@ -120,6 +124,31 @@ def _sequence_s(request: OpticalImagingRequest, overheads: Overheads) -> float:
     filters = [e.filter for e in request.exposures]
     changes = sum(1 for a, b in itertools.pairwise(filters) if a != b)
     return total + changes * overheads.filter_change_s
+
+
+def _wrap_s(request: OpticalImagingRequest, overheads: Overheads) -> float:
+    """The filter change between one pass of the sequence and the next, if any."""
+    first, last = request.exposures[0].filter, request.exposures[-1].filter
+    return overheads.filter_change_s if first != last else 0.0
+
+
+def time_based_repeats(request: OpticalImagingRequest, overheads: Overheads) -> int:
+    """How often a request's exposure sequence runs.
+
+    Once, or for ``time_based`` timing as many whole passes as fit in ``duration_s``
+    (exposures, readouts and filter changes all count as observing time), at least one. The
+    estimate (:func:`request_pointings`) and the telescope's plan both use it, so a task
+    takes the frames its block was planned for.
+    """
+    if not isinstance(request.timing, TimeBasedTiming):
+        return 1
+    one, wrap = _sequence_s(request, overheads), _wrap_s(request, overheads)
+    return max(1, math.floor((request.timing.duration_s + wrap) / (one + wrap) + 1e-9))
+
+
+def _imaging_s(request: OpticalImagingRequest, overheads: Overheads) -> float:
+    repeats = time_based_repeats(request, overheads)
+    return repeats * _sequence_s(request, overheads) + (repeats - 1) * _wrap_s(request, overheads)
 
 
 def _calibration_s(request: CalibrationRequest, overheads: Overheads) -> float:

@@ -17,6 +17,7 @@ from astrotango.domain import (
     parse_observation,
     parse_task_id,
 )
+from astrotango.domain.expansion import time_based_repeats
 from astrotango.domain.geometry import (
     SkyPosition,
     box_contains,
@@ -157,7 +158,8 @@ def test_durations_from_exposures_and_overheads() -> None:
     tasks = expand_observation(parse_observation(document), "o", overheads=overheads)
     by_request = {t.request_index: t.duration_s for t in tasks if t.element_index == 0}
     assert by_request[0] == 35 + 2 * 62 + 32 + 10
-    assert by_request[1] == 35 + 900
+    # time based: the whole passes that fit 900 s, readouts counted: 7 x 2 x (60 + 2) s
+    assert by_request[1] == 35 + 7 * 2 * 62
     assert by_request[2] == 35 + 1800
     assert by_request[3] == pytest.approx(35 + 600 * 2 / 6)  # element 0 has petals 0 and 1
     assert by_request[4] == 5 + 3 * 102
@@ -314,3 +316,16 @@ def test_galactic_target_is_converted_with_astropy() -> None:
     assert isinstance(task.target, IcrsTarget)
     assert task.target.ra_deg == pytest.approx(266.405, abs=1e-3)
     assert task.target.dec_deg == pytest.approx(-28.936, abs=1e-3)
+
+
+def test_a_time_based_request_plans_the_passes_that_fit_its_duration() -> None:
+    """The SN run: 900 s estimated 970 s, planned as 16 x 60 s frames (readouts left out)."""
+    overheads = Overheads()  # slew 60, settle 10, readout 5, filter change 5
+    exposures = [{"filter": "B", "exposure_s": 60}, {"filter": "V", "exposure_s": 60}]
+    document = doc(imaging(exposures=exposures, timing={"mode": "time_based", "duration_s": 900}))
+    observation = parse_observation(document)
+    [task] = expand_observation(observation, "o", overheads=overheads)
+    one_pass = 60 + 5 + 5 + 60 + 5  # B, readout, change to V, V, readout
+    assert time_based_repeats(observation.requests[0], overheads) == 6  # 6 x 135 + 5 x 5 <= 900
+    assert task.duration_s == 70 + 6 * one_pass + 5 * 5
+    assert task.duration_s - 70 <= 900, "observing time stays inside the asked duration"
