@@ -15,7 +15,6 @@ from astrotango.control.observation.monitors import MonitorSettings
 from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import TangoProxyFactory
-from astrotango.control.scheduler import telescopes_from_json
 from astrotango.control.scheduler.submission import SubmissionCheck
 from astrotango.devices.base import AstroDevice
 from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
@@ -96,7 +95,7 @@ class ObservationController(AstroDevice):
             intake=ObservationIntake(
                 store,
                 clock=clock,
-                planning=SubmissionCheck(telescopes_from_json(models)) if models else None,
+                planning=SubmissionCheck.from_json(models) if models else None,
             ),
             clock=clock,
             announce=self._on_transition,

@@ -103,6 +103,7 @@ from astrotango.domain.targets import (
 )
 from astrotango.domain.tasks import (
     Overheads,
+    RequestSetup,
     TaskPosition,
     TaskRuntime,
     TaskSpec,
@@ -161,6 +162,7 @@ __all__ = [
     "RadioTrackingRequest",
     "RasterPattern",
     "Request",
+    "RequestSetup",
     "RequestType",
     "RunOutcome",
     "SeriesDecision",

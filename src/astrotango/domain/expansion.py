@@ -32,7 +32,14 @@ from astrotango.domain.requests import (
 )
 from astrotango.domain.settings import AssignmentMode, DaisyPattern, TimeBasedTiming
 from astrotango.domain.targets import GalacticTarget, IcrsTarget, Target
-from astrotango.domain.tasks import Overheads, TaskPosition, TaskSpec, sync_group_id, task_id
+from astrotango.domain.tasks import (
+    Overheads,
+    RequestSetup,
+    TaskPosition,
+    TaskSpec,
+    sync_group_id,
+    task_id,
+)
 
 __all__ = [
     "DEFAULT_FOV_DEG",
@@ -170,7 +177,7 @@ def expand_observation(
     *,
     fov_deg: float = DEFAULT_FOV_DEG,
     overheads: Overheads | None = None,
-    request_fovs: Sequence[float | None] | None = None,
+    setups: Sequence[RequestSetup | None] | None = None,
 ) -> list[TaskSpec]:
     """Expand an observation into its tasks.
 
@@ -179,8 +186,9 @@ def expand_observation(
         observation_id: its id (see ``make_observation_id``); prefixes every task id.
         fov_deg: the square field of view optical fields are tiled with, degrees.
         overheads: fixed costs for duration estimates; ``Overheads()`` by default.
-        request_fovs: per request, the field of view of the telescopes that can take it
-            (``None``: ``fov_deg``); a field is tiled with it, and each tile records it.
+        setups: per request, what the telescopes that can take it imply: the field of view
+            its field is tiled with (each tile records it) and the overheads of its
+            estimate (``None`` or unset fields: ``fov_deg`` and ``overheads``).
 
     Returns:
         The tasks, ordered by iteration, request, request iteration, tile/element, instrument.
@@ -193,15 +201,17 @@ def expand_observation(
         raise ValueError(f"observation id {observation_id!r} must match {OBSERVATION_ID_PATTERN}")
     if fov_deg <= 0:
         raise ValueError("fov_deg must be positive")
-    costs = overheads if overheads is not None else Overheads()
+    default = overheads if overheads is not None else Overheads()
     fovs = [fov_deg] * len(observation.requests)
-    for index, fov in enumerate(request_fovs or ()):
-        if fov is not None:
-            fovs[index] = fov
+    costs = [default] * len(observation.requests)
+    for index, setup in enumerate(setups or ()):
+        if setup is not None:
+            fovs[index] = setup.fov_deg or fov_deg
+            costs[index] = setup.overheads or default
     if any(fov <= 0 for fov in fovs):
         raise ValueError("fov_deg must be positive")
     pointings = [
-        request_pointings(request, fovs[index], costs, index)
+        request_pointings(request, fovs[index], costs[index], index)
         for index, request in enumerate(observation.requests)
     ]
     tasks: list[TaskSpec] = []
@@ -244,6 +254,11 @@ def expand_observation(
                         allow_reassignment=observation.allow_reassignment,
                         request=request,
                         tile_fov_deg=tile_fov,
+                        passes=(
+                            time_based_repeats(request, costs[index])
+                            if isinstance(request, OpticalImagingRequest)
+                            else 1
+                        ),
                     )
                 )
     return tasks

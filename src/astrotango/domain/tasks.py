@@ -17,6 +17,7 @@ from astrotango.domain.targets import Target
 
 __all__ = [
     "Overheads",
+    "RequestSetup",
     "TaskPosition",
     "TaskRuntime",
     "TaskSpec",
@@ -36,6 +37,19 @@ class Overheads(BaseModel):
     settle_s: float = Field(default=10.0, ge=0.0, le=3_600.0)
     readout_s: float = Field(default=5.0, ge=0.0, le=600.0, description="Per exposure.")
     filter_change_s: float = Field(default=5.0, ge=0.0, le=600.0, description="Per change.")
+
+
+class RequestSetup(NamedTuple):
+    """What the telescopes that can take one request mean for its expansion.
+
+    Attributes:
+        fov_deg: Field of view its field is tiled with (``None``: the default).
+        overheads: Costs its duration estimate uses (``None``: the default); the slowest of
+            those telescopes, so a task fits its block on any of them.
+    """
+
+    fov_deg: float | None = None
+    overheads: Overheads | None = None
 
 
 class TaskPosition(NamedTuple):
@@ -87,6 +101,8 @@ class TaskSpec(BaseModel):
     targets, the request's own target otherwise, ``None`` for untargeted calibrations.
     ``request`` is the request as submitted (exposures, pattern, calibration kind, ...).
     ``tile_fov_deg`` is the field of view a tile was cut for: a telescope needs at least it.
+    ``passes`` is how often the exposure sequence runs (a time-based request's passes that
+    fit its duration, as the estimate counted them; 1 otherwise).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -110,6 +126,7 @@ class TaskSpec(BaseModel):
     allow_reassignment: bool
     request: Request
     tile_fov_deg: float | None = Field(default=None, gt=0.0)
+    passes: int = Field(default=1, ge=1)
 
     @property
     def position(self) -> TaskPosition:

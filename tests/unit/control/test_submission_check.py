@@ -16,7 +16,7 @@ from sched_rig import ROOT, TELESCOPES, example, single_target
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake
 from astrotango.control.observation.records import task_spec
-from astrotango.control.scheduler import schedulable_tasks, telescopes_from_json
+from astrotango.control.scheduler import schedulable_tasks
 from astrotango.control.scheduler.submission import SubmissionCheck
 from astrotango.domain import Unobservable
 from astrotango.store import Store, open_store
@@ -34,8 +34,15 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def intake(
     store: Store, at: datetime = SUBMITTED, telescopes: str = json.dumps(TELESCOPES)
 ) -> ObservationIntake:
-    check = SubmissionCheck(telescopes_from_json(telescopes))
-    return ObservationIntake(store, clock=ManualClock(at), planning=check)
+    return ObservationIntake(
+        store, clock=ManualClock(at), planning=SubmissionCheck.from_json(telescopes)
+    )
+
+
+def sample_telescopes() -> str:
+    config = json.loads((ROOT / "tango-db" / "scheduler.json").read_text())
+    [scheduler] = config["servers"]["AstroScheduler"]["1"]["Scheduler"].values()
+    return "".join(scheduler["properties"]["Telescopes"])
 
 
 def mosaic(filter_name: str, width_deg: float, height_deg: float) -> dict[str, Any]:
@@ -109,12 +116,26 @@ def test_a_request_no_telescope_can_take_is_refused(store: Store) -> None:
 
 
 def test_every_sample_observation_is_accepted_by_the_sample_telescopes(store: Store) -> None:
-    config = json.loads((ROOT / "tango-db" / "scheduler.json").read_text())
-    [scheduler] = config["servers"]["AstroScheduler"]["1"]["Scheduler"].values()
-    telescopes = "".join(scheduler["properties"]["Telescopes"])
+    telescopes = sample_telescopes()
     samples = ROOT / "src" / "astrotango" / "samples"
     night = json.loads((samples / "night.json").read_text())
     for entry in night["submissions"]:
         document = json.loads((samples / entry["document"]).read_text())
         at = datetime.fromisoformat(entry["at"].replace("Z", "+00:00"))
         intake(store, at, telescopes).submit(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("filter_name", "readout_s"),
+    [("z", 8.0), ("Halpha", 20.0), ("r", 20.0)],  # t1 only, t2 only, either: the slower
+)
+def test_an_estimate_uses_the_readout_of_the_telescopes_that_can_take_it(
+    store: Store, filter_name: str, readout_s: float
+) -> None:
+    """t2 reads out in 20 s, the estimates assumed 5 s: t2 tasks took about 2x their plan."""
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["exposures"] = [{"filter": filter_name, "exposure_s": 30, "count": 10}]
+    obs = intake(store, telescopes=sample_telescopes()).submit(json.dumps(document))
+    [task] = store.tasks_of_observation(obs)
+    slew, settle = 60.0, {8.0: 3.0, 20.0: 8.0}[readout_s]
+    assert task.duration_s == pytest.approx(slew + settle + 10 * (30 + readout_s))

@@ -24,6 +24,7 @@ from astrotango.domain import (
     Overheads,
     Queue,
     Request,
+    RequestSetup,
     TaskSpec,
     Unobservable,
     expand_observation,
@@ -43,8 +44,8 @@ class PlanningModel(Protocol):
     See :class:`astrotango.control.scheduler.submission.SubmissionCheck`.
     """
 
-    def tile_fov(self, request: Request) -> float | None:
-        """The field of view to tile the request's field with (``None``: the default)."""
+    def setup(self, request: Request) -> RequestSetup:
+        """The field of view to tile the request with and the overheads to estimate it."""
         ...
 
     def refusals(
@@ -66,7 +67,8 @@ class ObservationIntake:
             ``planning`` does not say.
         overheads: Slew, settle and readout costs added to task durations.
         planning: The telescopes' answers: the field of view each request is tiled with,
-            and which requests are never observable (refused, naming the request).
+            the overheads its estimate uses, and which requests are never observable
+            (refused, naming the request).
     """
 
     def __init__(
@@ -110,7 +112,7 @@ class ObservationIntake:
             observation_id,
             fov_deg=self._fov_deg,
             overheads=self._overheads,
-            request_fovs=[planning.tile_fov(r) for r in observation.requests] if planning else None,
+            setups=[planning.setup(r) for r in observation.requests] if planning else None,
         )
         refused = planning.refusals(observation, tasks, now) if planning else []
         if refused:

@@ -8,7 +8,9 @@ portal refuses a target that never rises, or one submitted after it has set).
 Tiling uses the largest field of view among the telescopes that can take the request (its
 capability and every filter it names): the fewest tiles, each of which those telescopes can
 take. A smaller camera that also has the filters cannot take such a tile; a mosaic meant for
-it names only its filters.
+it names only its filters. The duration estimate uses the slowest readout and settling among
+those telescopes (``readout_s``, ``settle_s`` in the model), so a task fits its block on any
+of them (and ends early on a faster one, whose next task is then planned at once).
 
 The visibility check plans each request's first tasks alone on every capable telescope over
 ``[max(window start, now), window end]``, ignoring weather and current availability. It
@@ -18,12 +20,27 @@ refuses only what it can prove: a window longer than ``horizon`` is checked over
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from astrotango.control.scheduler.mapping import horizon_limits, request_needs, schedulable_tasks
-from astrotango.domain import FieldError, Observation, OpticalImagingRequest, Request, TaskSpec
+from astrotango.control.scheduler.mapping import (
+    horizon_limits,
+    request_needs,
+    schedulable_tasks,
+    telescopes_from_json,
+)
+from astrotango.domain import (
+    FieldError,
+    Observation,
+    OpticalImagingRequest,
+    Overheads,
+    Request,
+    RequestSetup,
+    TaskSpec,
+)
 from astrotango.scheduling import PlannerConfig, Telescope, explain_task
 from astrotango.scheduling.constraints import CapabilityConstraint
 from astrotango.scheduling.problem import build_problem
@@ -38,6 +55,7 @@ class SubmissionCheck:
 
     Args:
         telescopes: The planning model (the Scheduler's ``Telescopes``).
+        overheads: Per telescope id, its readout and settling (default: ``Overheads()``).
         horizon: Longest stretch of a window that is searched for a possible start.
         step_s: Time resolution of the search, seconds.
     """
@@ -46,29 +64,60 @@ class SubmissionCheck:
         self,
         telescopes: Sequence[Telescope],
         *,
+        overheads: Mapping[str, Overheads] | None = None,
         horizon: timedelta = _CHECK_HORIZON,
         step_s: float = 60.0,
     ) -> None:
         self._telescopes = tuple(
             replace(t, available=True, unavailable_until=None) for t in telescopes
         )
+        self._overheads = dict(overheads or {})
         self._horizon = horizon
         self._config = PlannerConfig(step_s=step_s)
 
-    def tile_fov(self, request: Request) -> float | None:
-        """The field of view to tile the request's field with; ``None`` without a field.
+    @classmethod
+    def from_json(cls, text: str, **kwargs: Any) -> SubmissionCheck:
+        """From the Scheduler's ``Telescopes`` JSON (``readout_s``/``settle_s`` optional).
 
-        ``None`` too when no telescope can take it (the visibility check then says so).
+        Raises:
+            ValueError: naming the entry and field that is wrong.
         """
-        if not isinstance(request, OpticalImagingRequest) or request.field is None:
-            return None
+        telescopes = telescopes_from_json(text)
+        costs = {}
+        for tel, entry in zip(telescopes, json.loads(text), strict=True):
+            try:
+                costs[tel.id] = Overheads(
+                    **{k: float(entry[k]) for k in ("readout_s", "settle_s") if k in entry}
+                )
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"Telescopes.{tel.id}: {exc}") from exc
+        return cls(telescopes, overheads=costs, **kwargs)
+
+    def setup(self, request: Request) -> RequestSetup:
+        """The tiling field of view and the estimate's overheads for one request.
+
+        Both ``None`` when no telescope can take it (the visibility check then says so);
+        the field of view ``None`` too without a field.
+        """
         capability, features = request_needs(request)
-        fovs = [
-            t.fov_deg
+        able = [
+            t
             for t in self._telescopes
             if capability in t.capabilities and features <= t.capabilities
         ]
-        return max(fovs) if fovs else None
+        if not able:
+            return RequestSetup()
+        fielded = isinstance(request, OpticalImagingRequest) and request.field is not None
+        costs = [self._overheads[t.id] for t in able if t.id in self._overheads]
+        overheads = (
+            Overheads(
+                readout_s=max(c.readout_s for c in costs),
+                settle_s=max(c.settle_s for c in costs),
+            )
+            if costs
+            else None
+        )
+        return RequestSetup(max(t.fov_deg for t in able) if fielded else None, overheads)
 
     def refusals(
         self, observation: Observation, tasks: Sequence[TaskSpec], now: datetime

@@ -19,12 +19,11 @@ from astrotango.domain import (
     GalacticTarget,
     IcrsTarget,
     OpticalImagingRequest,
-    Overheads,
     RadioMappingRequest,
     RadioTrackingRequest,
     TaskSpec,
 )
-from astrotango.domain.expansion import icrs_center, time_based_repeats
+from astrotango.domain.expansion import icrs_center
 from astrotango.domain.geometry import daisy_elements, raster_elements
 from astrotango.hardware import (
     CameraInfo,
@@ -218,9 +217,8 @@ def _frames(spec: TaskSpec) -> list[tuple[str | None, float, int, str]]:
             for e in request.exposures
             for _ in range(e.count)
         ]
-        # the passes that fit a time-based duration, as the estimate counted them
-        repeats = time_based_repeats(request, Overheads())
-        return sequence * min(repeats, MAX_FRAMES // max(1, len(sequence)) + 1)
+        # the passes a time-based duration takes, as the estimate counted them
+        return sequence * min(spec.passes, MAX_FRAMES // max(1, len(sequence)) + 1)
     assert isinstance(request, CalibrationRequest)  # radio requests never get here
     seconds = request.exposure_s if request.exposure_s is not None else _DEFAULT_FRAME_S
     if request.kind is CalibrationKind.BIAS:
