@@ -14,6 +14,7 @@ class FakeLink:
     name: str
     refuse: str = ""
     executed: list[str] = field(default_factory=list)
+    specs: list[dict[str, Any]] = field(default_factory=list)
     stops: int = 0
     callbacks: dict[str, tuple[OnProgress, OnDone]] = field(default_factory=dict)
     captured: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -25,10 +26,12 @@ class FakeLink:
     def execute(self, spec_json: str, on_progress: OnProgress, on_done: OnDone) -> str:
         import json
 
-        task_id = json.loads(spec_json)["id"]
+        spec = json.loads(spec_json)
+        task_id = spec["id"]
         if self.refuse:
             raise TaskRefusedError(self.refuse)
         self.executed.append(task_id)
+        self.specs.append(spec)
         self.callbacks[task_id] = (on_progress, on_done)
         return f"cmd-{len(self.executed)}"
 

@@ -65,6 +65,15 @@ class _RequestBase(DocumentModel):
     assignment_mode: AssignmentMode = AssignmentMode.SINGLE
     instruments: int = Field(default=1, ge=1, le=MAX_INSTRUMENTS)
     constraints: Constraints = Constraints()
+    acceptability_threshold: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Fraction of its exposure time a task cut short by the window end must have"
+            " captured to count as completed (LCO's convention); below it, it is not."
+        ),
+    )
     check_visibility: bool = Field(
         default=True,
         description=(

@@ -102,7 +102,9 @@ class TaskSpec(BaseModel):
     ``request`` is the request as submitted (exposures, pattern, calibration kind, ...).
     ``tile_fov_deg`` is the field of view a tile was cut for: a telescope needs at least it.
     ``passes`` is how often the exposure sequence runs (a time-based request's passes that
-    fit its duration, as the estimate counted them; 1 otherwise).
+    fit its duration, as the estimate counted them; 1 otherwise). ``deadline`` is the end of
+    the window this run of the task is in, set when it is dispatched: no exposure may end
+    after it.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -127,6 +129,7 @@ class TaskSpec(BaseModel):
     request: Request
     tile_fov_deg: float | None = Field(default=None, gt=0.0)
     passes: int = Field(default=1, ge=1)
+    deadline: UtcDatetime | None = None
 
     @property
     def position(self) -> TaskPosition:

@@ -757,3 +757,15 @@ def test_the_time_limit_ends_an_observation_holding_a_failed_task(rig: Rig) -> N
     assert rig.task(failed).status == "failed", "a failed task stays failed"
     assert rig.task(other).status == "canceled"
     assert_every_transition_is_allowed(rig.announced)
+
+
+def test_a_task_is_sent_with_its_windows_end_as_the_deadline(rig: Rig) -> None:
+    obs = rig.submit(
+        single_target(
+            "capella", 79.17, 45.99, window=("2026-12-15T20:00:00Z", "2026-12-15T22:00:00Z")
+        )
+    )
+    task_id = rig.plan(obs, T1)
+    rig.dispatcher.tick()
+    [spec] = rig.links[T1].specs
+    assert spec["id"] == task_id and spec["deadline"] == "2026-12-15T22:00:00+00:00"

@@ -221,3 +221,31 @@ def test_a_frame_left_by_a_task_that_failed_mid_exposure_is_kept_and_frees_the_c
     left, taken = rig.assets
     assert left.partial and left.header["EXPTIME"] < 60.0, "the cut frame is read out and kept"
     assert not taken.partial and taken.header["EXPTIME"] == 10.0
+
+
+@pytest.mark.parametrize(("acceptability", "status"), [(0.9, "failed"), (0.2, "completed")])
+def test_no_exposure_starts_that_would_end_after_the_window(
+    rig: Rig, acceptability: float, status: str
+) -> None:
+    """The SN run was killed at 06:02 holding 13 good frames: nothing stopped exposures that
+    could not end before the window did. Now they are not started; a task that captured its
+    acceptability threshold of exposure time completes, else it fails (and is re-queued)."""
+    from datetime import timedelta
+
+    request = {
+        "type": "optical_imaging",
+        "target": CAPELLA,
+        "exposures": [{"filter": "r", "exposure_s": 30, "count": 10}],
+        "acceptability_threshold": acceptability,
+    }
+    deadline = rig.clock.now() + timedelta(seconds=200)  # about 4 of the 10 frames
+    spec = task_spec(request).model_copy(update={"deadline": deadline})
+    reports = run_task(rig, spec)
+    final, (code, message) = reports.final(timeout_s=60)
+    assert final.name.lower() == status, message
+    assert "cut at the window end" in message
+    assert 0 < len(rig.assets) < 10
+    for asset in rig.assets:
+        began = datetime.fromisoformat(asset.header["DATE-OBS"]).replace(tzinfo=UTC)
+        assert began + timedelta(seconds=30) <= deadline, asset.header["DATE-OBS"]
+    assert code == (ResultCode.OK if status == "completed" else ResultCode.FAILED)

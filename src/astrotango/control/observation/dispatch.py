@@ -12,6 +12,7 @@ observation.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -51,6 +52,11 @@ class Running:
     interrupted: str = ""
     ended: bool = False
     sync_group: str | None = None
+
+
+def with_deadline(spec_json: str, deadline: datetime) -> str:
+    """The task spec sent to a telescope: no acquisition of this run ends after ``deadline``."""
+    return json.dumps({**json.loads(spec_json), "deadline": deadline.isoformat()})
 
 
 class Dispatcher:
@@ -293,7 +299,7 @@ class Dispatcher:
         self.running[task_id] = run
         try:
             run.command_id = self.links[telescope].execute(
-                task.spec,
+                with_deadline(task.spec, task.window_end),
                 functools.partial(self.outcomes.progress, run),
                 functools.partial(self._done, run),
             )

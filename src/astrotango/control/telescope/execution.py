@@ -67,6 +67,9 @@ class TaskRun:
         self.assets: list[Asset] = []
         self._subtask = ""
         self._progress = 0
+        self._acquired_s = 0.0  # acquisition time captured in full
+        self._overhead_s = 0.0  # what the last acquisition took beyond its own time
+        self._done: set[str] = set()
 
     def run(self, task_callback: TaskCallback, abort_event: threading.Event) -> None:
         """Run every subtask; report one final status and result."""
@@ -85,10 +88,19 @@ class TaskRun:
             progress_updates=True,
             progress_step=1,
         )
+        cut = ""
         for step in self.plan.steps:
             self._subtask = step.name
+            if not cut and step.acquisition_s > 0:
+                cut = self._past_deadline(step)
+            if cut and step.acquisition_s > 0:
+                tracker.update_task(
+                    task_name=step.name, status=TaskStatus.COMPLETED, result=(ResultCode.OK, cut)
+                )
+                continue
             self._activity(step.name, self._progress)
             tracker.update_task(task_name=step.name, status=TaskStatus.IN_PROGRESS, progress=0)
+            began = self._clock.now()
 
             def progress(percent: float, name: str = step.name) -> None:
                 tracker.update_task(task_name=name, progress=int(min(99.0, max(0.0, percent))))
@@ -110,12 +122,49 @@ class TaskRun:
                 )
                 self._finish(task_callback, TaskStatus.FAILED, ResultCode.FAILED, message)
                 return
+            if step.acquisition_s > 0:
+                self._done.add(step.name)
+                self._acquired_s += step.acquisition_s
+                took = (self._clock.now() - began).total_seconds()
+                self._overhead_s = max(0.0, took - step.acquisition_s)
             tracker.update_task(
                 task_name=step.name, status=TaskStatus.COMPLETED, result=(ResultCode.OK, "done")
             )
         self._activity("", 100)
         task_callback(progress=100)
+        if cut:
+            self._finish_cut(task_callback, cut)
+            return
         self._finish(task_callback, TaskStatus.COMPLETED, ResultCode.OK, "completed")
+
+    def _past_deadline(self, step: Step) -> str:
+        """Why ``step`` may not start: it would end after the deadline ('' if it may).
+
+        Its end is its acquisition time plus what the previous acquisition took beyond
+        its own (readout, filter change) after now.
+        """
+        deadline = self.plan.deadline
+        if deadline is None:
+            return ""
+        ends = self._clock.now() + timedelta(seconds=step.acquisition_s + self._overhead_s)
+        if ends <= deadline:
+            return ""
+        return f"not started: it would end after the window ({deadline.isoformat()})"
+
+    def _finish_cut(self, task_callback: TaskCallback, cut: str) -> None:
+        """A task cut at its deadline: completed when it captured enough, else failed."""
+        total = sum(s.acquisition_s for s in self.plan.steps)
+        share = self._acquired_s / total if total > 0 else 0.0
+        done = sum(1 for s in self.plan.steps if s.acquisition_s > 0 and s.name in self._done)
+        frames = sum(1 for s in self.plan.steps if s.acquisition_s > 0)
+        what = (
+            f"cut at the window end: {done} of {frames} acquisitions, {share:.0%} of its time"
+            f" (acceptability {self.plan.acceptability:.0%})"
+        )
+        if share >= self.plan.acceptability:
+            self._finish(task_callback, TaskStatus.COMPLETED, ResultCode.OK, f"completed, {what}")
+        else:
+            self._finish(task_callback, TaskStatus.FAILED, ResultCode.FAILED, what)
 
     def _finish(
         self, task_callback: TaskCallback, status: TaskStatus, code: ResultCode, what: str

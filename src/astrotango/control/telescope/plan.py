@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from astrotango.domain import (
@@ -79,6 +80,13 @@ class Step:
     exposure: ExposureRequest | None = None
     integration: IntegrationRequest | None = None
 
+    @property
+    def acquisition_s(self) -> float:
+        """The exposure or integration time of an acquisition step (0 for the others)."""
+        if self.exposure is not None:
+            return self.exposure.exposure_s
+        return self.integration.duration_s if self.integration is not None else 0.0
+
 
 @dataclass(frozen=True)
 class TaskPlan:
@@ -87,6 +95,9 @@ class TaskPlan:
     Attributes:
         needs_sky: The enclosure must be open (sky frames); False for bias, dark, dome flats.
         frequency_ghz: Where to tune the receiver (radio tasks).
+        deadline: No acquisition may end after it (the window's end), or ``None``.
+        acceptability: Fraction of the acquisition time a task cut at the deadline needs
+            to count as completed.
     """
 
     task_id: str
@@ -97,6 +108,8 @@ class TaskPlan:
     needs_sky: bool
     frequency_ghz: float | None
     steps: tuple[Step, ...]
+    deadline: datetime | None = None
+    acceptability: float = 0.9
 
     @property
     def subtask_names(self) -> tuple[str, ...]:
@@ -192,7 +205,16 @@ def _plan(
     head = [Step("slew", StepKind.SLEW), Step("settle", StepKind.SETTLE)] if pointing else []
     steps = (*head, *acquisitions, Step("upload", StepKind.UPLOAD))
     return TaskPlan(
-        spec.id, spec.observation_id, name, pointing, instrument, needs_sky, frequency, steps
+        spec.id,
+        spec.observation_id,
+        name,
+        pointing,
+        instrument,
+        needs_sky,
+        frequency,
+        steps,
+        spec.deadline,
+        spec.request.acceptability_threshold,
     )
 
 
