@@ -142,7 +142,6 @@ class ObservationController(AstroDevice):
         return "".join(found.get("Telescopes", []))
 
     def _on_progress(self, observation_id: str, progress: float) -> None:
-        self.component_manager.progress[observation_id] = progress
         self._publisher.push("activeObservations", json.dumps(self.component_manager.active()))
 
     def _on_stale(self, flagged: list[dict[str, Any]]) -> None:

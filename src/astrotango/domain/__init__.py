@@ -55,6 +55,7 @@ from astrotango.domain.policy import (
     policy_for_queue,
     validate_against_policy,
 )
+from astrotango.domain.progress import observation_progress
 from astrotango.domain.records import (
     AssignmentChange,
     EntityKind,
@@ -192,6 +193,7 @@ __all__ = [
     "make_observation_id",
     "next_cadence",
     "observation_json_schema",
+    "observation_progress",
     "observation_sources",
     "parse_observation",
     "parse_task_id",

@@ -69,6 +69,20 @@ class ObservationMethods(StoreBase):
                 updated_by=updated_by,
             )
 
+    def observation_progress(self, observation_id: str) -> float:
+        """Its stored progress (0..1; 0 for an id not stored).
+
+        The store writes it with every change of a task's status or progress, from
+        :func:`astrotango.domain.progress.observation_progress`; this is the one number
+        every reader shows.
+        """
+        return self.observations_progress([observation_id]).get(observation_id, 0.0)
+
+    def observations_progress(self, observation_ids: Sequence[str]) -> dict[str, float]:
+        """The stored progress of many observations in one read (ids not stored left out)."""
+        with self._read() as conn:
+            return obs_rows.progress_of(conn, observation_ids)
+
     def count_by_status(self) -> dict[str, int]:
         """The number of observations in each status."""
         with self._read() as conn:

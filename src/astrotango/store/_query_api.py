@@ -76,11 +76,6 @@ class QueryMethods(StoreBase):
         with self._read() as conn:
             return queries.tasks_of_observation(conn, observation_id)
 
-    def observation_progress(self, observation_id: str) -> float:
-        """Its tasks' mean progress (0..1), a completed task counting 1; 0 without tasks."""
-        with self._read() as conn:
-            return queries.observation_progress(conn, observation_id)
-
     def transitions_of(
         self, entity_id: str, entity_kind: EntityKind | None = None
     ) -> list[TransitionRecord]:

@@ -1,4 +1,8 @@
-"""The Store's task methods: transitions, assignment, claims and the fenced executor writes."""
+"""The Store's task methods: transitions, assignment, claims and the fenced executor writes.
+
+Each write that changes a task's status or progress writes its observation's ``progress`` in
+the same transaction (see :mod:`astrotango.store.tasks`).
+"""
 
 from __future__ import annotations
 
@@ -103,7 +107,8 @@ class TaskMethods(StoreBase):
     ) -> int:
         """Claim a scheduled task for execution: it moves to running, held by ``claimant``.
 
-        Of any number of concurrent claimers exactly one succeeds.
+        Its progress starts again at 0 (a new attempt). Of any number of concurrent claimers
+        exactly one succeeds.
 
         Returns:
             The fencing token to present to every later executor write; strictly greater
@@ -214,8 +219,11 @@ class TaskMethods(StoreBase):
                 values=values,
             )
 
-    def report_task_progress(self, task_id: str, *, token: int, progress: float) -> None:
+    def report_task_progress(self, task_id: str, *, token: int, progress: float) -> float:
         """Set a running task's progress (fraction 0..1); the version is not bumped.
+
+        Returns:
+            Its observation's progress, as now stored (written in the same transaction).
 
         Raises:
             NotFound: no such task.
@@ -223,4 +231,4 @@ class TaskMethods(StoreBase):
             ValueError: progress outside 0..1.
         """
         with self._write() as conn:
-            task_sql.report_progress(conn, task_id, token=token, progress=progress)
+            return task_sql.report_progress(conn, task_id, token=token, progress=progress)

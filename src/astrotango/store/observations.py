@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from astrotango.domain.progress import observation_progress
 from astrotango.store.errors import DuplicateId, NotFound
 from astrotango.store.records import NewObservation, ObservationRecord
 from astrotango.store.rows import (
@@ -32,6 +33,7 @@ __all__ = [
     "get_observation",
     "insert_observations",
     "list_observations",
+    "progress_of",
     "transition_observation",
 ]
 
@@ -42,6 +44,8 @@ OBSERVATION_UPDATABLE = frozenset(OBSERVATION_FIELDS) - {"id", "version", "statu
 def insert_observations(conn: Connection, items: Sequence[NewObservation]) -> None:
     """Insert observations, their tasks and creation transitions (executemany per table).
 
+    Each observation's ``progress`` is computed from its tasks (whatever its record says).
+
     Raises:
         DuplicateId: an observation or task id is already stored or repeated in ``items``.
         ValueError: a task names another observation, or a datetime is naive.
@@ -51,7 +55,8 @@ def insert_observations(conn: Connection, items: Sequence[NewObservation]) -> No
     transition_rows: list[dict[str, Any]] = []
     for item in items:
         obs = item.observation
-        obs_rows.append(values_of(obs))
+        progress = observation_progress((t.status, t.progress) for t in item.tasks)
+        obs_rows.append({**values_of(obs), "progress": progress})
         for task in item.tasks:
             if task.observation_id != obs.id:
                 raise ValueError(
@@ -122,6 +127,16 @@ def list_observations(
         stmt = stmt.where(observations.c.updated_at <= updated_by)
     stmt = stmt.order_by(observations.c.created_at, observations.c.id).limit(limit).offset(offset)
     return rebuild(ObservationRecord, conn.execute(stmt))
+
+
+def progress_of(conn: Connection, observation_ids: Sequence[str]) -> dict[str, float]:
+    """The stored progress of those observations (ids not stored are left out)."""
+    if not observation_ids:
+        return {}
+    stmt = select(observations.c.id, observations.c.progress).where(
+        observations.c.id.in_(list(observation_ids))
+    )
+    return {id_: float(progress) for id_, progress in conn.execute(stmt)}
 
 
 def count_by_status(conn: Connection) -> dict[str, int]:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, select
 
 from astrotango.store.errors import NotFound
 from astrotango.store.records import (
@@ -113,16 +113,6 @@ def tasks_of_observation(conn: Connection, observation_id: str) -> list[TaskReco
         .order_by(tasks.c.request_index, tasks.c.id)
     )
     return rebuild(TaskRecord, conn.execute(stmt))
-
-
-def observation_progress(conn: Connection, observation_id: str) -> float:
-    """How far an observation is: its tasks' mean progress, a completed one counting 1."""
-    done = case((tasks.c.status == "completed", 1.0), else_=tasks.c.progress)
-    stmt = select(func.coalesce(func.sum(done), 0.0), func.count()).where(
-        tasks.c.observation_id == observation_id
-    )
-    total, count = conn.execute(stmt).one()
-    return float(total) / max(1, int(count))
 
 
 def transitions_of(

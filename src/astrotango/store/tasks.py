@@ -6,6 +6,10 @@ executor -- progress, completion, failure, requeue -- must present that token an
 only while the task is still ``running`` under it: a second executor can never start the
 task, and a zombie executor (claim lost, task requeued and claimed again) cannot overwrite.
 
+Every write that changes a task's status or progress also writes its observation's
+``progress`` (:func:`astrotango.domain.progress.observation_progress` of its tasks) in the
+same transaction, so the stored number is never behind its tasks.
+
 Every function takes a Connection inside a transaction that the caller (the Store) owns.
 """
 
@@ -17,14 +21,16 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from astrotango.domain.progress import observation_progress
 from astrotango.store.errors import ClaimRejected, NotFound
 from astrotango.store.rows import TASK_FIELDS, checked_updates, conflict
-from astrotango.store.schema import assignment_history, tasks, transitions
+from astrotango.store.schema import assignment_history, observations, tasks, transitions
 
 __all__ = [
     "TASK_UPDATABLE",
     "claim_task",
     "fenced_transition",
+    "refresh_progress",
     "report_progress",
     "update_task",
 ]
@@ -66,6 +72,29 @@ def _record_transition(
     )
 
 
+def refresh_progress(conn: Connection, observation_id: str) -> float:
+    """Write an observation's progress from its tasks as they are in this transaction.
+
+    The observation's row is locked first (PostgreSQL), so two writers of its tasks compute
+    one after the other and the later sees the earlier's task. Neither its version nor its
+    ``updated_at`` changes: progress is not a transition.
+
+    Returns:
+        The progress written (0..1).
+    """
+    conn.execute(
+        select(observations.c.id).where(observations.c.id == observation_id).with_for_update()
+    )
+    rows = conn.execute(
+        select(tasks.c.status, tasks.c.progress).where(tasks.c.observation_id == observation_id)
+    )
+    progress = observation_progress((status, value) for status, value in rows)
+    conn.execute(
+        update(observations).where(observations.c.id == observation_id).values(progress=progress)
+    )
+    return progress
+
+
 def update_task(
     conn: Connection,
     task_id: str,
@@ -95,7 +124,13 @@ def update_task(
         raise ValueError(f"task {task_id!r}: only claim_task may move a task to running")
     values = checked_updates(updates, TASK_UPDATABLE)
     current = conn.execute(
-        select(tasks.c.status, tasks.c.version, tasks.c.telescope, tasks.c.instrument)
+        select(
+            tasks.c.status,
+            tasks.c.version,
+            tasks.c.telescope,
+            tasks.c.instrument,
+            tasks.c.observation_id,
+        )
         .where(tasks.c.id == task_id)
         .with_for_update()
     ).one_or_none()
@@ -117,6 +152,7 @@ def update_task(
         raise conflict(conn, tasks, "task", task_id, expected_version, from_status)
     if to_status is not None:
         _record_transition(conn, task_id, current.status, to_status, actor, reason, at)
+        refresh_progress(conn, current.observation_id)
     to_telescope = values.get("telescope", current.telescope)
     to_instrument = values.get("instrument", current.instrument)
     if (to_telescope, to_instrument) != (current.telescope, current.instrument):
@@ -135,7 +171,7 @@ def update_task(
 
 
 def claim_task(conn: Connection, task_id: str, *, claimant: str, actor: str, at: datetime) -> int:
-    """Atomically move an unclaimed ``scheduled`` task to ``running``.
+    """Atomically move an unclaimed ``scheduled`` task to ``running``, its progress 0.
 
     Returns:
         The new fencing token, greater than every token issued for this task before.
@@ -144,7 +180,7 @@ def claim_task(conn: Connection, task_id: str, *, claimant: str, actor: str, at:
         NotFound: no such task.
         ClaimRejected: the task is not scheduled, or is claimed already.
     """
-    token = conn.execute(
+    claimed = conn.execute(
         update(tasks)
         .where(
             tasks.c.id == task_id,
@@ -157,10 +193,11 @@ def claim_task(conn: Connection, task_id: str, *, claimant: str, actor: str, at:
             version=tasks.c.version + 1,
             claimed_by=claimant,
             claimed_at=at,
+            progress=0.0,  # a new attempt: nothing reported yet
         )
-        .returning(tasks.c.fencing_token)
-    ).scalar_one_or_none()
-    if token is None:
+        .returning(tasks.c.fencing_token, tasks.c.observation_id)
+    ).one_or_none()
+    if claimed is None:
         row = conn.execute(
             select(tasks.c.status, tasks.c.claimed_by).where(tasks.c.id == task_id)
         ).one_or_none()
@@ -170,9 +207,11 @@ def claim_task(conn: Connection, task_id: str, *, claimant: str, actor: str, at:
         raise ClaimRejected(
             f"task {task_id!r} cannot be claimed by {claimant}: it is {row.status}{holder}"
         )
+    token, observation_id = claimed
     _record_transition(
         conn, task_id, "scheduled", "running", actor, f"claimed by {claimant} (token {token})", at
     )
+    refresh_progress(conn, observation_id)
     return int(token)
 
 
@@ -212,20 +251,25 @@ def fenced_transition(
     new_values.update(status=to_status, version=tasks.c.version + 1)
     if to_status in _UNCLAIMED:
         new_values.update(claimed_by=None, claimed_at=None)
-    version = conn.execute(
+    moved = conn.execute(
         update(tasks)
         .where(tasks.c.id == task_id, tasks.c.status == "running", tasks.c.fencing_token == token)
         .values(new_values)
-        .returning(tasks.c.version)
-    ).scalar_one_or_none()
-    if version is None:
+        .returning(tasks.c.version, tasks.c.observation_id)
+    ).one_or_none()
+    if moved is None:
         raise _stale(conn, task_id, token)
+    version, observation_id = moved
     _record_transition(conn, task_id, "running", to_status, actor, reason, at)
+    refresh_progress(conn, observation_id)
     return int(version)
 
 
-def report_progress(conn: Connection, task_id: str, *, token: int, progress: float) -> None:
+def report_progress(conn: Connection, task_id: str, *, token: int, progress: float) -> float:
     """Set a running task's progress (0..1) under its token; the version does not change.
+
+    Returns:
+        Its observation's progress, as now stored.
 
     Raises:
         NotFound: no such task.
@@ -234,10 +278,12 @@ def report_progress(conn: Connection, task_id: str, *, token: int, progress: flo
     """
     if not 0.0 <= progress <= 1.0:
         raise ValueError(f"progress {progress} is outside 0..1")
-    result = conn.execute(
+    observation_id = conn.execute(
         update(tasks)
         .where(tasks.c.id == task_id, tasks.c.status == "running", tasks.c.fencing_token == token)
         .values(progress=progress)
-    )
-    if result.rowcount != 1:
+        .returning(tasks.c.observation_id)
+    ).scalar_one_or_none()
+    if observation_id is None:
         raise _stale(conn, task_id, token)
+    return refresh_progress(conn, str(observation_id))

@@ -75,8 +75,7 @@ class ObservationControllerComponentManager(BaseComponentManager):
         self._stop_task = stop_task or (lambda _: None)
         self.runtime: ControllerRuntime | None = None
         self._runtime_factory: Callable[[ObservationLedger], ControllerRuntime] | None = None
-        self.progress: dict[str, float] = {}
-        self._active_rows: list[tuple[str, str, str, float]] | None = None
+        self._active_rows: list[tuple[str, str, str]] | None = None
 
     def attach_runtime(self, factory: Callable[[ObservationLedger], ControllerRuntime]) -> None:
         """Dispatch and monitors: built from ``factory`` and run while communicating."""
@@ -200,23 +199,21 @@ class ObservationControllerComponentManager(BaseComponentManager):
         """Observations not yet finished, with their status and progress.
 
         The rows are read from the store when ``reread`` (an observation moved) or never
-        read; progress comes in between without a read (it arrives every few seconds).
+        read; in between (progress arrives every few seconds) only their stored progress is
+        read, in one query: the number GetObservation shows.
         """
         rows = self._active_rows
         if reread or rows is None:
             rows = self._active_rows = [
-                (r.id, r.name, r.status, r.progress)
+                (r.id, r.name, r.status)
                 for s in sorted(_ACTIVE)
                 for r in self.store.list_observations(status=s.value, limit=1000)
             ]
+        progress = self.store.observations_progress([id_ for id_, _, _ in rows])
         return [
-            {
-                "id": id_,
-                "name": name,
-                "status": status,
-                "progress": round(self.progress.get(id_, stored), 3),
-            }
-            for id_, name, status, stored in rows
+            {"id": id_, "name": name, "status": status, "progress": round(progress[id_], 3)}
+            for id_, name, status in rows
+            if id_ in progress
         ]
 
     @staticmethod

@@ -4,6 +4,10 @@ Every change is a legal edge of the lifecycle tables (the domain checks it), app
 optimistic concurrency (the store refuses a stale version; the ledger re-reads and re-checks a
 few times), recorded as a transition in the same transaction, and announced to ``announce``
 (the device turns that into one ``lastTransition`` event per change).
+
+A run's end (completed, failed, re-queued) is the executor's fenced write instead: the store
+accepts it only under the run's fencing token, and :meth:`ObservationLedger.end_run` writes
+and announces it in one call, so no caller announces a change by hand.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from astrotango.domain import (
     check_task_transition,
 )
 from astrotango.store import ObservationRecord, Store, TaskRecord, TransitionRecord
+
+_T = TaskState
 
 __all__ = ["Announce", "ObservationLedger"]
 
@@ -175,8 +181,49 @@ class ObservationLedger:
             return kind.read(entity_id)
         raise ConcurrencyConflict(f"{kind.name} {entity_id}: too many concurrent writers")
 
+    def end_run(
+        self,
+        task_id: str,
+        token: int,
+        to: TaskState,
+        actor: Actor,
+        reason: str,
+        *,
+        error: str | None = None,
+    ) -> None:
+        """End a running task held under ``token``: completed, failed or back to pending.
+
+        The fenced write (the store refuses a stale token), its transition recorded in the
+        same transaction, then announced. A re-queue counts an attempt and clears the claim;
+        ``error`` is kept on a failed or re-queued task (a failed one defaults to ``reason``).
+
+        Raises:
+            ClaimRejected: the token is stale (the task was ended, re-queued or claimed
+                again); nothing is written or announced.
+            IllegalTransition: the edge or the actor is not allowed.
+            ValueError: ``to`` is not completed, failed or pending.
+            NotFound: no such task.
+        """
+        if to not in (_T.COMPLETED, _T.FAILED, _T.PENDING):
+            raise ValueError(f"task {task_id}: a run ends completed, failed or pending, not {to}")
+        check_task_transition(_T.RUNNING, to, actor)
+        at, by = self.clock.now(), actor.value
+        if to is _T.COMPLETED:
+            self.store.complete_task(task_id, token=token, at=at, actor=by, reason=reason)
+        elif to is _T.FAILED:
+            self.store.fail_task(
+                task_id, token=token, error=error or reason, reason=reason, at=at, actor=by
+            )
+        else:
+            self.store.requeue_task(
+                task_id, token=token, reason=reason, at=at, error=error, actor=by
+            )
+        self._announce(
+            TransitionRecord("task", task_id, _T.RUNNING.value, to.value, by, reason, at)
+        )
+
     def announce(self, transition: TransitionRecord) -> None:
-        """Announce a transition the store applied directly (claims, completions)."""
+        """Announce a transition the store applied directly (an observation's creation)."""
         self._announce(transition)
 
     def announce_task(
@@ -188,7 +235,10 @@ class ObservationLedger:
         reason: str,
         at: datetime,
     ) -> None:
-        """Announce a task transition the store applied through a fenced executor write."""
+        """Announce a task transition the store applied directly: the dispatcher's claim.
+
+        Every other fenced write goes through :meth:`end_run`, which announces it.
+        """
         self._announce(
             TransitionRecord(
                 "task", task_id, from_state.value, to_state.value, actor.value, reason, at

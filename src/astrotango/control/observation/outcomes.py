@@ -11,6 +11,9 @@
   kept as a partial asset, the task goes back to pending, the observation is suspended.
 - Completed: assets registered with their ``task_info``; when every task is done the
   observation goes ``acquisition_complete`` then ``completed``; a monitoring series resets.
+
+Every end of a run is written and announced by :meth:`ObservationLedger.end_run`; the
+observation's progress is the one the store writes with it, passed on to ``on_progress``.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ class OutcomeHandler:
     Args:
         ledger: The one writer.
         on_progress: Told ``(observation id, progress 0..1)`` when an observation's progress
-            changes.
+            changes: the number the store holds for it.
     """
 
     def __init__(
@@ -82,12 +85,8 @@ class OutcomeHandler:
 
     def refused(self, run: Running, reason: str) -> None:
         """The telescope refused the task at once: re-queue it for the next cycle."""
-        self.store.requeue_task(
-            run.task_id,
-            token=run.token,
-            reason=f"refused: {reason}",
-            at=self.ledger.clock.now(),
-            actor=Actor.EXECUTOR.value,
+        self.ledger.end_run(
+            run.task_id, run.token, _T.PENDING, Actor.EXECUTOR, f"refused: {reason}"
         )
         self._back_to_pending_if_idle(run.observation_id, f"refused: {reason}")
 
@@ -107,10 +106,12 @@ class OutcomeHandler:
     def progress(self, run: Running, percent: int) -> None:
         """Progress of a running task (0..100)."""
         try:
-            self.store.report_task_progress(run.task_id, token=run.token, progress=percent / 100.0)
+            stored = self.store.report_task_progress(
+                run.task_id, token=run.token, progress=percent / 100.0
+            )
         except ClaimRejected:
             return  # a stale executor: its reports no longer count
-        self._on_progress(run.observation_id, self.store.observation_progress(run.observation_id))
+        self._on_progress(run.observation_id, stored)
 
     # -- the end ------------------------------------------------------------------------
 
@@ -124,13 +125,13 @@ class OutcomeHandler:
         if not partial:
             self._complete(run, now)
         elif status == TaskStatus.ABORTED or run.interrupted:
-            self._interrupt(run, run.interrupted or _message(result), now)
+            self._interrupt(run, run.interrupted or _message(result))
         else:
             self._failed(run, _message(result), now)
 
     def lost(self, run: Running, reason: str) -> None:
         """The telescope executing the task stopped answering."""
-        self._interrupt(run, reason, self.ledger.clock.now())
+        self._interrupt(run, reason)
 
     def _register_assets(self, run: Running, link: TelescopeLink, now: datetime) -> None:
         try:
@@ -161,19 +162,11 @@ class OutcomeHandler:
         )
 
     def _complete(self, run: Running, now: datetime) -> None:
-        self.store.complete_task(run.task_id, token=run.token, at=now)
-        self.ledger.announce_task(
-            run.task_id,
-            _T.RUNNING,
-            _T.COMPLETED,
-            Actor.EXECUTOR,
-            f"completed on {run.telescope}",
-            now,
+        self.ledger.end_run(
+            run.task_id, run.token, _T.COMPLETED, Actor.EXECUTOR, f"completed on {run.telescope}"
         )
+        self._progress_changed(run.observation_id)
         tasks = self.store.tasks_of_observation(run.observation_id)
-        self._on_progress(
-            run.observation_id, sum(t.status == _T.COMPLETED for t in tasks) / max(1, len(tasks))
-        )
         if all(t.status in (_T.COMPLETED, _T.CANCELED) for t in tasks):
             self.ledger.move_observation(
                 run.observation_id,
@@ -186,20 +179,14 @@ class OutcomeHandler:
             )
             self._series(run.observation_id, "completed", "", now)
 
-    def _interrupt(self, run: Running, reason: str, now: datetime) -> None:
+    def _interrupt(self, run: Running, reason: str) -> None:
         try:
-            self.store.requeue_task(
-                run.task_id,
-                token=run.token,
-                reason=f"interrupted: {reason}",
-                at=now,
-                actor=Actor.SYSTEM.value,
+            self.ledger.end_run(
+                run.task_id, run.token, _T.PENDING, Actor.SYSTEM, f"interrupted: {reason}"
             )
         except ClaimRejected:
             return
-        self.ledger.announce_task(
-            run.task_id, _T.RUNNING, _T.PENDING, Actor.SYSTEM, f"interrupted: {reason}", now
-        )
+        self._progress_changed(run.observation_id)
         self.ledger.move_observation(
             run.observation_id,
             _O.SUSPENDED,
@@ -209,10 +196,15 @@ class OutcomeHandler:
         )
 
     def _failed(self, run: Running, error: str, now: datetime) -> None:
-        self.store.fail_task(
-            run.task_id, token=run.token, error=error, reason=f"failed on {run.telescope}", at=now
+        self.ledger.end_run(
+            run.task_id,
+            run.token,
+            _T.FAILED,
+            Actor.EXECUTOR,
+            f"failed on {run.telescope}: {error}",
+            error=error,
         )
-        self.ledger.announce_task(run.task_id, _T.RUNNING, _T.FAILED, Actor.EXECUTOR, error, now)
+        self._progress_changed(run.observation_id)
         record = self.store.get_observation(run.observation_id)
         document = parse_observation(record.document)
         policy = policy_for_queue(record.queue, DEFAULT_QUEUES, DEFAULT_POLICIES)
@@ -252,6 +244,9 @@ class OutcomeHandler:
         ends the observation.
         """
         return self._series(observation_id, "failed", reason, self.ledger.clock.now())
+
+    def _progress_changed(self, observation_id: str) -> None:
+        self._on_progress(observation_id, self.store.observation_progress(observation_id))
 
     def _back_to_pending_if_idle(self, observation_id: str, reason: str) -> None:
         if not any(
