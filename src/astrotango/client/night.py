@@ -6,8 +6,10 @@ target of opportunity at 23:10), each submission at its simulated instant, lets 
 observatory run by itself under a live view (telescopes, tasks with progress, constraint gates
 and interlocks, lifecycle counts) while the simulated weather does its worst, and ends with a
 summary of every observation, the safety oracle's verdicts
-(:mod:`astrotango.client.safety_oracle`: zero everywhere, or the night fails) and the night
-report (HTML with PNG plots, :mod:`astrotango.client.report`).
+(:mod:`astrotango.client.safety_oracle`: zero everywhere, or the night fails), the
+correctness oracle's (:mod:`astrotango.client.correctness_oracle`, read from the store: zero
+violations, or the night fails) and the night report (HTML with PNG plots,
+:mod:`astrotango.client.report`).
 
 One person is on duty: the :class:`NightOperator` resets a fired interlock once its trigger
 has been clear for the scenario's ``reset_after_clear_min`` (half an hour in the sample), as
@@ -30,6 +32,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from astrotango.client.correctness_oracle import Mount, correctness_table, judge_store
 from astrotango.client.live_view import render_frame
 from astrotango.client.observatory import Observatory, SafetyView
 from astrotango.client.report import (
@@ -43,6 +46,8 @@ from astrotango.client.report.efficiency import EFFICIENCY_HEADERS, Efficiency, 
 from astrotango.client.safety_oracle import all_ok, safety_table
 from astrotango.client.safety_recorder import SafetyRecorder
 from astrotango.client.scenario import Scenario
+from astrotango.control.scheduler import telescopes_from_json
+from astrotango.hardware import Site
 from astrotango.launcher import System
 
 __all__ = ["LOOK_S", "NightOperator", "run_night"]
@@ -218,6 +223,8 @@ def _night(
     for _, text in notes:
         console.print(f"  {text}")
     console.print(safety_table(safety))
+    correctness = judge_store(system.store_url, end, _mounts(observatory), list(submitted))
+    console.print(correctness_table(correctness))
     efficiency = efficiencies(
         rows, task_runs(rows, end), samples, observatory.science_conditions(), end
     )
@@ -228,7 +235,9 @@ def _night(
     answered = _every_device_answers(system, console)
     if not all_ok(safety):
         console.print("[red]The safety oracle is not zero: a telescope was not kept safe.")
-    return answered and all_ok(safety)
+    if not correctness.ok:
+        console.print("[red]The correctness oracle is not zero: the night broke its rules.")
+    return answered and all_ok(safety) and correctness.ok
 
 
 class _Drawing:
@@ -300,6 +309,29 @@ def _pace(system: System, simulated_s: float, wall_s: float, held: dict[str, flo
     if waited:
         line += "; time held by " + ", ".join(f"{name} {s:.1f} s" for s, name in waited)
     return line
+
+
+def _mounts(observatory: Observatory) -> dict[str, Mount]:
+    """Each telescope's site (its own properties) and horizon limit (the Scheduler's config).
+
+    A telescope the Scheduler's ``Telescopes`` names but whose own site is not set keeps the
+    Scheduler's site; one neither names is left out (a task run there is then a violation:
+    its sky cannot be checked).
+    """
+    try:
+        values = observatory.scheduler.get_property("Telescopes")["Telescopes"]
+        configured = telescopes_from_json("\n".join(values))
+    except (tango.DevFailed, ValueError):
+        configured = ()
+    sites = {name: Site(*site) for name, site in observatory.sites().items()}
+    mounts = {
+        t.id: Mount(
+            sites.get(t.id, Site(t.site.name, t.site.lat_deg, t.site.lon_deg, t.site.elevation_m)),
+            t.min_altitude_deg,
+        )
+        for t in configured
+    }
+    return {name: Mount(site) for name, site in sites.items()} | mounts
 
 
 def _every_device_answers(system: System, console: Console) -> bool:
