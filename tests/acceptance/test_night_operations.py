@@ -161,7 +161,7 @@ def test_the_rain_interlock_makes_every_telescope_safe_and_stops_dispatch(night:
 
 def test_a_controller_killed_mid_night_reconciles_and_loses_nothing(night: Night) -> None:
     running = night.submit(capella(exposures=5, exposure_s=120.0))
-    waiting = night.submit(single_target("vega", 279.23, 38.78))
+    waiting = night.submit(single_target("aldebaran", 68.98, 16.51))
     night.wait_until("the task to run", lambda: running_on(night, running) != "")
     night.close()
     night.system.children["AstroController/1"].kill()
