@@ -104,3 +104,29 @@ def test_bad_availability_is_refused_naming_the_field(device: tango.DeviceProxy)
         device.SetAvailability(json.dumps({"telescope": "astro/telescope/zz", "available": False}))
     with pytest.raises(tango.DevFailed, match="available"):
         device.SetAvailability(json.dumps({"telescope": "astro/telescope/t1"}))
+
+
+def test_a_queue_closed_on_every_telescope_is_explained(
+    device: tango.DeviceProxy, observations: tuple[str, dict[str, str]], events: Any
+) -> None:
+    _, ids = observations
+    telescopes = [t["id"] for t in TELESCOPES]
+    m31 = {a["task"] for a in json.loads(device.Explain(ids["m31"]))}
+    log = events(device, "schedule")
+    with pytest.raises(tango.DevFailed, match="closed_queues"):
+        device.SetAvailability(
+            json.dumps({"telescope": telescopes[0], "available": True, "closed_queues": "research"})
+        )
+    for name in telescopes:
+        device.SetAvailability(
+            json.dumps({"telescope": name, "available": True, "closed_queues": ["research"]})
+        )
+    try:
+        # the re-plan the last change triggered leaves the research mosaic out
+        log.wait_for(lambda n, v: n == "schedule" and not m31 & {b["task"] for b in json.loads(v)})
+        answers = json.loads(device.Explain(ids["m31"]))
+        assert answers and not any(a["scheduled"] for a in answers)
+        assert "closed to queue 'research'" in answers[0]["message"], answers[0]
+    finally:
+        for name in telescopes:
+            device.SetAvailability(json.dumps({"telescope": name, "available": True}))

@@ -22,6 +22,10 @@ from astrotango.store import default_store_url, open_store
 
 __all__ = ["Scheduler"]
 
+#: SetAvailability's bounds on ``closed_queues``.
+_MAX_QUEUES = 100
+_MAX_QUEUE_NAME = 100
+
 
 class Scheduler(AstroDevice):
     """Plans pending tasks; ``Run`` is a long-running command; ``Explain`` says why (not)."""
@@ -124,14 +128,29 @@ class Scheduler(AstroDevice):
 
     @command(dtype_in=str)
     def SetAvailability(self, argument: str) -> None:
-        """``{"telescope", "available", "until"}``: a telescope's availability; re-plans."""
+        """``{"telescope", "available", "until", "closed_queues"}``: a telescope's availability.
+
+        ``closed_queues`` (optional, at most 100 queue names): the queues whose policy's
+        gates forbid observing on it now while others may. Re-plans.
+        """
         data = decode_json_argument(argument, what="SetAvailability argument")
         if not isinstance(data, dict) or not isinstance(data.get("available"), bool):
             raise_dev_failed("API_InvalidArgument", "available: must be true or false")
+        closed = data.get("closed_queues", [])
+        if (
+            not isinstance(closed, list)
+            or len(closed) > _MAX_QUEUES
+            or not all(isinstance(q, str) and 0 < len(q) <= _MAX_QUEUE_NAME for q in closed)
+        ):
+            raise_dev_failed(
+                "API_InvalidArgument",
+                f"closed_queues: must be a list of at most {_MAX_QUEUES} queue names "
+                f"(1..{_MAX_QUEUE_NAME} characters)",
+            )
         try:
             until = datetime.fromisoformat(data["until"]) if data.get("until") else None
             self.component_manager.set_availability(
-                str(data.get("telescope")), data["available"], until
+                str(data.get("telescope")), data["available"], until, frozenset(closed)
             )
         except KeyError:
             raise_dev_failed("API_InvalidArgument", f"telescope: unknown {data.get('telescope')!r}")

@@ -136,11 +136,15 @@ def _at_fixed_time(
     ]
 
 
+#: Gates answered once per task and telescope, whatever the time (asked before the others).
+_PER_TELESCOPE_TASK = frozenset({"capability", "queue"})
+
+
 def _blocked(task: SchedulableTask, problem: Problem) -> list[Reason]:
     gates = problem.config.constraints
     slots = problem.tasks.slots
     cap = next((g for g in gates if g.name == "capability"), None)
-    capable = [j for j in range(len(problem.telescopes)) if problem.scopes[j].task_ok[0]]
+    capable = [j for j, t in enumerate(problem.telescopes) if cap is None or cap.can_take(task, t)]
     if not capable:
         msg = cap.describe(task) if cap else "no capable telescope"
         return [Reason("capability", None, None, msg)]
@@ -148,7 +152,13 @@ def _blocked(task: SchedulableTask, problem: Problem) -> list[Reason]:
     for tel in capable:
         tel_id = problem.telescopes[tel].id
         site = problem.telescopes[tel].site.name
-        masks = {g.name: _gate_mask(problem, g, tel) for g in gates if g.name != "capability"}
+        if task.queue in problem.telescopes[tel].closed_queues:
+            text = f"{tel_id} closed to queue {task.queue!r} (its policy's gates fail)"
+            reasons.append(Reason("queue", tel_id, None, text))
+            continue
+        masks = {
+            g.name: _gate_mask(problem, g, tel) for g in gates if g.name not in _PER_TELESCOPE_TASK
+        }
         if task.fixed_start is not None:
             reasons.extend(_at_fixed_time(task, problem, tel, masks))
             continue

@@ -21,6 +21,7 @@ class SchedulableTask:
         duration_s: Length of the block, seconds.
         priority: Higher is more important (benchmark: 1..10).
         queue_priority: Multiplier of the queue the task comes from (1 = neutral).
+        queue: Name of that queue ('' = none): a telescope closed to it cannot take the task.
         constraints: Hard limits over the whole block.
         time_window: ``(start, end)`` UTC the block must lie within, or ``None``.
         cadence_next_eligible: Earliest allowed start (UTC) from its cadence, or ``None``.
@@ -46,6 +47,7 @@ class SchedulableTask:
     duration_s: float
     priority: float = 1.0
     queue_priority: float = 1.0
+    queue: str = ""
     constraints: TaskConstraints = field(default_factory=TaskConstraints)
     time_window: tuple[datetime, datetime] | None = None
     cadence_next_eligible: datetime | None = None

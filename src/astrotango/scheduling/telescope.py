@@ -23,6 +23,8 @@ class Telescope:
         unavailable_until: Predicted time (UTC) from which it can observe again, e.g. the
             predicted good-weather time; ``None`` when it can observe now.
         min_altitude_deg: The mount's horizon limit: it refuses to point lower.
+        closed_queues: Queues whose policy's gates forbid observing on it now (their tasks
+            are not planned here; the other queues' are).
     """
 
     id: str
@@ -32,6 +34,7 @@ class Telescope:
     available: bool = True
     unavailable_until: datetime | None = None
     min_altitude_deg: float = 0.0
+    closed_queues: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.fov_deg <= 0.0:

@@ -26,11 +26,19 @@ from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.reconcile import Reconciler
 from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
-from astrotango.domain import DEFAULT_QUEUES
+from astrotango.domain import DEFAULT_QUEUES, PolicyViolation, policy_for_queue
 
 __all__ = ["ControllerRuntime"]
 
 _LOG = logging.getLogger(__name__)
+
+
+def _policy_of(queue: str) -> str:
+    """The policy a queue names (an unknown queue is taken as a policy name)."""
+    try:
+        return policy_for_queue(queue).name
+    except PolicyViolation:
+        return queue
 
 
 class ControllerRuntime:
@@ -72,7 +80,7 @@ class ControllerRuntime:
         self._tick_s = tick_s
         self._on_telescopes = on_telescopes or (lambda _: None)
         self._fired: dict[str, tuple[bool, frozenset[str]]] = {}
-        self._available: dict[str, bool] = {}
+        self._available: dict[str, tuple[bool, frozenset[str]]] = {}
         self._lock = threading.Lock()
         #: Plans received on the event thread, applied by the loop: (complete, blocks).
         self._plans: list[tuple[bool, list[dict[str, Any]]]] = []
@@ -135,8 +143,8 @@ class ControllerRuntime:
         return sorted(set(self.dispatcher.links) - self.dispatcher.offline)
 
     def holding(self) -> bool:
-        """No online telescope may observe now (weather, interlocks): the night is on hold."""
-        return not any(self.eligible(t, "research")[0] for t in self.online())
+        """No online telescope may observe any queue now (weather, interlocks): on hold."""
+        return not any(self.eligible(t, q)[0] for t in self.online() for q in DEFAULT_QUEUES)
 
     def fired_over(self, telescope: str) -> list[str]:
         """The fired interlocks covering ``telescope``."""
@@ -152,8 +160,7 @@ class ControllerRuntime:
             return False, f"interlock {fired[0]} has fired"
         if self._policy is None:
             return True, ""
-        policy = DEFAULT_QUEUES[queue].policy if queue in DEFAULT_QUEUES else queue
-        answer = self._policy.may_observe(telescope, policy)
+        answer = self._policy.may_observe(telescope, _policy_of(queue))
         if answer.allowed:
             return True, ""
         first = answer.failing[0]
@@ -221,23 +228,35 @@ class ControllerRuntime:
         self._on_telescopes(self.online())
         self._tell_availability()
 
-    def _tell_availability(self) -> None:
-        """Tell the Scheduler which telescopes may observe now, so it plans where work can start.
+    def availability(self, telescope: str) -> tuple[bool, frozenset[str]]:
+        """Whether the telescope may observe now, and the queues closed on it.
 
-        Available: online, no interlock fired, the research policy's gates open.
+        Unavailable: offline, an interlock over it fired, or every queue's gates closed.
+        Otherwise the queues whose policy's gates fail are closed (in twilight the research
+        sun gate is closed while maintenance may take its sky flats).
         """
+        if telescope in self.dispatcher.offline or self.fired_over(telescope):
+            return False, frozenset()
+        closed = frozenset(q for q in DEFAULT_QUEUES if not self.eligible(telescope, q)[0])
+        if closed == frozenset(DEFAULT_QUEUES):
+            return False, frozenset()
+        return True, closed
+
+    def _tell_availability(self) -> None:
+        """Tell the Scheduler which telescopes may observe now, and for which queues."""
         if not self._scheduler:
             return
         for telescope in self.dispatcher.links:
-            available = (
-                telescope not in self.dispatcher.offline and self.eligible(telescope, "research")[0]
-            )
-            if self._available.get(telescope) == available:
+            known = self.availability(telescope)
+            if self._available.get(telescope) == known:
                 continue
-            argument = json.dumps({"telescope": telescope, "available": available})
+            available, closed = known
+            argument = json.dumps(
+                {"telescope": telescope, "available": available, "closed_queues": sorted(closed)}
+            )
             try:
                 self._proxies.device(self._scheduler).command("SetAvailability", argument)
-                self._available[telescope] = available
+                self._available[telescope] = known
             except ProxyError as exc:
                 _LOG.warning("Could not tell the scheduler about %s: %s", telescope, exc)
 

@@ -151,17 +151,31 @@ class SchedulerComponentManager(BaseComponentManager):
             self._run_waiting = False  # later triggers queue the next run
         self.run(task_callback=task_callback, abort_event=abort_event)
 
-    def set_availability(self, telescope_id: str, available: bool, until: datetime | None) -> None:
+    def set_availability(
+        self,
+        telescope_id: str,
+        available: bool,
+        until: datetime | None,
+        closed_queues: frozenset[str] = frozenset(),
+    ) -> None:
         """Record a telescope's availability (and predicted good-weather time); re-plan.
+
+        ``closed_queues``: the queues whose policy's gates forbid it now while others may
+        observe (research closed in twilight, maintenance open).
 
         Raises:
             KeyError: for an unknown telescope.
         """
         with self._lock:
             self._telescopes[telescope_id] = replace(
-                self._telescopes[telescope_id], available=available, unavailable_until=until
+                self._telescopes[telescope_id],
+                available=available,
+                unavailable_until=until,
+                closed_queues=closed_queues,
             )
-        self.trigger(f"{telescope_id} {'available' if available else 'unavailable'}")
+        state = "available" if available else "unavailable"
+        closed = f", closed to {', '.join(sorted(closed_queues))}" if closed_queues else ""
+        self.trigger(f"{telescope_id} {state}{closed}")
 
     def poll_task_pool(self) -> bool:
         """Re-plan when anything moved in the store since the last poll; True if so."""
@@ -196,11 +210,14 @@ class SchedulerComponentManager(BaseComponentManager):
         records = [*pending, *replan]
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
         # One read per observation, then one pass over the tasks (the pool may hold 50,000).
-        after = {
-            o: self._store.get_observation(o).cadence_next_eligible
-            for o in {r.observation_id for r in records}
+        observations = {
+            o: self._store.get_observation(o) for o in {r.observation_id for r in records}
         }
-        eligible = {r.id: when for r in records if (when := after[r.observation_id]) is not None}
+        eligible = {
+            r.id: when
+            for r in records
+            if (when := observations[r.observation_id].cadence_next_eligible) is not None
+        }
         tasks = schedulable_tasks(
             [task_spec(r) for r in records],
             at=start,
@@ -209,6 +226,7 @@ class SchedulerComponentManager(BaseComponentManager):
             windows={r.id: (r.window_start, r.window_end) for r in records},
             eligible_from=eligible,
             horizon_deg=horizon_limits(telescopes),
+            queues={r.id: observations[r.observation_id].queue for r in records},
         )
         task_callback(progress=25)
         first = self._first_planner(
@@ -371,7 +389,7 @@ class SchedulerComponentManager(BaseComponentManager):
         Raises:
             NotFound: no such observation.
         """
-        self._store.get_observation(observation_id)
+        observation = self._store.get_observation(observation_id)
         start = self._clock.now()
         telescopes = self.telescopes
         lat = telescopes[0].site.lat_deg if telescopes else 0.0
@@ -382,6 +400,7 @@ class SchedulerComponentManager(BaseComponentManager):
             site_lat_deg=lat,
             fov_deg=self._fov_deg,
             horizon_deg=horizon_limits(telescopes),
+            queues={s.id: observation.queue for s in specs},
         )
         answers = []
         for task, spec in zip(tasks, specs, strict=True):

@@ -123,6 +123,7 @@ def schedulable_tasks(
     windows: Mapping[str, tuple[datetime, datetime]] | None = None,
     eligible_from: Mapping[str, datetime] | None = None,
     horizon_deg: Mapping[str, float] | None = None,
+    queues: Mapping[str, str] | None = None,
 ) -> list[SchedulableTask]:
     """Map pending tasks onto :class:`SchedulableTask` (groups sized from ``specs``).
 
@@ -133,8 +134,11 @@ def schedulable_tasks(
     carry what the store knows beyond the immutable spec: a monitoring series moves both.
     ``horizon_deg`` (capability -> the highest mount horizon limit among the telescopes with
     it) raises each task's minimum altitude, so no plan sends a telescope below its limit.
+    ``queues`` (task id -> its observation's queue) lets a telescope closed to a queue refuse
+    that queue's tasks only.
     """
     horizon_deg = horizon_deg or {}
+    queues = queues or {}
     windows = windows or {}
     eligible_from = eligible_from or {}
     groups = [planning_group(s) for s in specs]
@@ -154,6 +158,7 @@ def schedulable_tasks(
                 dec_deg=dec_deg,
                 duration_s=spec.duration_s,
                 priority=float(spec.priority),
+                queue=queues.get(spec.id, ""),
                 constraints=TaskConstraints(
                     max_airmass=c.max_airmass,
                     min_altitude_deg=max(

@@ -10,6 +10,7 @@ from astrotango.scheduling.constraints.cadence import CadenceConstraint
 from astrotango.scheduling.constraints.capability import CapabilityConstraint
 from astrotango.scheduling.constraints.moon_illumination import MoonIlluminationConstraint
 from astrotango.scheduling.constraints.moon_separation import MoonSeparationConstraint
+from astrotango.scheduling.constraints.queue import QueueConstraint
 from astrotango.scheduling.constraints.time_window import TimeWindowConstraint
 from astrotango.scheduling.constraints.twilight import TwilightConstraint
 
@@ -24,6 +25,7 @@ __all__ = [
     "Constraint",
     "MoonIlluminationConstraint",
     "MoonSeparationConstraint",
+    "QueueConstraint",
     "Scope",
     "TimeWindowConstraint",
     "TwilightConstraint",
@@ -33,6 +35,7 @@ __all__ = [
 DEFAULT_CONSTRAINTS: tuple[Constraint, ...] = (
     CapabilityConstraint(),
     AvailabilityConstraint(),
+    QueueConstraint(),
     TimeWindowConstraint(),
     CadenceConstraint(),
     AltitudeConstraint(),
