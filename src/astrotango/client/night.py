@@ -47,6 +47,7 @@ from astrotango.client.safety_oracle import all_ok, safety_table
 from astrotango.client.safety_recorder import SafetyRecorder
 from astrotango.client.scenario import Scenario
 from astrotango.control.scheduler import telescopes_from_json
+from astrotango.domain import TERMINAL_OBSERVATION_STATUSES
 from astrotango.hardware import Site
 from astrotango.launcher import System
 
@@ -365,8 +366,25 @@ def _summary(rows: list[dict[str, Any]], now: datetime) -> Table:
         table.add_row(
             row["id"],
             row["name"],
-            row["status"],
+            row["status"] + _series_note(row),
             f"{done}/{len(row['tasks'])}",
             str(len(row["assets"])),
         )
     return table
+
+
+def _series_note(row: dict[str, Any]) -> str:
+    """A monitoring series' runs so far, e.g. ``" (run 1 completed; run 2 from 12-16 18:00)"``.
+
+    A series resets its tasks after each run, so the tasks column shows the run under way.
+    """
+    runs = row.get("series_history") or []
+    if not row.get("is_monitoring") or not runs:
+        return ""
+    last = runs[-1]
+    note = f"run {last['run']} {last['outcome']}"
+    following = row.get("cadence_next_eligible")
+    if following and row["status"] not in TERMINAL_OBSERVATION_STATUSES:
+        at = datetime.fromisoformat(following)
+        note += f"; run {last['run'] + 1} from {at:%m-%d %H:%M}"
+    return f" ({note})"

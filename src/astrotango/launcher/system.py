@@ -197,6 +197,8 @@ class System:
                 "this configuration in real time (no --start, --scenario or simulated night)"
             )
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.sim_start is not None:
+            self._set_aside_last_night()
         if self.virtual:
             assert self.sim_start is not None
             path = self.run_dir / "clock" / "clock.bin"
@@ -218,6 +220,26 @@ class System:
             self.stop()
             raise
         self._write_state()
+
+    def _set_aside_last_night(self) -> None:
+        """A simulated night starts on an empty store: the run dir's last one moves aside.
+
+        Its observations were submitted on another timeline (the same sample night replayed
+        gives the same ids) and would be planned again; they, its report and its data move
+        to ``<run dir>/previous/`` (one night kept). A store named by
+        ``ASTROTANGO_STORE_URL`` is the operator's and is never touched.
+        """
+        if self.store_url != f"sqlite:///{self.run_dir / 'astrotango.db'}":
+            return
+        names = ("astrotango.db", "astrotango.db-wal", "astrotango.db-shm", "report", "data")
+        if not (self.run_dir / "astrotango.db").exists():
+            return
+        previous = self.run_dir / "previous"
+        shutil.rmtree(previous, ignore_errors=True)
+        previous.mkdir()
+        for name in names:
+            if (self.run_dir / name).exists():
+                (self.run_dir / name).rename(previous / name)
 
     def _start_database(self) -> None:
         """Start the SQLite Tango database; on a free port, retried if that port was taken.

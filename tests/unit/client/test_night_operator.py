@@ -37,3 +37,18 @@ def test_a_reset_by_someone_else_is_noted() -> None:
     assert operator.look(T0 + timedelta(minutes=5), view(False, "CLEAR")) == [
         "03:35 interlock rain reset"
     ]
+
+
+def test_a_series_between_runs_says_what_its_runs_did() -> None:
+    from astrotango.client.night import _series_note
+
+    row = {
+        "status": "pending",
+        "is_monitoring": True,
+        "cadence_next_eligible": "2026-12-16T18:00:00+00:00",
+        "series_history": [{"run": 1, "outcome": "completed", "at": "2026-12-16T05:40:12+00:00"}],
+    }
+    assert _series_note(row) == " (run 1 completed; run 2 from 12-16 18:00)"
+    assert _series_note({**row, "status": "completed"}) == " (run 1 completed)"
+    assert _series_note({**row, "is_monitoring": False}) == ""
+    assert _series_note({**row, "series_history": []}) == ""
