@@ -1,19 +1,28 @@
 """Mount pointing limits: the horizon and the sun-avoidance zone, one rule for everyone.
 
 The simulator enforces it on ``slew``; the component manager applies the same rule before it
-accepts a task, so a task is refused at once for exactly the reason the mount would refuse it.
+accepts a task, so a task is refused at once for exactly the reason the mount would refuse it;
+and the executor asks it before every acquisition whether the tracked target stays above the
+horizon limit until the acquisition ends (:meth:`MountLimits.horizon_reached`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from astrotango.hardware.errors import LimitViolation
 from astrotango.hardware.sky import angular_separation_deg, radec_to_altaz, sun_radec
 from astrotango.hardware.types import HorizontalPointing, Pointing, Site
 
 __all__ = ["MountLimits", "pointing_altaz"]
+
+#: Longest stretch between two altitude samples when looking for the horizon limit, seconds:
+#: short enough that no dip below the limit between two samples above it is missed (a
+#: target's altitude is smooth; only at lower culmination is the lowest point inside).
+_SAMPLE_S = 600.0
+#: How finely the instant the limit is reached is found, seconds.
+_RESOLUTION_S = 1.0
 
 
 def pointing_altaz(target: Pointing, when: datetime, site: Site) -> tuple[float, float]:
@@ -66,3 +75,42 @@ class MountLimits:
         except LimitViolation as exc:
             return exc
         return None
+
+    def horizon_reached(
+        self, target: Pointing, start: datetime, end: datetime, site: Site
+    ) -> datetime | None:
+        """The first instant in ``[start, end]`` at which ``target`` is below the horizon limit.
+
+        Uses the same sky model as :meth:`check` (and the simulated mount), so a target this
+        says stays up is one the mount keeps tracking. Cheap: the ends and one sample every
+        ten minutes between them; only when the target does go down is the instant found (to
+        a second, by bisection).
+
+        Returns:
+            That instant (``start`` when it is already below), or None when the target stays
+            above the limit throughout.
+        """
+        if self._below(target, start, site):
+            return start
+        span_s = max(0.0, (end - start).total_seconds())
+        samples = max(1, int(-(-span_s // _SAMPLE_S)))
+        above = start
+        for k in range(1, samples + 1):
+            when = start + timedelta(seconds=span_s * k / samples)
+            if self._below(target, when, site):
+                return self._crossing(target, above, when, site)
+            above = when
+        return None
+
+    def _below(self, target: Pointing, when: datetime, site: Site) -> bool:
+        return pointing_altaz(target, when, site)[0] < self.min_altitude_deg
+
+    def _crossing(self, target: Pointing, above: datetime, below: datetime, site: Site) -> datetime:
+        """Where between an instant above the limit and one below it the target crosses it."""
+        while (below - above).total_seconds() > _RESOLUTION_S:
+            middle = above + (below - above) / 2
+            if self._below(target, middle, site):
+                below = middle
+            else:
+                above = middle
+        return below

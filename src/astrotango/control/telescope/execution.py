@@ -2,6 +2,11 @@
 
 Every subtask waits for monitored telemetry, never for a command's return. Abort is checked
 inside every wait: an exposure cut short is still read out and kept as a partial asset.
+
+No acquisition starts that could not finish before the task's deadline (the window end) or
+before its tracked target reaches the mount's horizon limit; the task is then cut, and
+completes with what it captured when that meets its acceptability threshold, else fails
+(and is re-queued by the controller).
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any
 
 from astrotango.clock import Clock
@@ -44,6 +50,20 @@ from astrotango.lrc import TaskCallback, TaskTracker
 __all__ = ["TaskRun"]
 
 _OPEN = (EnclosureState.OPEN, EnclosureState.NONE)
+_SHUT = (InstrumentState.READING, InstrumentState.READY)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """Why a task stopped starting acquisitions.
+
+    Attributes:
+        headline: What the final result says first (``cut at the window end``).
+        skipped: The result of each acquisition not started.
+    """
+
+    headline: str
+    skipped: str
 
 
 class TaskRun:
@@ -88,14 +108,16 @@ class TaskRun:
             progress_updates=True,
             progress_step=1,
         )
-        cut = ""
+        cut: _Cut | None = None
         for step in self.plan.steps:
             self._subtask = step.name
-            if not cut and step.acquisition_s > 0:
-                cut = self._past_deadline(step)
-            if cut and step.acquisition_s > 0:
+            if cut is None and step.acquisition_s > 0:
+                cut = self._cut_before(step)
+            if cut is not None and step.acquisition_s > 0:
                 tracker.update_task(
-                    task_name=step.name, status=TaskStatus.COMPLETED, result=(ResultCode.OK, cut)
+                    task_name=step.name,
+                    status=TaskStatus.COMPLETED,
+                    result=(ResultCode.OK, cut.skipped),
                 )
                 continue
             self._activity(step.name, self._progress)
@@ -132,33 +154,50 @@ class TaskRun:
             )
         self._activity("", 100)
         task_callback(progress=100)
-        if cut:
+        if cut is not None:
             self._finish_cut(task_callback, cut)
             return
         self._finish(task_callback, TaskStatus.COMPLETED, ResultCode.OK, "completed")
 
-    def _past_deadline(self, step: Step) -> str:
-        """Why ``step`` may not start: it would end after the deadline ('' if it may).
+    def _cut_before(self, step: Step) -> _Cut | None:
+        """Why ``step`` may not start, or None if it may.
 
-        Its end is its acquisition time plus what the previous acquisition took beyond
-        its own (readout, filter change) after now.
+        It may not when it would end after the deadline, or after its tracked target
+        reaches the mount's horizon limit. Its end is its acquisition time plus what the
+        previous acquisition took beyond its own (readout, filter change) after now; the
+        altitude is evaluated a few times per acquisition (the cheap sky model the mount's
+        limits use), never per telemetry poll.
         """
+        now = self._clock.now()
+        ends = now + timedelta(seconds=step.acquisition_s + self._overhead_s)
         deadline = self.plan.deadline
-        if deadline is None:
-            return ""
-        ends = self._clock.now() + timedelta(seconds=step.acquisition_s + self._overhead_s)
-        if ends <= deadline:
-            return ""
-        return f"not started: it would end after the window ({deadline.isoformat()})"
+        if deadline is not None and ends > deadline:
+            return _Cut(
+                "cut at the window end",
+                f"not started: it would end after the window ({deadline.isoformat()})",
+            )
+        target = self.plan.pointing
+        if not isinstance(target, EquatorialPointing):  # untracked: it stays where it was
+            return None
+        limits = self._driver.mount.limits
+        sets = limits.horizon_reached(target, now, ends, self._driver.site)
+        if sets is None:
+            return None
+        stamp = sets.astimezone(UTC)
+        return _Cut(
+            f"cut before the horizon limit at {stamp:%H:%M} UTC",
+            f"not started: {target.name} reaches the horizon limit "
+            f"({limits.min_altitude_deg:g} deg) at {stamp:%H:%M:%S} UTC, before it would end",
+        )
 
-    def _finish_cut(self, task_callback: TaskCallback, cut: str) -> None:
-        """A task cut at its deadline: completed when it captured enough, else failed."""
+    def _finish_cut(self, task_callback: TaskCallback, cut: _Cut) -> None:
+        """A task cut short: completed when it captured enough, else failed."""
         total = sum(s.acquisition_s for s in self.plan.steps)
         share = self._acquired_s / total if total > 0 else 0.0
         done = sum(1 for s in self.plan.steps if s.acquisition_s > 0 and s.name in self._done)
         frames = sum(1 for s in self.plan.steps if s.acquisition_s > 0)
         what = (
-            f"cut at the window end: {done} of {frames} acquisitions, {share:.0%} of its time"
+            f"{cut.headline}: {done} of {frames} acquisitions, {share:.0%} of its time"
             f" (acceptability {self.plan.acceptability:.0%})"
         )
         if share >= self.plan.acceptability:
@@ -282,15 +321,17 @@ class TaskRun:
         limit = self._timeouts.readout_s
 
         def check(t: Telemetry) -> None:
+            status = instrument_status(t, name)
             if self.plan.pointing is not None:
                 check_mount(t)
-                if tracked and not t.mount.on_target:
+                # once the shutter closed the frame holds its light: a mount that stops
+                # tracking then (at the horizon limit) does not spoil it
+                if tracked and not t.mount.on_target and status.state not in _SHUT:
                     raise StepFailed(f"mount lost the target {t.mount.fault}".strip())
             if self.plan.needs_sky:
                 check_enclosure(t)
                 if t.enclosure.state not in _OPEN:
                     raise StepFailed(f"enclosure {t.enclosure.state.name} during the exposure")
-            status = instrument_status(t, name)
             if status.state is InstrumentState.FAULT:
                 raise StepFailed(f"{name} fault: {status.fault}")
             if status.duration_s > 0:

@@ -96,8 +96,8 @@ class TaskPlan:
         needs_sky: The enclosure must be open (sky frames); False for bias, dark, dome flats.
         frequency_ghz: Where to tune the receiver (radio tasks).
         deadline: No acquisition may end after it (the window's end), or ``None``.
-        acceptability: Fraction of the acquisition time a task cut at the deadline needs
-            to count as completed.
+        acceptability: Fraction of the acquisition time a task cut short (at the deadline,
+            or before its target reaches the horizon limit) needs to count as completed.
     """
 
     task_id: str
