@@ -13,7 +13,12 @@ from datetime import datetime
 import numpy as np
 
 from astrotango.scheduling.config import PlannerConfig
-from astrotango.scheduling.constraints import BoolArray, Constraint, TimeWindowConstraint
+from astrotango.scheduling.constraints import (
+    BoolArray,
+    CapabilityConstraint,
+    Constraint,
+    TimeWindowConstraint,
+)
 from astrotango.scheduling.context import EvalContext
 from astrotango.scheduling.feasibility import block_starts
 from astrotango.scheduling.grid import iso_z
@@ -144,7 +149,11 @@ def _blocked(task: SchedulableTask, problem: Problem) -> list[Reason]:
     gates = problem.config.constraints
     slots = problem.tasks.slots
     cap = next((g for g in gates if g.name == "capability"), None)
-    capable = [j for j, t in enumerate(problem.telescopes) if cap is None or cap.can_take(task, t)]
+    capable = [
+        j
+        for j, t in enumerate(problem.telescopes)
+        if cap is None or CapabilityConstraint.can_take(task, t)
+    ]
     if not capable:
         msg = cap.describe(task) if cap else "no capable telescope"
         return [Reason("capability", None, None, msg)]

@@ -8,57 +8,23 @@ gates, were never planned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_devices import Proxies
 from sched_rig import NIGHT
 
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationLedger
 from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.policy import PolicyMonitor
-from astrotango.control.proxies import AttributeEvent
 from astrotango.store import open_store
 
 T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
 SCHEDULER = "astro/scheduler/1"
 SUN = "astro/constraint/sun_altitude"
-
-
-class Device:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.listeners: list[tuple[str, Callable[[AttributeEvent], None]]] = []
-        self.commands: list[tuple[str, Any]] = []
-
-    def subscribe(self, attribute: str, callback: Callable[[AttributeEvent], None]) -> Any:
-        self.listeners.append((attribute, callback))
-        return self
-
-    def close(self) -> None:
-        pass
-
-    def emit(self, attribute: str, value: Any) -> None:
-        for name, callback in self.listeners:
-            if name == attribute:
-                callback(AttributeEvent(self.name, attribute, value, None))
-
-    def read(self, attribute: str) -> Any:
-        return None
-
-    def command(self, name: str, argument: Any = None) -> Any:
-        self.commands.append((name, argument))
-        return None
-
-
-class Proxies:
-    def __init__(self) -> None:
-        self.devices: dict[str, Device] = {}
-
-    def device(self, name: str) -> Device:
-        return self.devices.setdefault(name, Device(name))
 
 
 def gates(proxies: Proxies, monitor: PolicyMonitor, *, sun_ok: bool) -> None:

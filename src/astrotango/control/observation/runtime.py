@@ -26,7 +26,7 @@ from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.reconcile import Reconciler
 from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
-from astrotango.domain import DEFAULT_QUEUES, PolicyViolation, policy_for_queue
+from astrotango.domain import DEFAULT_QUEUES, PolicyViolation, TaskState, policy_for_queue
 
 __all__ = ["ControllerRuntime"]
 
@@ -268,17 +268,35 @@ class ControllerRuntime:
         except ProxyError as exc:
             _LOG.warning("Could not re-trigger the scheduler: %s", exc)
 
+    def _until_next_round(self) -> float:
+        """Clock seconds to the next tick, or sooner to the next planned start.
+
+        A task starts at its planned instant, not at the tick after it (on virtual time that
+        instant is one the controller asks for).
+        """
+        wait = to_grid(self._clock, self._tick_s)
+        now = self._clock.now()
+        starts = [
+            (t.planned_start - now).total_seconds()
+            for t in self.dispatcher.store.tasks_by_status(TaskState.SCHEDULED.value)
+            if t.planned_start is not None and t.planned_start > now
+        ]
+        return min([wait, *starts])
+
     def _rounds(self) -> None:
+        wait = to_grid(self._clock, self._tick_s)
         while True:
-            self._clock.sleep(to_grid(self._clock, self._tick_s), self._kick)
+            self._clock.sleep(wait, self._kick)
             self._kick.clear()
             if self._stop.is_set():
                 return
+            wait = to_grid(self._clock, self._tick_s)
             try:
                 self.reconciler.run()
                 self._apply_plans()
                 self.dispatcher.tick()
                 self.monitors.run_all()
                 self._tell_availability()
+                wait = self._until_next_round()
             except Exception:  # noqa: BLE001 - the loop thread's boundary: log, keep going
                 _LOG.exception("Controller tick failed")
