@@ -11,6 +11,7 @@ from tango.server import attribute, command, device_property
 
 from astrotango.clock import make_clock
 from astrotango.control.observation import ObservationControllerComponentManager, ObservationIntake
+from astrotango.control.observation.dispatch import DEFAULT_SYNC_TOLERANCE_S
 from astrotango.control.observation.monitors import MonitorSettings
 from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.policy import PolicyMonitor
@@ -53,6 +54,11 @@ class ObservationController(AstroDevice):
     UsePolicies = device_property(dtype=bool, default_value=True, doc="Gate on constraints")
     TickSeconds = device_property(dtype=float, default_value=10.0, doc="Clock seconds")
     HeartbeatTimeout = device_property(dtype=float, default_value=60.0, doc="Clock seconds")
+    SyncToleranceSeconds = device_property(
+        dtype=float,
+        default_value=DEFAULT_SYNC_TOLERANCE_S,
+        doc="Clock seconds a sync group's members may start apart (0 or more)",
+    )
     StaleWarnSeconds = device_property(dtype=float, default_value=3600.0, doc="Clock seconds")
     StaleSeconds = device_property(dtype=float, default_value=7200.0, doc="Clock seconds")
     TelescopeModels = device_property(
@@ -118,6 +124,7 @@ class ObservationController(AstroDevice):
                     interlocks=list(self.Interlocks),
                     policy=PolicyMonitor(proxies, clock) if self.UsePolicies else None,
                     tick_s=self.TickSeconds,
+                    sync_tolerance_s=self.SyncToleranceSeconds,
                     settings=settings,
                     on_progress=self._on_progress,
                     on_stale=self._on_stale,

@@ -5,6 +5,10 @@ After a run ends (completed or failed) at ``at``, the next eligible instant is t
 after ``at``, and the next run's window is the first window shifted to that slot. Every run,
 completed or failed, counts towards ``max_observations``; the series ends when that count is
 reached, or when the next slot is at or after ``monitoring.end``.
+
+A run's history entry says what it achieved, completed or failed: how many of its tasks
+completed, and why it failed (:meth:`SeriesRun.summary`). The reset that starts the next run
+moves every task on to it; what each achieved in the run it ends stays in its history.
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ class SeriesRun(BaseModel):
     outcome: RunOutcome
     at: UtcDatetime
     reason: str = ""
+    tasks_completed: int = Field(default=0, ge=0, description="Tasks completed in the run.")
+    tasks: int = Field(default=0, ge=0, description="Tasks of the run.")
+
+    def summary(self) -> str:
+        """What the run achieved, e.g. ``run 3: 4 of 6 tasks completed, failed: window closed``."""
+        text = f"run {self.run}: {self.tasks_completed} of {self.tasks} tasks completed"
+        if self.outcome is RunOutcome.FAILED:
+            text += f", failed: {self.reason}" if self.reason else ", failed"
+        return text
 
 
 class SeriesDecision(BaseModel):
@@ -60,6 +73,8 @@ def next_cadence(
     at: datetime,
     *,
     reason: str = "",
+    tasks_completed: int = 0,
+    tasks: int = 0,
 ) -> SeriesDecision:
     """Decide how a monitoring series goes on after a run ended.
 
@@ -69,6 +84,8 @@ def next_cadence(
         outcome: how this run ended.
         at: when it ended (timezone aware).
         reason: why (a failure's reason), kept in the history.
+        tasks_completed: how many of the run's tasks completed, kept in the history.
+        tasks: how many tasks the run had.
 
     Returns:
         The decision: if ``continues``, reset the observation to ``pending`` (the monitoring
@@ -84,7 +101,14 @@ def next_cadence(
         raise DomainError(f"observation {observation.name!r} is not a monitoring observation")
     if at.tzinfo is None:
         raise ValueError("at must be timezone aware")
-    run = SeriesRun(run=len(history) + 1, outcome=RunOutcome(outcome), at=at, reason=reason)
+    run = SeriesRun(
+        run=len(history) + 1,
+        outcome=RunOutcome(outcome),
+        at=at,
+        reason=reason,
+        tasks_completed=tasks_completed,
+        tasks=tasks,
+    )
     start = observation.window.start
     cadence = timedelta(seconds=monitoring.cadence_s)
     slot = max(1, math.floor((at - start) / cadence) + 1)

@@ -16,11 +16,14 @@ in_progress -> failed       executor, system      execution error; stale monitor
 in_progress -> aborted      user, system          user terminates; time-limit monitor
 in_progress -> suspended    system                weather / safety (a constraint fell over)
 suspended -> in_progress    system, executor      conditions restored; execution resumes
-suspended -> acq_compl.     system, executor      enough data captured
+suspended -> acq_compl.     system, executor      enough data captured: every task completed,
+                                                  an interrupted one with its request's
+                                                  acceptability threshold captured
 suspended -> aborted        user, system          user aborts; time-limit monitor
 suspended -> failed (+)     system                stale monitor: "may be marked as failed"
 acq_compl. -> completed     system, executor      files uploaded, assets registered
-acq_compl. -> failed        system, executor      upload error
+acq_compl. -> failed        system, executor      upload error: a completed task's data
+                                                  could not be recorded
 pending -> aborted (+)      user, system          cancel before assignment; window/cancel_on
                                                   passed while still pending (time limit)
 completed -> pending (*)    system                monitoring reset: the series continues
@@ -51,6 +54,9 @@ running -> pending          executor, system      interrupted mid-task (partial 
 running -> canceled         user, system          observation aborted
 failed -> pending           scheduler, system     requeue (retry limit, cancel_on permitting)
 completed -> pending (*)    system                monitoring reset of the observation's tasks
+canceled -> pending (*)     system                monitoring reset: a task the run dropped
+pending -> pending (*)      system                monitoring reset: a task the run never got
+                                                  to moves to the next run's window
 ==========================  ====================  =========================================
 """
 
@@ -182,6 +188,8 @@ TASK_RESET_TRANSITIONS: Mapping[TaskEdge, frozenset[Actor]] = {
     (_T.COMPLETED, _T.PENDING): frozenset({_A.SYSTEM}),
     # a run that ended unfinished (window closed, stale): its canceled tasks re-arm too
     (_T.CANCELED, _T.PENDING): frozenset({_A.SYSTEM}),
+    # a task the failed run never got to: it moves to the next run's window
+    (_T.PENDING, _T.PENDING): frozenset({_A.SYSTEM}),
 }
 
 #: Task states nothing leaves (except the monitoring reset): completed, canceled.

@@ -1,8 +1,16 @@
-"""Assets, constraint status snapshots (a time series) and the monitoring series history."""
+"""Assets, constraint status snapshots (a time series) and the monitoring series history.
+
+Recording assets is idempotent: a run's assets may be recorded by two paths (its follower
+and the reconciler, or a re-run listing the earlier attempt's files again), so the same
+asset twice is one asset, and a batch is stored whole or not at all.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError
@@ -18,35 +26,97 @@ from astrotango.store.rows import (
 )
 from astrotango.store.schema import assets, constraint_snapshots, series_history
 
+_IN_CHUNK = 500
+"""Ids per ``IN (...)`` read (SQLite's bound-parameter limit is far above)."""
+
 __all__ = [
-    "add_asset",
+    "AssetRace",
+    "add_assets",
     "add_series_run",
     "add_snapshot",
     "assets_where",
     "latest_snapshot",
+    "same_asset",
     "series_of",
     "snapshots_of",
 ]
 
 
-def add_asset(conn: Connection, asset: AssetRecord) -> None:
-    """Insert one asset.
+class AssetRace(Exception):
+    """Another transaction inserted one of the assets between our read and our insert."""
+
+
+def add_assets(conn: Connection, items: Sequence[AssetRecord]) -> int:
+    """Insert the assets not stored yet, in this transaction; the same asset again is a no-op.
+
+    "The same" is every field but ``created_at`` (when it was registered: the first stands).
+
+    Returns:
+        How many were inserted.
 
     Raises:
-        DuplicateId: the asset id is already stored.
-        NotFound: its observation or task does not exist.
+        DuplicateId: an id is stored (or listed earlier in ``items``) as a different asset.
+        NotFound: an asset's observation or task does not exist.
+        AssetRace: a concurrent writer inserted one of them first (read again and retry).
     """
+    batch: dict[str, AssetRecord] = {}
+    for asset in items:
+        first = batch.setdefault(asset.id, asset)
+        if not same_asset(first, asset):
+            raise DuplicateId(f"asset {asset.id!r} is listed twice as different assets")
+    stored = _assets_by_id(conn, list(batch))
+    for asset_id, known in stored.items():
+        if not same_asset(known, batch[asset_id]):
+            raise DuplicateId(
+                f"asset {asset_id!r} is already stored as a different asset "
+                f"(task {known.task_id!r}, kind {known.kind!r}, partial {known.partial})"
+            )
+    rows = [values_of(a) for asset_id, a in batch.items() if asset_id not in stored]
+    if not rows:
+        return 0
     try:
-        conn.execute(insert(assets).values(values_of(asset)))
+        conn.execute(insert(assets), rows)
     except IntegrityError as exc:
         if is_unique_violation(exc):
-            raise DuplicateId(f"asset {asset.id!r} is already stored") from exc
+            raise AssetRace(str(exc.orig)) from exc
         if is_foreign_key_violation(exc):
             raise NotFound(
-                f"asset {asset.id!r}: no observation {asset.observation_id!r} "
-                f"or no task {asset.task_id!r}"
+                "; ".join(
+                    f"asset {r['id']!r}: no observation {r['observation_id']!r} "
+                    f"or no task {r['task_id']!r}"
+                    for r in rows[:5]
+                )
             ) from exc
         raise
+    return len(rows)
+
+
+def same_asset(one: AssetRecord, other: AssetRecord) -> bool:
+    """Whether two records describe one asset: every field but ``created_at`` equal."""
+    return (one.id, one.observation_id, one.task_id, one.kind, bool(one.partial)) == (
+        other.id,
+        other.observation_id,
+        other.task_id,
+        other.kind,
+        bool(other.partial),
+    ) and (_as_stored(one.metadata), _as_stored(one.task_info)) == (
+        _as_stored(other.metadata),
+        _as_stored(other.task_info),
+    )
+
+
+def _as_stored(value: Mapping[str, Any]) -> Any:
+    """A JSON column's value as it reads back (tuples become lists, keys strings)."""
+    return json.loads(json.dumps(dict(value), sort_keys=True, default=str))
+
+
+def _assets_by_id(conn: Connection, asset_ids: Sequence[str]) -> dict[str, AssetRecord]:
+    found: dict[str, AssetRecord] = {}
+    for start in range(0, len(asset_ids), _IN_CHUNK):
+        chunk = asset_ids[start : start + _IN_CHUNK]
+        stmt = select_records(AssetRecord).where(assets.c.id.in_(chunk))
+        found.update((a.id, a) for a in rebuild(AssetRecord, conn.execute(stmt)))
+    return found
 
 
 def assets_where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -31,8 +32,9 @@ def test_assets_with_task_info(store: Store, make_observation, t0) -> None:
     assert store.assets_of_observation("obs-1") == [light, partial]
     assert store.assets_of_task("obs-1.t1") == [partial]
     assert store.assets_of_task("obs-1.t1")[0].partial is True
+    store.add_asset(light)  # the same asset again: a no-op (see test_store_assets.py)
     with pytest.raises(DuplicateId, match="a-1"):
-        store.add_asset(light)
+        store.add_asset(dataclasses.replace(light, kind="log"))  # a different one
     with pytest.raises(NotFound, match="no observation 'obs-9'"):
         store.add_asset(AssetRecord("a-3", "obs-9", None, "log", t0))
 

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from astrotango.control.observation.dispatch import DEFAULT_SYNC_TOLERANCE_S  # the same allowance
+
 __all__ = [
     "DEFAULT_MARGIN_DEG",
     "DEFAULT_SYNC_TOLERANCE_S",
@@ -27,9 +29,6 @@ __all__ = [
 #: Simulated seconds between two polls of the controller's dispatcher: a task due now starts
 #: at the next one, and a run's end is recorded at the poll that hears of it.
 DEFAULT_TICK_S = 10.0
-#: Members of a sync group starting within this many seconds of each other started together
-#: (the dispatcher starts a group in one poll; the telescopes' replies may spread it a little).
-DEFAULT_SYNC_TOLERANCE_S = 30.0
 #: Degrees an altitude, separation or sun limit may be missed by (ephemeris and refraction
 #: differences between the planner's sky model and plain astropy).
 DEFAULT_MARGIN_DEG = 0.1

@@ -7,6 +7,17 @@ fencing token (so it can never run twice), and calls the telescope's ExecuteTask
 the final outcome come back through callbacks and are handled by :mod:`.outcomes`. A
 constraint falling over mid-task stops it; the outcome handler re-queues it and suspends the
 observation.
+
+Every run has one owner until it is settled: the dispatcher for a run it started
+(``running``), the reconciler for a running task it adopted (``adopted``). A run is settled
+once, through :meth:`Dispatcher.settle_run`, which takes it from its owner and applies its
+outcome in one hold of the lock, so no reconciler round ever sees a task running that nobody
+holds while its follower is still writing its end. A run whose task the store no longer holds
+under the run's fencing token (ended meanwhile by an abort or the time limit, or run again)
+has only its assets recorded.
+
+The members of a sync group start together: one after another in one tick, all within
+``sync_tolerance_s`` of the first claim, or the group is stopped and re-queued whole.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ from astrotango.control_model import TaskStatus
 from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState, fixed_time_of
 from astrotango.store import TaskRecord
 
-__all__ = ["MISSED_START", "Dispatcher", "Eligibility", "Running"]
+__all__ = ["DEFAULT_SYNC_TOLERANCE_S", "MISSED_START", "Dispatcher", "Eligibility", "Running"]
 
 #: ``(telescope, queue) -> (may observe now, why not)``: the queue's policy constraints and
 #: the interlocks.
@@ -36,13 +47,20 @@ Eligibility = Callable[[str, str], tuple[bool, str]]
 #: A scheduled task still waiting this long after its planned start (its telescope busy with
 #: a task that overran) goes back to the Scheduler rather than starting out of its slot.
 MISSED_START = timedelta(minutes=15)
+#: Clock seconds a sync group's members may start apart (the correctness oracle's default
+#: allowance): from the first member's claim to the last telescope accepting its task.
+DEFAULT_SYNC_TOLERANCE_S = 30.0
 _O, _T = ObservationStatus, TaskState
 _LOG = logging.getLogger(__name__)
 
 
 @dataclass
 class Running:
-    """A task executing on a telescope."""
+    """A task executing on a telescope, held under the fencing token of its claim.
+
+    ``interrupted``: why the controller stopped it (its end re-queues it); ``ended``: the
+    controller (or another writer) ended the task itself, so its end only records assets.
+    """
 
     task_id: str
     observation_id: str
@@ -70,6 +88,12 @@ class Dispatcher:
         interlocked: Whether a fired interlock covers the telescope. Such a telescope is
             never sent Abort: the interlock owns its shutdown (its SafeShutdown preempts
             the running task, which then ends ABORTED and is re-queued as interrupted).
+        sync_tolerance_s: Clock seconds a sync group's members may start apart, from the
+            first claim to the last telescope accepting its task; a group slower than that
+            is stopped and re-queued whole. Default :data:`DEFAULT_SYNC_TOLERANCE_S`.
+
+    Raises:
+        ValueError: ``sync_tolerance_s`` is negative.
     """
 
     def __init__(
@@ -80,7 +104,11 @@ class Dispatcher:
         eligibility: Eligibility | None = None,
         on_change: Callable[[str], None] | None = None,
         interlocked: Callable[[str], bool] | None = None,
+        sync_tolerance_s: float = DEFAULT_SYNC_TOLERANCE_S,
     ) -> None:
+        if sync_tolerance_s < 0.0:
+            raise ValueError(f"sync_tolerance_s must not be negative, not {sync_tolerance_s}")
+        self.sync_tolerance_s = sync_tolerance_s
         self.ledger = ledger
         self.store = ledger.store
         self.links = dict(links)
@@ -91,7 +119,10 @@ class Dispatcher:
         self.on_change: Callable[[str], None] = on_change or (lambda _: None)
         self.offline: set[str] = set()
         self.lock = threading.RLock()
+        #: Runs this dispatcher started and follows, by task id.
         self.running: dict[str, Running] = {}
+        #: Running tasks nobody followed, adopted by the reconciler until it settles them.
+        self.adopted: dict[str, Running] = {}
 
     def apply_schedule(self, blocks: Sequence[Mapping[str, Any]]) -> None:
         """Assign the planned tasks; tasks no longer planned go back to pending."""
@@ -181,8 +212,9 @@ class Dispatcher:
                 if not ok and not run.interrupted:
                     run.interrupted = why
                     self._stop_unless_interlocked(run)
-            # Busy: following a task there, or the store says one runs there (being reconciled).
-            busy = {r.telescope for r in self.running.values()} | {
+            # Busy: a run held there (followed or being reconciled), or the store says one
+            # runs there (not adopted yet).
+            busy = {r.telescope for r in self._held()} | {
                 t.telescope for t in self.store.tasks_by_status(_T.RUNNING.value)
             }
             due = [
@@ -239,12 +271,31 @@ class Dispatcher:
         if not all([self._startable(t.id, t.observation_id, str(t.telescope)) for t in due]):
             self._requeue_group(due, f"a member of sync group {group} cannot start")
             return
+        first = self.ledger.clock.now()
         for started, task in enumerate(due):
+            late_s = (self.ledger.clock.now() - first).total_seconds()
+            if late_s > self.sync_tolerance_s:  # the members before took too long to start
+                self._abandon_group(group, due[started:], self._late(group, late_s))
+                return
             if not self._launch(task.id, task.observation_id, str(task.telescope)):
-                self._requeue_group(due[started:], f"a member of sync group {group} did not start")
-                self.stop_group(group, "a member of its sync group did not start")
+                self._abandon_group(
+                    group, due[started:], f"a member of sync group {group} did not start"
+                )
                 return
             busy.add(task.telescope)
+        late_s = (self.ledger.clock.now() - first).total_seconds()
+        if late_s > self.sync_tolerance_s:  # the last telescope was slow to accept
+            self._abandon_group(group, [], self._late(group, late_s))
+
+    def _late(self, group: str, late_s: float) -> str:
+        return (
+            f"sync group {group} did not start within {self.sync_tolerance_s:g} s ({late_s:.0f} s)"
+        )
+
+    def _abandon_group(self, group: str, unstarted: list[TaskRecord], reason: str) -> None:
+        """Re-queue the members not started; stop those started (their end re-queues them)."""
+        self._requeue_group(unstarted, reason)
+        self.stop_group(group, reason)
 
     def _requeue_group(
         self, tasks: list[TaskRecord], reason: str, *, planned: bool = False
@@ -275,6 +326,7 @@ class Dispatcher:
                 f"cannot finish inside its window (ends {task.window_end})",
                 expect=frozenset({_T.SCHEDULED}),
             )
+            self.outcomes.settle(observation_id)  # it may have been the last one left
             return False
         ok, why = self.eligibility(telescope, self._queue(observation_id))
         if telescope in self.offline:
@@ -315,31 +367,68 @@ class Dispatcher:
         return self.store.get_observation(observation_id).queue
 
     def _done(self, run: Running, status: TaskStatus, result: Any) -> None:
+        """The follower's report of a run's final status (on the follower's thread)."""
+        self.settle_run(run, status, result)
+
+    def settle_run(self, run: Running, status: TaskStatus, result: Any) -> bool:
+        """Apply a run's outcome, once: the one way a run's end is handled.
+
+        The run is taken from its owner (``running`` or ``adopted``) and its outcome applied
+        in one hold of the lock, so nobody can adopt or settle it in between. A run no longer
+        held (settled already, its telescope declared lost, a superseded follower) is
+        ignored. A run whose task the store no longer holds running under its token (ended
+        by another writer, or claimed again) only has its assets recorded. A sync member
+        that did not complete stops the rest of its group.
+
+        Returns:
+            Whether the outcome was taken (False: ignored as late).
+        """
         with self.lock:
-            if self.running.get(run.task_id) is not run:
+            if not self._release(run):
                 _LOG.info("Ignoring a late outcome of %s from %s", run.task_id, run.telescope)
-                return  # already handled (the telescope was declared lost, or a re-run)
-            del self.running[run.task_id]
-        if run.sync_group is not None and status is not TaskStatus.COMPLETED:
-            self.stop_group(run.sync_group, f"{run.task_id} of its sync group ended {status.name}")
-        try:
-            self.outcomes.finished(run, status, result, self.links[run.telescope])
-        except ClaimRejected as exc:  # a stale executor: the store's fence held
-            _LOG.warning("Outcome of %s refused by the fence: %s", run.task_id, exc)
+                return False
+            task = self.store.get_task(run.task_id)
+            if (task.status, task.fencing_token) != (_T.RUNNING, run.token):
+                _LOG.info("%s was ended meanwhile: recording its assets only", run.task_id)
+                run.ended = True
+            if run.sync_group is not None and status is not TaskStatus.COMPLETED and not run.ended:
+                self.stop_group(
+                    run.sync_group, f"{run.task_id} of its sync group ended {status.name}"
+                )
+            try:
+                self.outcomes.finished(run, status, result, self.links[run.telescope])
+            except ClaimRejected as exc:  # ended by a writer outside the lock: the fence held
+                _LOG.warning("Outcome of %s refused by the fence: %s", run.task_id, exc)
         self.on_change(f"task {run.task_id} finished ({status.name})")
+        return True
+
+    def _release(self, run: Running) -> bool:
+        """Take ``run`` from its owner; False if no one holds it (any more)."""
+        for owner in (self.running, self.adopted):
+            if owner.get(run.task_id) is run:
+                del owner[run.task_id]
+                return True
+        return False
+
+    def _held(self) -> list[Running]:
+        """Every run held: followed, or adopted by the reconciler."""
+        return [*self.running.values(), *self.adopted.values()]
+
+    def follows(self, task_id: str) -> bool:
+        """Whether a run of the task is held (followed here, or adopted)."""
+        return task_id in self.running or task_id in self.adopted
 
     def stop_task(self, task_id: str, reason: str = "aborted by user") -> None:
-        """Stop a running task on its telescope; the caller ends the task itself."""
+        """Stop a running task on its telescope (followed or adopted); the caller ends it."""
         with self.lock:
-            run = self.running.get(task_id)
-            if run is not None:
+            for run in [r for r in self._held() if r.task_id == task_id]:
                 run.interrupted, run.ended = reason, True
                 self._stop_unless_interlocked(run)
 
     def stop_group(self, group: str, reason: str) -> None:
-        """Stop every running member of a sync group: none runs on alone."""
+        """Stop every running member of a sync group (followed or adopted): none runs alone."""
         with self.lock:
-            for run in [r for r in self.running.values() if r.sync_group == group]:
+            for run in [r for r in self._held() if r.sync_group == group]:
                 if not run.interrupted:
                     run.interrupted = reason
                     self._stop_unless_interlocked(run)
@@ -356,7 +445,7 @@ class Dispatcher:
         with self.lock:
             self.offline.add(telescope)
             for run in [r for r in self.running.values() if r.telescope == telescope]:
-                self.running.pop(run.task_id, None)
+                self._release(run)
                 self.outcomes.lost(run, reason)
             for task in self.store.tasks_for_telescope(telescope, [_T.SCHEDULED.value]):
                 self._unschedule(task.id, task.observation_id, reason)

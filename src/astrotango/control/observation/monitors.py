@@ -9,6 +9,10 @@
   a running task is alive until its expected end.
 - Time limit: once an observation's window has closed it ends (aborted, by the system); a task
   that cannot finish inside its window is not started (see :mod:`.dispatch`).
+
+An observation with nothing left to do (every task that was to be done is, the rest dropped)
+is neither stuck nor cut by its window: both monitors settle it first
+(:meth:`.OutcomeHandler.settle`), so it ends ``completed``, not ``failed`` or ``aborted``.
 """
 
 from __future__ import annotations
@@ -118,6 +122,7 @@ class Monitors:
         An ordinary observation is aborted. A monitoring series records the run as failed and
         goes on to its next window: a run that had started fails and resets; a run that never
         started stays pending with the next window. A series with no next run is aborted.
+        One whose every task that was to be done is done is settled (completed) instead.
         """
         now = self.ledger.clock.now()
         outcomes = self.dispatcher.outcomes
@@ -125,6 +130,8 @@ class Monitors:
             status=sorted(s.value for s in _ENDABLE), limit=1000, window_end_by=now
         )
         for record in ended:  # oldest first
+            if outcomes.settle(record.id):
+                continue
             reason = f"window closed at {record.window_end.isoformat()}"
             self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
             if record.is_monitoring and _O(record.status) is not _O.PENDING:
@@ -173,6 +180,8 @@ class Monitors:
             for record in self.store.list_observations(
                 status=status.value, limit=1000, updated_by=quiet_since
             ):
+                if self.dispatcher.outcomes.settle(record.id):
+                    continue  # nothing left to do: it was not stuck, it was done
                 tasks = self.store.tasks_of_observation(record.id)
                 if _waiting_for_its_time(record, tasks, now):
                     continue

@@ -8,9 +8,16 @@
   allows reassignment and the policy's retry limit is not reached; otherwise the observation
   fails.
 - Interrupted mid-task (a constraint fell over, the telescope was lost): what was captured is
-  kept as a partial asset, the task goes back to pending, the observation is suspended.
-- Completed: assets registered with their ``task_info``; when every task is done the
-  observation goes ``acquisition_complete`` then ``completed``; a monitoring series resets.
+  kept as a partial asset and the observation is suspended. The task goes back to pending,
+  unless its whole frames hold its request's acceptability threshold of the acquisition time
+  it planned: then it completes with what it captured (enough data captured).
+- Completed: assets registered with their ``task_info``. When every task that was to be done
+  is (:func:`~astrotango.domain.progress.acquisition_done`) the observation goes
+  ``acquisition_complete`` (from ``suspended``: enough data captured), then ``completed``
+  once every completed task's data are recorded, else ``failed`` (an upload error: its
+  telescope did not hand over its assets). A monitoring series then resets: the history says
+  what the run achieved, every task moves on to the next run's window, and each task's
+  history says how it ended in the run it leaves.
 
 Every end of a run is written and announced by :meth:`ObservationLedger.end_run`; the
 observation's progress is the one the store writes with it, passed on to ``on_progress``.
@@ -18,13 +25,13 @@ observation's progress is the one the store writes with it, passed on to ``on_pr
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.links import TelescopeLink
+from astrotango.control.observation.records import task_spec
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import (
     DEFAULT_POLICIES,
@@ -38,7 +45,8 @@ from astrotango.domain import (
     parse_observation,
     policy_for_queue,
 )
-from astrotango.store import AssetRecord, DuplicateId, SeriesRunRecord
+from astrotango.domain.progress import Capture, acquisition_done, task_capture
+from astrotango.store import AssetRecord, DuplicateId, SeriesRunRecord, TaskRecord
 
 if TYPE_CHECKING:
     from astrotango.control.observation.dispatch import Running
@@ -47,6 +55,10 @@ __all__ = ["OutcomeHandler"]
 
 _O, _T = ObservationStatus, TaskState
 _LIVE = frozenset({_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
+#: Where an observation's acquisition can end: it has run.
+_ACQUIRING = frozenset({_O.IN_PROGRESS, _O.SUSPENDED})
+#: The tasks a series reset moves on to the next run: all but a running one.
+_RESETTABLE = frozenset({_T.PENDING, _T.SCHEDULED, _T.COMPLETED, _T.FAILED, _T.CANCELED})
 
 
 class OutcomeHandler:
@@ -119,11 +131,11 @@ class OutcomeHandler:
         """The task's command reached its final status."""
         now = self.ledger.clock.now()
         partial = status != TaskStatus.COMPLETED or _code(result) != ResultCode.OK
-        self._register_assets(run, link, now)
+        unrecorded = self._register_assets(run, link, now)
         if run.ended:
             return  # the controller ended the task itself (user abort, window closed, stale)
         if not partial:
-            self._complete(run, now)
+            self._complete(run, unrecorded)
         elif status == TaskStatus.ABORTED or run.interrupted:
             self._interrupt(run, run.interrupted or _message(result))
         else:
@@ -133,57 +145,60 @@ class OutcomeHandler:
         """The telescope executing the task stopped answering."""
         self._interrupt(run, reason)
 
-    def _register_assets(self, run: Running, link: TelescopeLink, now: datetime) -> None:
+    def _register_assets(self, run: Running, link: TelescopeLink, now: datetime) -> str:
+        """Record the run's assets; why they could not be fetched ('' when they were)."""
         try:
             assets = link.assets(run.task_id)
-        except Exception:  # noqa: BLE001 - a failing telescope must not lose the outcome
-            assets = []
-        known = {a.id for a in self.store.assets_of_task(run.task_id)}
-        for asset in assets:
-            asset_id = str(asset.get("id") or asset.get("asset_id"))
-            if asset_id in known:
-                continue
-            known.add(asset_id)
-            with contextlib.suppress(DuplicateId):  # settled at once by events and reconciler
-                self._add_asset(run, asset_id, asset, now)
+        except Exception as exc:  # noqa: BLE001 - a failing telescope must not lose the outcome
+            return f"{run.telescope} did not hand over its assets: {exc}"
+        records = [self._asset_record(run, asset, now) for asset in assets]
+        try:  # one transaction; the same asset again (events and reconciler) is a no-op
+            self.store.add_assets(records)
+        except DuplicateId as exc:  # a different asset under a stored id: nothing stored
+            return f"{run.telescope}'s assets conflict with stored ones: {exc}"
+        return ""
 
-    def _add_asset(self, run: Running, asset_id: str, asset: dict[str, Any], now: datetime) -> None:
-        self.store.add_asset(
-            AssetRecord(
-                id=asset_id,
-                observation_id=run.observation_id,
-                task_id=run.task_id,
-                kind=str(asset.get("kind", "asset")),
-                created_at=now,
-                partial=bool(asset.get("partial", False)),
-                metadata={k: v for k, v in asset.items() if k != "task_info"},
-                task_info=dict(asset.get("task_info") or {"task_id": run.task_id}),
-            )
+    @staticmethod
+    def _asset_record(run: Running, asset: dict[str, Any], now: datetime) -> AssetRecord:
+        return AssetRecord(
+            id=str(asset.get("id") or asset.get("asset_id")),
+            observation_id=run.observation_id,
+            task_id=run.task_id,
+            kind=str(asset.get("kind", "asset")),
+            created_at=now,
+            partial=bool(asset.get("partial", False)),
+            metadata={k: v for k, v in asset.items() if k != "task_info"},
+            task_info=dict(asset.get("task_info") or {"task_id": run.task_id}),
         )
 
-    def _complete(self, run: Running, now: datetime) -> None:
+    def _complete(self, run: Running, unrecorded: str) -> None:
+        reason = f"completed on {run.telescope}"
         self.ledger.end_run(
-            run.task_id, run.token, _T.COMPLETED, Actor.EXECUTOR, f"completed on {run.telescope}"
+            run.task_id,
+            run.token,
+            _T.COMPLETED,
+            Actor.EXECUTOR,
+            f"{reason}; its data are not recorded: {unrecorded}" if unrecorded else reason,
         )
         self._progress_changed(run.observation_id)
-        tasks = self.store.tasks_of_observation(run.observation_id)
-        if all(t.status in (_T.COMPLETED, _T.CANCELED) for t in tasks):
-            self.ledger.move_observation(
-                run.observation_id,
-                _O.ACQUISITION_COMPLETE,
-                Actor.EXECUTOR,
-                "all exposures captured",
-            )
-            self.ledger.move_observation(
-                run.observation_id, _O.COMPLETED, Actor.SYSTEM, "assets registered"
-            )
-            self._series(run.observation_id, "completed", "", now)
+        self.settle(run.observation_id, unrecorded)
 
     def _interrupt(self, run: Running, reason: str) -> None:
+        capture = self._capture(run.task_id)
         try:
-            self.ledger.end_run(
-                run.task_id, run.token, _T.PENDING, Actor.SYSTEM, f"interrupted: {reason}"
-            )
+            if capture is not None and capture.enough:
+                self.ledger.end_run(
+                    run.task_id,
+                    run.token,
+                    _T.COMPLETED,
+                    Actor.EXECUTOR,
+                    f"completed with what it captured before it was interrupted ({reason}):"
+                    f" {capture.describe()}",
+                )
+            else:
+                self.ledger.end_run(
+                    run.task_id, run.token, _T.PENDING, Actor.SYSTEM, f"interrupted: {reason}"
+                )
         except ClaimRejected:
             return
         self._progress_changed(run.observation_id)
@@ -193,6 +208,75 @@ class OutcomeHandler:
             Actor.SYSTEM,
             reason,
             expect=frozenset({_O.IN_PROGRESS}),
+        )
+        self.settle(run.observation_id)
+
+    def _capture(self, task_id: str) -> Capture | None:
+        """What the current run of a running task captured: its whole frames since its claim."""
+        task = self.store.get_task(task_id)
+        since = task.claimed_at
+        frames = [
+            float(a.metadata.get("duration_s") or 0.0)
+            for a in self.store.assets_of_task(task_id)
+            if not a.partial and (since is None or a.created_at >= since)
+        ]
+        return task_capture(task_spec(task), frames)
+
+    def settle(self, observation_id: str, unrecorded: str = "") -> bool:
+        """End the acquisition of an observation whose tasks are done; True if it ended.
+
+        Every task that was to be done is (none open, none failed, one completed at least):
+        ``acquisition_complete`` (from ``suspended``: enough data captured), then
+        ``completed`` when each completed task's data are recorded, ``failed`` (an upload
+        error) when one's are not. A monitoring series then goes on to its next run. An
+        observation not in progress or suspended, or with work left, is left alone (False).
+
+        Args:
+            observation_id: The observation.
+            unrecorded: Why the last run's assets could not be fetched, if they could not.
+        """
+        record = self.store.get_observation(observation_id)
+        status = _O(record.status)
+        tasks = self.store.tasks_of_observation(observation_id)
+        if status not in _ACQUIRING or not acquisition_done(t.status for t in tasks):
+            return False
+        if status is _O.IN_PROGRESS:  # the executor's reports said so
+            moved = self.ledger.move_observation(
+                observation_id,
+                _O.ACQUISITION_COMPLETE,
+                Actor.EXECUTOR,
+                "all exposures captured",
+                expect=_ACQUIRING,
+            )
+        else:
+            done = sum(1 for t in tasks if t.status == _T.COMPLETED)
+            moved = self.ledger.move_observation(
+                observation_id,
+                _O.ACQUISITION_COMPLETE,
+                Actor.SYSTEM,
+                f"enough data captured: {done} of {len(tasks)} tasks completed",
+                expect=_ACQUIRING,
+            )
+        if moved is None:
+            return False  # another writer ended it first
+        missing = [t.id for t in tasks if t.status == _T.COMPLETED and not self._recorded(t)]
+        if missing:
+            why = f"upload error: no data recorded for {', '.join(missing)}"
+            why += f" ({unrecorded})" if unrecorded else ""
+            self.ledger.move_observation(observation_id, _O.FAILED, Actor.SYSTEM, why)
+            self._series(observation_id, "failed", why, self.ledger.clock.now())
+            return True
+        self.ledger.move_observation(
+            observation_id, _O.COMPLETED, Actor.SYSTEM, "assets registered"
+        )
+        self._series(observation_id, "completed", "", self.ledger.clock.now())
+        return True
+
+    def _recorded(self, task: TaskRecord) -> bool:
+        """Whether the run that completed ``task`` has its data in the store."""
+        return any(
+            task.claimed_at is None or a.created_at >= task.claimed_at
+            for a in self.store.assets_of_task(task.id)
         )
 
     def _failed(self, run: Running, error: str, now: datetime) -> None:
@@ -258,7 +342,12 @@ class OutcomeHandler:
             )
 
     def _series(self, observation_id: str, outcome: str, reason: str, now: datetime) -> bool:
-        """Record a run of a monitoring series; reset it to pending if it continues (True)."""
+        """Record a run of a monitoring series; reset it to pending if it continues (True).
+
+        The history entry says what the run achieved (its tasks completed, why it failed);
+        the reset moves every task but a running one to the next run's window, each saying
+        how it ended in the run it leaves, and the observation's reset carries the summary.
+        """
         record = self.store.get_observation(observation_id)
         if not record.is_monitoring:
             return False
@@ -267,7 +356,16 @@ class OutcomeHandler:
             SeriesRun(run=r.run, outcome=r.outcome, at=r.at)  # type: ignore[arg-type]
             for r in self.store.series_history(observation_id)
         ]
-        decision = next_cadence(document, history, outcome, now, reason=reason)
+        tasks = self.store.tasks_of_observation(observation_id)
+        decision = next_cadence(
+            document,
+            history,
+            outcome,
+            now,
+            reason=reason,
+            tasks_completed=sum(1 for t in tasks if t.status == _T.COMPLETED),
+            tasks=len(tasks),
+        )
         self.store.add_series_run(
             SeriesRunRecord(
                 observation_id, decision.run.run, decision.run.outcome, now, decision.next_eligible
@@ -275,8 +373,6 @@ class OutcomeHandler:
         )
         if not decision.continues:
             return False
-        # a run that never started has no failed transition: its reason goes on the reset
-        missed = f"run {decision.run.run} {reason}; " if record.status == _O.PENDING else ""
         # The next run's window: the tasks and the time-limit monitor follow it.
         window = (
             {}
@@ -286,13 +382,13 @@ class OutcomeHandler:
                 "window_end": decision.next_window.end,
             }
         )
-        for task in self.store.tasks_of_observation(observation_id):
+        for task in tasks:
             self.ledger.move_task(
                 task.id,
                 _T.PENDING,
                 Actor.SYSTEM,
-                "next run of the series",
-                expect=frozenset({_T.COMPLETED, _T.FAILED, _T.CANCELED}),
+                f"run {decision.run.run} {task.status}; next run of the series",
+                expect=_RESETTABLE,
                 updates=window,
                 monitoring_reset=True,
             )
@@ -300,7 +396,8 @@ class OutcomeHandler:
             observation_id,
             _O.PENDING,
             Actor.SYSTEM,
-            missed + f"series continues: run {decision.run.run + 1} from {decision.next_eligible}",
+            f"{decision.run.summary()}; series continues: run {decision.run.run + 1}"
+            f" from {decision.next_eligible}",
             updates={"cadence_next_eligible": decision.next_eligible, **window},
             monitoring_reset=True,
         )

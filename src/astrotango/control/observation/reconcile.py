@@ -9,6 +9,11 @@ it decides (having asked the telescope directly, in case an event was lost) from
 telescope captured: every planned exposure present and none cut short
 means the task completed (its completion is recovered); anything less means it was interrupted
 (what was captured is kept, the task goes back to pending).
+
+An adopted run is held in the dispatcher's ``adopted`` (so an abort or the time limit stops
+it on its telescope, and no task is sent there meanwhile) and settled, once, through
+:meth:`Dispatcher.settle_run`: a run its follower is settling is never adopted, and a run ended
+meanwhile by another writer (or run again under a newer token) only has its assets recorded.
 """
 
 from __future__ import annotations
@@ -40,18 +45,27 @@ class Reconciler:
         self.dispatcher = dispatcher
         self.store = dispatcher.store
         self.silence_s = silence_s
-        self.adopted: dict[str, Running] = {}
         self._adopted_at: dict[str, datetime] = {}
+
+    @property
+    def adopted(self) -> dict[str, Running]:
+        """The runs adopted and not settled yet, by task id (held by the dispatcher)."""
+        return self.dispatcher.adopted
 
     def run(self) -> None:
         """Adopt orphans, then settle every adopted task whose telescope has moved on."""
         with self.dispatcher.lock:
             for task in self.store.tasks_by_status(TaskState.RUNNING.value):
-                followed = task.id in self.dispatcher.running or task.id in self.adopted
-                if followed or task.telescope not in self.dispatcher.links:
+                if self.dispatcher.follows(task.id) or task.telescope not in self.dispatcher.links:
                     continue
                 _LOG.warning("Reconciling %s: running on %s, not followed", task.id, task.telescope)
-                run = Running(task.id, task.observation_id, task.telescope, task.fencing_token)
+                run = Running(
+                    task.id,
+                    task.observation_id,
+                    task.telescope,
+                    task.fencing_token,
+                    sync_group=task.sync_group,
+                )
                 self.adopted[task.id] = run
                 self._adopted_at[task.id] = self.dispatcher.ledger.clock.now()
                 # The controller may have died between the claim and the observation's move
@@ -60,8 +74,7 @@ class Reconciler:
             for task_id, run in list(self.adopted.items()):
                 if self._still_running(run):
                     continue
-                del self.adopted[task_id]
-                del self._adopted_at[task_id]
+                self._adopted_at.pop(task_id, None)
                 self._settle(run)
 
     def _still_running(self, run: Running) -> bool:
@@ -84,6 +97,7 @@ class Reconciler:
         return age <= self.silence_s and current == run.task_id
 
     def _settle(self, run: Running) -> None:
+        """Decide the run's outcome from what the telescope captured; settle it once."""
         link = self.dispatcher.links[run.telescope]
         try:
             assets = link.assets(run.task_id)
@@ -101,5 +115,5 @@ class Reconciler:
         else:
             status = TaskStatus.ABORTED
             result = [int(ResultCode.ABORTED), "found unfinished on reconciliation"]
-            run.interrupted = "found unfinished on reconciliation"
-        self.dispatcher.outcomes.finished(run, status, result, link)
+            run.interrupted = run.interrupted or "found unfinished on reconciliation"
+        self.dispatcher.settle_run(run, status, result)

@@ -19,7 +19,7 @@ from typing import Any
 
 from astrotango.clock import Wake, spawn, to_grid
 from astrotango.control.observation.device_link import DeviceTelescopeLink
-from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.dispatch import DEFAULT_SYNC_TOLERANCE_S, Dispatcher
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.monitors import Monitors, MonitorSettings
 from astrotango.control.observation.outcomes import OutcomeHandler
@@ -52,6 +52,7 @@ class ControllerRuntime:
         interlocks: Interlock device names.
         policy: The policy monitor (None: no operational gates).
         tick_s: Clock seconds between dispatch rounds (a plan arriving starts one at once).
+        sync_tolerance_s: Clock seconds a sync group's members may start apart.
         settings: Monitor thresholds.
         on_progress: Told ``(observation id, progress 0..1)``.
         on_stale: Told the warned and stale observations.
@@ -68,6 +69,7 @@ class ControllerRuntime:
         interlocks: Sequence[str] = (),
         policy: PolicyMonitor | None = None,
         tick_s: float = 0.5,
+        sync_tolerance_s: float = DEFAULT_SYNC_TOLERANCE_S,
         settings: MonitorSettings | None = None,
         on_progress: Callable[[str, float], None] | None = None,
         on_stale: Callable[[list[dict[str, Any]]], None] | None = None,
@@ -95,6 +97,7 @@ class ControllerRuntime:
             eligibility=self.eligible,
             on_change=self._replan,
             interlocked=lambda telescope: bool(self.fired_over(telescope)),
+            sync_tolerance_s=sync_tolerance_s,
         )
         settings = settings or MonitorSettings()
         self.reconciler = Reconciler(self.dispatcher, silence_s=settings.heartbeat_timeout_s)
