@@ -16,6 +16,7 @@ from sched_rig import NIGHT, example, single_target
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import (
@@ -43,7 +44,7 @@ class Rig:
         self.interlocked: set[str] = set()
         self.dispatcher = Dispatcher(
             self.ledger,
-            self.links,
+            Fleet(self.links),
             OutcomeHandler(self.ledger),
             eligibility=lambda t, queue: self.eligible[t],
             interlocked=lambda t: t in self.interlocked,
@@ -495,7 +496,7 @@ def test_reconciliation_recovers_a_lost_completion_and_requeues_an_unfinished_ta
     )
     rig.dispatcher.tick()
     # The controller dies: a fresh dispatcher knows nothing of the two running tasks.
-    fresh = Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger))
+    fresh = Dispatcher(rig.ledger, Fleet(rig.links), OutcomeHandler(rig.ledger))
     reconciler = Reconciler(fresh)
     exposures = sum(e["count"] for e in single_target("x", 1, 1)["requests"][0]["exposures"])
     rig.links[T1].captured[done_task] = [
@@ -530,7 +531,7 @@ def test_reconciliation_settles_a_task_claimed_just_before_the_controller_died(
         for i in range(exposures)
     ]
     rig.links[T1].executed.append("something-else")  # the telescope finished and moved on
-    Reconciler(Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger))).run()
+    Reconciler(Dispatcher(rig.ledger, Fleet(rig.links), OutcomeHandler(rig.ledger))).run()
     assert rig.task(task_id).status == "completed" and rig.status(obs) == "completed"
     assert_every_transition_is_allowed(rig.announced)
 
@@ -541,7 +542,7 @@ def test_reconciliation_waits_while_the_telescope_still_executes_the_task(rig: R
     obs = rig.submit(single_target("capella", 79.17, 45.99))
     task_id = rig.plan(obs, T1)
     rig.dispatcher.tick()
-    reconciler = Reconciler(Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger)))
+    reconciler = Reconciler(Dispatcher(rig.ledger, Fleet(rig.links), OutcomeHandler(rig.ledger)))
     reconciler.run()
     assert rig.task(task_id).status == "running" and task_id in reconciler.adopted
 
@@ -551,7 +552,7 @@ def restarted(rig: Rig) -> tuple[Any, Any]:
     from astrotango.control.observation.monitors import Monitors
     from astrotango.control.observation.reconcile import Reconciler
 
-    fresh = Dispatcher(rig.ledger, rig.links, OutcomeHandler(rig.ledger))
+    fresh = Dispatcher(rig.ledger, Fleet(rig.links), OutcomeHandler(rig.ledger))
     return Reconciler(fresh, silence_s=60.0), Monitors(fresh)
 
 

@@ -22,6 +22,7 @@ from astrotango.control.observation.component_manager import (
     ObservationControllerComponentManager,
 )
 from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.domain import (
     Actor,
@@ -46,7 +47,7 @@ class Rig:
         self.announced: list[TransitionRecord] = []
         self.ledger = ObservationLedger(store, self.clock, self.announced.append)
         self.links = {T1: FakeLink(T1), T2: FakeLink(T2)}
-        self.dispatcher = Dispatcher(self.ledger, self.links, OutcomeHandler(self.ledger))
+        self.dispatcher = Dispatcher(self.ledger, Fleet(self.links), OutcomeHandler(self.ledger))
         self.cm = ObservationControllerComponentManager(
             store=store,
             clock=self.clock,

@@ -27,6 +27,7 @@ from astrotango.control.observation.component_manager import (
     ObservationControllerComponentManager,
 )
 from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.store import Store, TransitionRecord, open_store
@@ -48,7 +49,7 @@ class Rig:
         self.eligible = {T1: (True, ""), T2: (True, "")}
         self.dispatcher = Dispatcher(
             self.cm.ledger,
-            self.links,
+            Fleet(self.links),
             OutcomeHandler(self.cm.ledger, self._on_progress),
             eligibility=lambda t, queue: self.eligible[t],
         )

@@ -23,6 +23,7 @@ from sched_rig import NIGHT, single_target
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.monitors import Monitors
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.reconcile import Reconciler
@@ -61,7 +62,7 @@ class Rig:
 
     def controller(self) -> Dispatcher:
         """A dispatcher over the rig's store and telescopes (a fresh one: a restart)."""
-        return Dispatcher(self.ledger, self.links, OutcomeHandler(self.ledger))
+        return Dispatcher(self.ledger, Fleet(self.links), OutcomeHandler(self.ledger))
 
     def submit(self, document: dict[str, Any]) -> str:
         return ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))

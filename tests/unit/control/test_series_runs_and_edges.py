@@ -26,6 +26,7 @@ from sched_rig import NIGHT, example, single_target
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.monitors import Monitors
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import ResultCode, TaskStatus
@@ -60,7 +61,7 @@ class Rig:
         self.eligible = {T1: (True, ""), T2: (True, "")}
         self.dispatcher = Dispatcher(
             self.ledger,
-            self.links,
+            Fleet(self.links),
             OutcomeHandler(self.ledger),
             eligibility=lambda t, queue: self.eligible[t],
         )

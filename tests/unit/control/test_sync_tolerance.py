@@ -20,6 +20,7 @@ from sched_rig import NIGHT, single_target
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import DEFAULT_SYNC_TOLERANCE_S, Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.links import OnDone, OnProgress
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import ResultCode, TaskStatus
@@ -49,7 +50,7 @@ class Rig:
         self.links = {name: SlowLink(name, clock=self.clock) for name in (T1, T2)}
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
-        return Dispatcher(self.ledger, self.links, OutcomeHandler(self.ledger), **kwargs)
+        return Dispatcher(self.ledger, Fleet(self.links), OutcomeHandler(self.ledger), **kwargs)
 
     def pair(self, dispatcher: Dispatcher) -> tuple[str, list[str]]:
         """A synchronized pair planned on T1 and T2 now."""

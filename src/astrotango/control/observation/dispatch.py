@@ -25,21 +25,20 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from astrotango.control.observation.fleet import Fleet, Running
 from astrotango.control.observation.ledger import ObservationLedger
-from astrotango.control.observation.links import TaskRefusedError, TelescopeLink
+from astrotango.control.observation.links import TaskRefusedError
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.records import task_spec
 from astrotango.control_model import TaskStatus
 from astrotango.domain import Actor, ClaimRejected, ObservationStatus, TaskState, fixed_time_of
 from astrotango.store import TaskRecord
 
-__all__ = ["DEFAULT_SYNC_TOLERANCE_S", "MISSED_START", "Dispatcher", "Eligibility", "Running"]
+__all__ = ["DEFAULT_SYNC_TOLERANCE_S", "MISSED_START", "Dispatcher", "Eligibility"]
 
 #: ``(telescope, queue) -> (may observe now, why not)``: the queue's policy constraints and
 #: the interlocks.
@@ -54,24 +53,6 @@ _O, _T = ObservationStatus, TaskState
 _LOG = logging.getLogger(__name__)
 
 
-@dataclass
-class Running:
-    """A task executing on a telescope, held under the fencing token of its claim.
-
-    ``interrupted``: why the controller stopped it (its end re-queues it); ``ended``: the
-    controller (or another writer) ended the task itself, so its end only records assets.
-    """
-
-    task_id: str
-    observation_id: str
-    telescope: str
-    token: int
-    command_id: str = ""
-    interrupted: str = ""
-    ended: bool = False
-    sync_group: str | None = None
-
-
 def with_deadline(spec_json: str, deadline: datetime) -> str:
     """The task spec sent to a telescope: no acquisition of this run ends after ``deadline``."""
     return json.dumps({**json.loads(spec_json), "deadline": deadline.isoformat()})
@@ -82,7 +63,8 @@ class Dispatcher:
 
     Args:
         ledger: The one writer of state.
-        links: The telescopes, by device name.
+        fleet: The telescopes (links, offline ones, runs held), shared with the monitors and
+            reconciliation.
         eligibility: Whether a telescope may observe now (default: always).
         outcomes: What happens when a task ends (completion, failure, interruption).
         interlocked: Whether a fired interlock covers the telescope. Such a telescope is
@@ -99,7 +81,7 @@ class Dispatcher:
     def __init__(
         self,
         ledger: ObservationLedger,
-        links: Mapping[str, TelescopeLink],
+        fleet: Fleet,
         outcomes: OutcomeHandler,
         eligibility: Eligibility | None = None,
         on_change: Callable[[str], None] | None = None,
@@ -111,18 +93,15 @@ class Dispatcher:
         self.sync_tolerance_s = sync_tolerance_s
         self.ledger = ledger
         self.store = ledger.store
-        self.links = dict(links)
+        self.fleet = fleet
+        # the fleet's own objects, under the names dispatch reads them by
+        self.links, self.offline, self.lock = fleet.links, fleet.offline, fleet.lock
+        self.running, self.adopted = fleet.running, fleet.adopted
         self.outcomes = outcomes
         self.eligibility: Eligibility = eligibility or (lambda *_: (True, ""))
         self.interlocked: Callable[[str], bool] = interlocked or (lambda _: False)
         #: Told when a task starts or ends (the Scheduler re-plans on both).
         self.on_change: Callable[[str], None] = on_change or (lambda _: None)
-        self.offline: set[str] = set()
-        self.lock = threading.RLock()
-        #: Runs this dispatcher started and follows, by task id.
-        self.running: dict[str, Running] = {}
-        #: Running tasks nobody followed, adopted by the reconciler until it settles them.
-        self.adopted: dict[str, Running] = {}
 
     def apply_schedule(self, blocks: Sequence[Mapping[str, Any]]) -> None:
         """Assign the planned tasks; tasks no longer planned go back to pending."""
@@ -214,7 +193,7 @@ class Dispatcher:
                     self._stop_unless_interlocked(run)
             # Busy: a run held there (followed or being reconciled), or the store says one
             # runs there (not adopted yet).
-            busy = {r.telescope for r in self._held()} | {
+            busy = {r.telescope for r in self.fleet.held()} | {
                 t.telescope for t in self.store.tasks_by_status(_T.RUNNING.value)
             }
             due = [
@@ -384,7 +363,7 @@ class Dispatcher:
             Whether the outcome was taken (False: ignored as late).
         """
         with self.lock:
-            if not self._release(run):
+            if not self.fleet.release(run):
                 _LOG.info("Ignoring a late outcome of %s from %s", run.task_id, run.telescope)
                 return False
             task = self.store.get_task(run.task_id)
@@ -402,33 +381,17 @@ class Dispatcher:
         self.on_change(f"task {run.task_id} finished ({status.name})")
         return True
 
-    def _release(self, run: Running) -> bool:
-        """Take ``run`` from its owner; False if no one holds it (any more)."""
-        for owner in (self.running, self.adopted):
-            if owner.get(run.task_id) is run:
-                del owner[run.task_id]
-                return True
-        return False
-
-    def _held(self) -> list[Running]:
-        """Every run held: followed, or adopted by the reconciler."""
-        return [*self.running.values(), *self.adopted.values()]
-
-    def follows(self, task_id: str) -> bool:
-        """Whether a run of the task is held (followed here, or adopted)."""
-        return task_id in self.running or task_id in self.adopted
-
     def stop_task(self, task_id: str, reason: str = "aborted by user") -> None:
         """Stop a running task on its telescope (followed or adopted); the caller ends it."""
         with self.lock:
-            for run in [r for r in self._held() if r.task_id == task_id]:
+            for run in [r for r in self.fleet.held() if r.task_id == task_id]:
                 run.interrupted, run.ended = reason, True
                 self._stop_unless_interlocked(run)
 
     def stop_group(self, group: str, reason: str) -> None:
         """Stop every running member of a sync group (followed or adopted): none runs alone."""
         with self.lock:
-            for run in [r for r in self._held() if r.sync_group == group]:
+            for run in [r for r in self.fleet.held() if r.sync_group == group]:
                 if not run.interrupted:
                     run.interrupted = reason
                     self._stop_unless_interlocked(run)
@@ -445,7 +408,7 @@ class Dispatcher:
         with self.lock:
             self.offline.add(telescope)
             for run in [r for r in self.running.values() if r.telescope == telescope]:
-                self._release(run)
+                self.fleet.release(run)
                 self.outcomes.lost(run, reason)
             for task in self.store.tasks_for_telescope(telescope, [_T.SCHEDULED.value]):
                 self._unschedule(task.id, task.observation_id, reason)

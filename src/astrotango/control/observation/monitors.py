@@ -98,14 +98,14 @@ class Monitors:
         A telescope whose events say it is silent is asked directly first: an event lost (a
         subscription still connecting after a restart) is not a telescope lost.
         """
-        for name, link in self.dispatcher.links.items():
+        for name, link in self.dispatcher.fleet.links.items():
             if self._silence(link):
                 link.refresh()
             why = self._silence(link)
-            if why and name not in self.dispatcher.offline:
+            if why and name not in self.dispatcher.fleet.offline:
                 self.dispatcher.telescope_lost(name, f"{name}: {why}")
                 self._on_telescope(name, False)
-            elif not why and name in self.dispatcher.offline:
+            elif not why and name in self.dispatcher.fleet.offline:
                 self.dispatcher.telescope_back(name)
                 self._on_telescope(name, True)
 

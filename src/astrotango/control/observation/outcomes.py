@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from astrotango.control.observation.fleet import Running
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.links import TelescopeLink
 from astrotango.control.observation.records import task_spec
@@ -47,9 +48,6 @@ from astrotango.domain import (
 )
 from astrotango.domain.progress import Capture, acquisition_done, task_capture
 from astrotango.store import AssetRecord, DuplicateId, SeriesRunRecord, TaskRecord
-
-if TYPE_CHECKING:
-    from astrotango.control.observation.dispatch import Running
 
 __all__ = ["OutcomeHandler"]
 

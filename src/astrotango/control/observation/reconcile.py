@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from astrotango.control.observation.dispatch import Dispatcher, Running
+from astrotango.control.observation.dispatch import Dispatcher
+from astrotango.control.observation.fleet import Running
 from astrotango.control.observation.links import TelescopeLink
 from astrotango.control.observation.records import task_spec
 from astrotango.control_model import ResultCode, TaskStatus
@@ -50,13 +51,14 @@ class Reconciler:
     @property
     def adopted(self) -> dict[str, Running]:
         """The runs adopted and not settled yet, by task id (held by the dispatcher)."""
-        return self.dispatcher.adopted
+        return self.dispatcher.fleet.adopted
 
     def run(self) -> None:
         """Adopt orphans, then settle every adopted task whose telescope has moved on."""
-        with self.dispatcher.lock:
+        fleet = self.dispatcher.fleet
+        with fleet.lock:
             for task in self.store.tasks_by_status(TaskState.RUNNING.value):
-                if self.dispatcher.follows(task.id) or task.telescope not in self.dispatcher.links:
+                if fleet.follows(task.id) or task.telescope not in fleet.links:
                     continue
                 _LOG.warning("Reconciling %s: running on %s, not followed", task.id, task.telescope)
                 run = Running(
@@ -83,7 +85,7 @@ class Reconciler:
         The monitors' offline mark is not used: a restarted controller marks every telescope
         offline ("no heartbeat yet") before its first events arrive.
         """
-        link = self.dispatcher.links[run.telescope]
+        link = self.dispatcher.fleet.links[run.telescope]
         if self._heard_running(link, run):
             return True
         link.refresh()  # events for speed, a read for truth before the task is settled
@@ -98,7 +100,7 @@ class Reconciler:
 
     def _settle(self, run: Running) -> None:
         """Decide the run's outcome from what the telescope captured; settle it once."""
-        link = self.dispatcher.links[run.telescope]
+        link = self.dispatcher.fleet.links[run.telescope]
         try:
             assets = link.assets(run.task_id)
         except Exception:  # noqa: BLE001 - an unreachable telescope: treat as interrupted

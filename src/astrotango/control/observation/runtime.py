@@ -20,6 +20,7 @@ from typing import Any
 from astrotango.clock import Wake, spawn, to_grid
 from astrotango.control.observation.device_link import DeviceTelescopeLink
 from astrotango.control.observation.dispatch import DEFAULT_SYNC_TOLERANCE_S, Dispatcher
+from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.monitors import Monitors, MonitorSettings
 from astrotango.control.observation.outcomes import OutcomeHandler
@@ -86,13 +87,15 @@ class ControllerRuntime:
         self._lock = threading.Lock()
         #: Plans received on the event thread, applied by the loop: (complete, blocks).
         self._plans: list[tuple[bool, list[dict[str, Any]]]] = []
-        links = {
-            name: DeviceTelescopeLink(proxies.device(name), clock=ledger.clock)
-            for name in telescopes
-        }
+        self.fleet = Fleet(
+            {
+                name: DeviceTelescopeLink(proxies.device(name), clock=ledger.clock)
+                for name in telescopes
+            }
+        )
         self.dispatcher = Dispatcher(
             ledger,
-            links,
+            self.fleet,
             OutcomeHandler(ledger, on_progress),
             eligibility=self.eligible,
             on_change=self._replan,
@@ -143,7 +146,7 @@ class ControllerRuntime:
 
     def online(self) -> list[str]:
         """Telescopes not marked offline."""
-        return sorted(set(self.dispatcher.links) - self.dispatcher.offline)
+        return self.fleet.online()
 
     def holding(self) -> bool:
         """No online telescope may observe any queue now (weather, interlocks): on hold."""
@@ -238,7 +241,7 @@ class ControllerRuntime:
         Otherwise the queues whose policy's gates fail are closed (in twilight the research
         sun gate is closed while maintenance may take its sky flats).
         """
-        if telescope in self.dispatcher.offline or self.fired_over(telescope):
+        if telescope in self.fleet.offline or self.fired_over(telescope):
             return False, frozenset()
         closed = frozenset(q for q in DEFAULT_QUEUES if not self.eligible(telescope, q)[0])
         if closed == frozenset(DEFAULT_QUEUES):
@@ -249,7 +252,7 @@ class ControllerRuntime:
         """Tell the Scheduler which telescopes may observe now, and for which queues."""
         if not self._scheduler:
             return
-        for telescope in self.dispatcher.links:
+        for telescope in self.fleet.links:
             known = self.availability(telescope)
             if self._available.get(telescope) == known:
                 continue
