@@ -770,3 +770,14 @@ def test_a_task_is_sent_with_its_windows_end_as_the_deadline(rig: Rig) -> None:
     rig.dispatcher.tick()
     [spec] = rig.links[T1].specs
     assert spec["id"] == task_id and spec["deadline"] == "2026-12-15T22:00:00+00:00"
+
+
+def test_the_claim_announced_is_the_claim_recorded(rig: Rig) -> None:
+    """One writer: the move to running reaches lastTransition as the store recorded it."""
+    observation = rig.submit(single_target("a", 60.0, 30.0))
+    task_id = rig.plan(observation, T1)
+    rig.dispatcher.tick()
+    [recorded] = [t for t in rig.store.transitions_of(task_id, "task") if t.to_status == "running"]
+    announced = [t for t in rig.announced if t.entity_id == task_id and t.to_status == "running"]
+    assert announced == [recorded]
+    assert "claimed by controller@astro/telescope/t1 (token 1)" in recorded.reason

@@ -317,14 +317,10 @@ class Dispatcher:
 
     def _launch(self, task_id: str, observation_id: str, telescope: str) -> bool:
         """Claim the task and send it to its telescope; True once it executes."""
-        now = self.ledger.clock.now()
         try:
-            token = self.store.claim_task(task_id, claimant=f"controller@{telescope}", at=now)
+            token = self.ledger.start_run(task_id, claimant=f"controller@{telescope}")
         except ClaimRejected:
             return False
-        self.ledger.announce_task(
-            task_id, _T.SCHEDULED, _T.RUNNING, Actor.EXECUTOR, f"started on {telescope}", now
-        )
         task = self.store.get_task(task_id)
         run = Running(task_id, observation_id, telescope, token, sync_group=task.sync_group)
         self.running[task_id] = run

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from astrotango.clock import Clock
@@ -226,21 +225,25 @@ class ObservationLedger:
         """Announce a transition the store applied directly (an observation's creation)."""
         self._announce(transition)
 
-    def announce_task(
-        self,
-        task_id: str,
-        from_state: TaskState,
-        to_state: TaskState,
-        actor: Actor,
-        reason: str,
-        at: datetime,
-    ) -> None:
-        """Announce a task transition the store applied directly: the dispatcher's claim.
+    def start_run(self, task_id: str, claimant: str) -> int:
+        """Claim a scheduled task for ``claimant`` (it moves to running) and announce the move.
 
-        Every other fenced write goes through :meth:`end_run`, which announces it.
+        The store records the claim's transition in the claim's transaction; that very
+        record is what is announced (its reason names the claimant and the fencing token).
+
+        Returns:
+            The fencing token every later write of this run presents.
+
+        Raises:
+            ClaimRejected: the task is not scheduled, or someone holds it already.
+            NotFound: no such task.
         """
-        self._announce(
-            TransitionRecord(
-                "task", task_id, from_state.value, to_state.value, actor.value, reason, at
-            )
+        check_task_transition(_T.SCHEDULED, _T.RUNNING, Actor.EXECUTOR)
+        token = self.store.claim_task(
+            task_id, claimant=claimant, at=self.clock.now(), actor=Actor.EXECUTOR.value
         )
+        recorded = [
+            t for t in self.store.transitions_of(task_id, "task") if t.to_status == _T.RUNNING
+        ]
+        self._announce(recorded[-1])
+        return token
