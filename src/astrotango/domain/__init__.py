@@ -73,6 +73,7 @@ from astrotango.domain.requests import (
     Request,
     RequestType,
 )
+from astrotango.domain.retry import RetryDecision, after_failure
 from astrotango.domain.schema import (
     observation_json_schema,
     shipped_observation_schema,
@@ -165,6 +166,7 @@ __all__ = [
     "Request",
     "RequestSetup",
     "RequestType",
+    "RetryDecision",
     "RunOutcome",
     "SeriesDecision",
     "SeriesRun",
@@ -184,6 +186,7 @@ __all__ = [
     "Unobservable",
     "ValidationError",
     "Window",
+    "after_failure",
     "canonical_json",
     "check_observation_transition",
     "check_task_transition",

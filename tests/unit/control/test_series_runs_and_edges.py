@@ -157,7 +157,9 @@ def test_a_failed_series_run_says_what_it_achieved_and_each_task_how_it_ended(ri
     assert rig.status(obs) == "pending", "a failed run does not end a 20-run series"
     reset = rig.store.transitions_of(obs)[-1]
     assert (reset.from_status, reset.to_status) == ("failed", "pending")
-    assert reset.reason.startswith("run 1: 1 of 2 tasks completed, failed: camera fault;")
+    assert reset.reason.startswith(
+        "run 1: 1 of 2 tasks completed, failed: camera fault (reassignment not allowed);"
+    )
     # the finished task stays completed in that run's record; its reset says so
     done_history = [(t.to_status, t.reason) for t in rig.store.transitions_of(done, "task")]
     assert done_history[-2][0] == "completed"

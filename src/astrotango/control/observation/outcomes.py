@@ -42,6 +42,7 @@ from astrotango.domain import (
     ObservationStatus,
     SeriesRun,
     TaskState,
+    after_failure,
     next_cadence,
     parse_observation,
     policy_for_queue,
@@ -290,19 +291,21 @@ class OutcomeHandler:
         record = self.store.get_observation(run.observation_id)
         document = parse_observation(record.document)
         policy = policy_for_queue(record.queue, DEFAULT_QUEUES, DEFAULT_POLICIES)
-        attempts = sum(
+        failures = sum(
             1 for t in self.store.transitions_of(run.task_id, "task") if t.to_status == _T.FAILED
         )
-        cancel_passed = record.cancel_on is not None and now >= record.cancel_on
-        if document.allow_reassignment and attempts < policy.retry_limit and not cancel_passed:
-            self.ledger.move_task(
-                run.task_id,
-                _T.PENDING,
-                Actor.SCHEDULER,
-                f"retry {attempts + 1} of {policy.retry_limit} after: {error}",
-            )
+        decision = after_failure(
+            error=error,
+            failures=failures,
+            retry_limit=policy.retry_limit,
+            allow_reassignment=document.allow_reassignment,
+            cancel_on=record.cancel_on,
+            now=now,
+        )
+        if decision.retry:
+            self.ledger.move_task(run.task_id, _T.PENDING, Actor.SCHEDULER, decision.reason)
             return
-        self.fail_observation(run.observation_id, error)
+        self.fail_observation(run.observation_id, decision.reason)
 
     def fail_observation(self, observation_id: str, reason: str) -> None:
         """End the observation's run as failed; a monitoring series goes on to its next run."""
