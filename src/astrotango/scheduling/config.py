@@ -39,6 +39,14 @@ class PlannerConfig:
         search_restart: It returns to the best plan after this many rounds without one.
         search_effort: It also stops once its insertion tests (candidate tasks times
             candidate positions, summed) exceed this count.
+        beam_max_tasks: Up to this many tasks (and ``search_max_tasks``), the single tasks
+            are planned anew by a beam search around the fixed blocks (see
+            ``Sequences.beam``) and the search starts from that plan, running
+            ``beam_search_iterations`` rounds; only the ``"packing"`` construction runs,
+            as the plan to beat.
+        beam_width: States kept per level of the beam search.
+        beam_children: Next blocks tried from each state.
+        beam_search_iterations: Search rounds after the beam search.
     """
 
     step_s: float = 60.0
@@ -55,6 +63,10 @@ class PlannerConfig:
     search_patience: int = 100
     search_restart: int = 40
     search_effort: int = 600_000
+    beam_max_tasks: int = 150
+    beam_width: int = 30
+    beam_children: int = 10
+    beam_search_iterations: int = 40
 
     def __post_init__(self) -> None:
         if self.step_s <= 0.0:

@@ -13,8 +13,12 @@ Algorithm:
     4. Gap filling: every still unplanned task is tried once more in the free time.
     5. Search (up to ``search_max_tasks`` tasks, instead of 3): an iterated local search
        over the block order on each telescope with ejection moves (see :mod:`search`).
-    Up to ``multi_start_max_tasks`` tasks, steps 2-5 run once per construction rule and
-    the plan of highest ``priority x duration`` (then merit) value is kept.
+       Up to ``beam_max_tasks`` tasks it starts from a plan made anew by beam search
+       around the groups' fixed blocks (the packing construction is kept only if the
+       result does not beat it).
+    Above ``beam_max_tasks`` and up to ``multi_start_max_tasks`` tasks, steps 2-5 run once
+    per construction rule and the plan of highest ``priority x duration`` (then merit)
+    value is kept.
 """
 
 from __future__ import annotations
@@ -141,6 +145,9 @@ def plan_problem(problem: Problem) -> Plan:
     search = len(problem.tasks) <= config.search_max_tasks
     if len(problem.tasks) > config.multi_start_max_tasks:
         modes = modes[:1]
+    fresh = search and len(problem.tasks) <= config.beam_max_tasks
+    if fresh:  # the construction is only the plan to beat: the cheaper rule will do
+        modes = ("packing",) if "packing" in modes else modes[:1]
     for mode in modes:
         contention = Contention(problem) if mode == "contention" else None
         timelines, placed = _construct(problem, units, contention)
@@ -153,7 +160,7 @@ def plan_problem(problem: Problem) -> Plan:
             if row not in placed and insert(problem, timelines, row):
                 placed.add(row)
         if search:
-            improve(problem, timelines, singles, placed)
+            improve(problem, timelines, singles, placed, fresh)
         if best is None or _total(problem, timelines) > _total(problem, best[0]):
             best = (timelines, placed)
     assert best is not None

@@ -32,7 +32,7 @@ from astrotango.scheduling.scoring import merit_factors, product
 from astrotango.scheduling.sequence import Sequences
 from astrotango.scheduling.timeline import Placed, Timeline
 
-__all__ = ["improve", "search"]
+__all__ = ["beam_fill", "improve", "search"]
 
 Rows = NDArray[np.int64]
 Flags = NDArray[np.bool_]
@@ -133,6 +133,30 @@ def search(
     return best
 
 
+def beam_fill(seqs: Sequences, pool: Rows, width: int, children: int) -> None:
+    """Fill the free time around the blocks of each sequence by beam search.
+
+    Telescope by telescope and gap by gap (before, between and after the blocks already
+    there, which stay), the beam's best sequence of the still unplanned rows of ``pool``
+    that fits the gap is put in it: from the earliest end of the block before the gap to
+    the latest start of the block after it.
+    """
+    on = np.zeros(len(seqs.weight), dtype=bool)
+    for rows in seqs.rows:
+        on[rows] = True
+    for tel in range(len(seqs.rows)):
+        i = 0
+        while i <= len(seqs.rows[tel]):
+            rows = seqs.rows[tel]
+            a = seqs.early[tel][i - 1] + int(seqs.slots[rows[i - 1]]) if i > 0 else 0
+            b = seqs.late[tel][i] if i < len(rows) else seqs.n - 1
+            new, _ = seqs.beam(tel, (a, b), pool[~on[pool]], width, children)
+            if new:
+                seqs.set_order(tel, [*rows[:i], *new, *rows[i:]])
+                on[new] = True
+            i += len(new) + 1
+
+
 def _retime(problem: Problem, seqs: Sequences, tel: int, timeline: Timeline) -> None:
     """Place the sequence on ``timeline``, each block at its best-merit start in its slack."""
     rows = seqs.rows[tel]
@@ -159,8 +183,14 @@ def improve(
     timelines: Sequence[Timeline],
     singles: Sequence[int],
     placed: set[int],
+    fresh: bool = False,
 ) -> bool:
-    """Improve ``timelines`` in place by the search; True if the plan changed."""
+    """Improve ``timelines`` in place by the search; True if the plan changed.
+
+    With ``fresh`` the movable blocks are first planned anew by :func:`beam_fill` around
+    the fixed ones, and the search starts from that; the given plan stays unless the
+    result beats it.
+    """
     config = problem.config
     fixed = [(b.row, tel, b.start) for tel, t in enumerate(timelines) for b in t.blocks.values()]
     fixed = [f for f in fixed if timelines[f[1]].blocks[f[0]].fixed]
@@ -170,10 +200,14 @@ def improve(
         seqs.set_order(tel, [b.row for b in ordered])
     start_value = seqs.value
     pool = np.array(sorted(singles), dtype=np.int64)
+    if fresh:
+        for tel, rows in enumerate(seqs.rows):
+            seqs.set_order(tel, [r for r in rows if r in seqs.fixed])
+        beam_fill(seqs, pool, config.beam_width, config.beam_children)
     best = search(
         seqs,
         pool,
-        config.search_iterations,
+        config.beam_search_iterations if fresh else config.search_iterations,
         config.search_patience,
         config.search_restart,
         config.search_effort,
@@ -187,5 +221,5 @@ def improve(
             timeline.remove(row)
         _retime(problem, seqs, tel, timeline)
     placed.clear()
-    placed.update(r for rows in best for r in rows)
+    placed.update(r for rows in seqs.rows for r in rows)
     return True

@@ -201,3 +201,76 @@ class Sequences:
         order = [rows[i] for i in keep]
         self.set_order(tel, [*order[:pos], row, *order[pos:]])
         return out
+
+    def beam(
+        self, tel: int, span: tuple[int, int], cands: NDArray[np.int64], width: int, children: int
+    ) -> tuple[list[int], float]:
+        """Most valuable sequence of ``cands`` found by a beam search in ``span``.
+
+        ``span = (a, b)``: the first block may start at sample ``a`` or later, the last
+        must end by ``b``. A state is a partial sequence (its end, the rows it used); each
+        grows by its ``children`` best next blocks (each at its earliest start, ranked by
+        ``weight ** 2 / time used``), and the ``width`` states of highest value plus a
+        fractional-knapsack estimate of what still fits after them survive the level.
+        Returns the best sequence met and its value.
+        """
+        a, b = span
+        nxt, weight = self.nxt[tel], self.weight
+        cands = cands[self.usable[cands, tel]]
+        cands = cands[nxt[cands, a] + self.slots[cands] <= b]  # those with a start in the span
+        d = self.slots[cands].astype(np.int64)
+        w = weight[cands]
+        order = np.argsort(-(w / d), kind="stable")
+        cands, d, w = cands[order], d[order], w[order]
+        density = w / d
+        last = self.prv[tel][cands, -1].astype(np.int64)  # latest start
+        last = np.where(last + d <= b, last, -1)  # -1: cannot end in the span
+        nxt_c = nxt[cands].T  # (samples, candidates)
+        keys = (cands.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        ends, values = np.array([a]), np.array([0.0])
+        sigs = np.zeros(1, dtype=np.uint64)
+        used = np.zeros((1, cands.size), dtype=bool)
+        history: list[tuple[IntArray, IntArray]] = []
+        best = (0.0, -1, -1)
+        while cands.size:
+            finish = nxt_c[ends].astype(np.int64) + d[None, :]
+            ok = ~used & (finish <= b)
+            self.work += ok.size
+            if not ok.any():
+                break
+            ratio = np.where(ok, w**2 / np.maximum(finish - ends[:, None], 1), -1.0)
+            k = min(children, cands.size)
+            top = np.argpartition(-ratio, k - 1, axis=1)[:, :k]
+            parent = np.repeat(np.arange(ends.size), k)
+            child = top.ravel()
+            keep = ok[parent, child]
+            parent, child = parent[keep], child[keep]
+            c_end = finish[parent, child]
+            c_value = values[parent] + w[child]
+            c_used = used[parent]
+            c_used[np.arange(child.size), child] = True
+            free = ~c_used & (last[None, :] >= c_end[:, None])
+            dur = np.where(free, d[None, :], 0)
+            room = (b - c_end)[:, None] - (np.cumsum(dur, axis=1) - dur)
+            guide = c_value + (np.clip(room, 0, dur) * density[None, :]).sum(axis=1)
+            c_sig = sigs[parent] + keys[child]
+            ranked = np.argsort(-guide, kind="stable")
+            # one state per (end, rows used): the first (best) of each in rank order
+            ident = c_sig[ranked] ^ (
+                c_end[ranked].astype(np.uint64) * np.uint64(0xD1B54A32D192ED03)
+            )
+            _, first = np.unique(ident, return_index=True)
+            pick = ranked[np.sort(first)[:width]]
+            history.append((parent[pick].astype(np.int32), child[pick].astype(np.int32)))
+            ends, values, used, sigs = c_end[pick], c_value[pick], c_used[pick], c_sig[pick]
+            j = int(np.argmax(values))
+            if values[j] > best[0]:
+                best = (float(values[j]), len(history) - 1, j)
+        value, level, j = best
+        rows: list[int] = []
+        while level >= 0:
+            parents, chosen_rows = history[level]
+            rows.append(int(cands[chosen_rows[j]]))
+            j = int(parents[j])
+            level -= 1
+        return rows[::-1], value
