@@ -155,8 +155,13 @@ class System:
     def store_url(self) -> str:
         """The store every server shares: ``$ASTROTANGO_STORE_URL`` or SQLite in the run dir."""
         return self.extra_env.get("ASTROTANGO_STORE_URL") or os.environ.get(
-            "ASTROTANGO_STORE_URL", f"sqlite:///{self.run_dir / 'astrotango.db'}"
+            "ASTROTANGO_STORE_URL", f"sqlite:///{self._own_store}"
         )
+
+    @property
+    def _own_store(self) -> Path:
+        """The SQLite store in the run dir (used unless ASTROTANGO_STORE_URL names another)."""
+        return self.run_dir / "astrotango.db"
 
     def env(self) -> dict[str, str]:
         """The environment every child (and client) needs: TANGO_HOST, the store, data, extras.
@@ -229,11 +234,9 @@ class System:
         to ``<run dir>/previous/`` (one night kept). A store named by
         ``ASTROTANGO_STORE_URL`` is the operator's and is never touched.
         """
-        if self.store_url != f"sqlite:///{self.run_dir / 'astrotango.db'}":
+        if self.store_url != f"sqlite:///{self._own_store}" or not self._own_store.exists():
             return
         names = ("astrotango.db", "astrotango.db-wal", "astrotango.db-shm", "report", "data")
-        if not (self.run_dir / "astrotango.db").exists():
-            return
         previous = self.run_dir / "previous"
         shutil.rmtree(previous, ignore_errors=True)
         previous.mkdir()

@@ -42,6 +42,7 @@ def plan_at(runtime: ControllerRuntime, seconds: float) -> None:
     runtime.dispatcher.apply_schedule(
         [{"task": task.id, "telescope": T1, "start": start.isoformat()}]
     )
+    runtime.dispatcher.tick()  # the round that reads the schedule
 
 
 def test_with_nothing_planned_the_loop_waits_for_its_tick(runtime: ControllerRuntime) -> None:

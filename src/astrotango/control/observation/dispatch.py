@@ -98,6 +98,8 @@ class Dispatcher:
         self.links, self.offline, self.lock = fleet.links, fleet.offline, fleet.lock
         self.running, self.adopted = fleet.running, fleet.adopted
         self.outcomes = outcomes
+        #: The earliest planned start after the last tick (None: nothing planned later).
+        self.next_start: datetime | None = None
         self.eligibility: Eligibility = eligibility or (lambda *_: (True, ""))
         self.interlocked: Callable[[str], bool] = interlocked or (lambda _: False)
         #: Told when a task starts or ends (the Scheduler re-plans on both).
@@ -196,11 +198,12 @@ class Dispatcher:
             busy = {r.telescope for r in self.fleet.held()} | {
                 t.telescope for t in self.store.tasks_by_status(_T.RUNNING.value)
             }
-            due = [
-                t
-                for t in self.store.tasks_by_status(_T.SCHEDULED.value)
-                if t.planned_start is not None and t.planned_start <= now
+            scheduled = self.store.tasks_by_status(_T.SCHEDULED.value)
+            due = [t for t in scheduled if t.planned_start is not None and t.planned_start <= now]
+            later = [
+                t.planned_start for t in scheduled if t.planned_start and t.planned_start > now
             ]
+            self.next_start = min(later, default=None)
             groups: dict[str, list[TaskRecord]] = {}
             for task in sorted(due, key=lambda t: (t.planned_start, t.id)):
                 assert task.planned_start is not None

@@ -27,7 +27,7 @@ from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.reconcile import Reconciler
 from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import AttributeEvent, ProxyError, ProxyFactory, Subscription
-from astrotango.domain import DEFAULT_QUEUES, PolicyViolation, TaskState, policy_for_queue
+from astrotango.domain import DEFAULT_QUEUES, PolicyViolation, policy_for_queue
 
 __all__ = ["ControllerRuntime"]
 
@@ -278,16 +278,14 @@ class ControllerRuntime:
         """Clock seconds to the next tick, or sooner to the next planned start.
 
         A task starts at its planned instant, not at the tick after it (on virtual time that
-        instant is one the controller asks for).
+        instant is one the controller asks for). The start is the one the dispatcher's last
+        tick saw: no second read of the store.
         """
         wait = to_grid(self._clock, self._tick_s)
-        now = self._clock.now()
-        starts = [
-            (t.planned_start - now).total_seconds()
-            for t in self.dispatcher.store.tasks_by_status(TaskState.SCHEDULED.value)
-            if t.planned_start is not None and t.planned_start > now
-        ]
-        return min([wait, *starts])
+        start = self.dispatcher.next_start
+        if start is None:
+            return wait
+        return min(wait, max(0.0, (start - self._clock.now()).total_seconds()))
 
     def _rounds(self) -> None:
         wait = to_grid(self._clock, self._tick_s)
