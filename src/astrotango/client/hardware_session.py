@@ -87,17 +87,22 @@ def night_site_now(latitude_deg: float = 28.7606, now: datetime | None = None) -
 
 
 def session_observation(site: Site, now: datetime) -> dict[str, Any]:
-    """One observation of two targets high in ``site``'s sky now, 2 x 1 s in r and g each."""
+    """One observation of two targets high in ``site``'s sky now, 2 x 1 s in r and g each.
+
+    Both targets have just crossed the meridian (hour angles 1 h and 20 min), so each sinks
+    from now on and the airmass merit puts it at the window's start: the session ends in
+    minutes, not at the window's end (a target still rising is best placed late).
+    """
     lst = local_sidereal_time_deg(now, site.longitude_deg)
     targets = [
         {
-            "name": "east of the meridian",
-            "ra_deg": (lst + 10.0) % 360.0,
+            "name": "west of the meridian, south",
+            "ra_deg": (lst - 15.0) % 360.0,
             "dec_deg": site.latitude_deg - 5.0,
         },
         {
-            "name": "west of the meridian",
-            "ra_deg": (lst - 10.0) % 360.0,
+            "name": "west of the meridian, north",
+            "ra_deg": (lst - 5.0) % 360.0,
             "dec_deg": site.latitude_deg + 5.0,
         },
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from astrotango.client.hardware_session import (
@@ -33,6 +33,10 @@ def test_the_session_site_is_at_night_and_both_targets_are_high() -> None:
         target = request["target"]
         alt, _ = radec_to_altaz(target["ra_deg"], target["dec_deg"], NOW, site)
         assert alt > 70.0
+        later, _ = radec_to_altaz(
+            target["ra_deg"], target["dec_deg"], NOW + timedelta(minutes=5), site
+        )
+        assert later < alt  # past the meridian: best observed at once, not at the window's end
 
 
 def test_session_constraints_settle_quickly_and_drop_the_simulated_camera_gate(
