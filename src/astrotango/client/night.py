@@ -374,7 +374,7 @@ def _summary(rows: list[dict[str, Any]], now: datetime) -> Table:
 
 
 def _series_note(row: dict[str, Any]) -> str:
-    """A monitoring series' runs so far, e.g. ``" (run 1 completed; run 2 from 12-16 18:00)"``.
+    """A series' runs so far, e.g. ``" (run 1 completed, 4/4 tasks; run 2 from 12-16 18:00)"``.
 
     A series resets its tasks after each run, so the tasks column shows the run under way.
     """
@@ -383,6 +383,8 @@ def _series_note(row: dict[str, Any]) -> str:
         return ""
     last = runs[-1]
     note = f"run {last['run']} {last['outcome']}"
+    if last.get("tasks"):
+        note += f", {last.get('tasks_completed', 0)}/{last['tasks']} tasks"
     following = row.get("cadence_next_eligible")
     if following and row["status"] not in TERMINAL_OBSERVATION_STATUSES:
         at = datetime.fromisoformat(following)

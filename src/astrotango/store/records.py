@@ -193,13 +193,20 @@ class SnapshotRecord:
 
 @dataclass(frozen=True, slots=True)
 class SeriesRunRecord:
-    """One run of a monitoring (cadence) series and its outcome."""
+    """One run of a monitoring (cadence) series: its outcome and what it achieved.
+
+    ``tasks_completed`` of ``tasks`` were completed in the run; ``reason`` says why a failed
+    run failed ("" otherwise).
+    """
 
     observation_id: str
     run: int
     outcome: str
     at: datetime
     next_eligible: datetime | None = None
+    reason: str = ""
+    tasks_completed: int = 0
+    tasks: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The store's schema in SQLAlchemy Core; the migrations (0001, 0002) create exactly this.
+"""The store's schema in SQLAlchemy Core; the migrations (0001..0003) create exactly this.
 
 Timestamps are :class:`UtcDateTime`: aware datetimes in, aware UTC datetimes out. PostgreSQL
 stores them as ``timestamptz``; SQLite as ISO text in UTC, so that text order is time order
@@ -224,6 +224,10 @@ series_history = Table(
     Column("outcome", STATUS, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("next_eligible", UtcDateTime, nullable=True),
+    # What the run achieved (0003): why it failed, and its tasks completed of its tasks.
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("tasks_completed", Integer, nullable=False, server_default="0"),
+    Column("tasks", Integer, nullable=False, server_default="0"),
 )
 
 interlock_latches = Table(

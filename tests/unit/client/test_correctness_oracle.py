@@ -43,6 +43,7 @@ RULES = (
     "parallel pairs",
     "sync groups",
     "window ends",
+    "runs end with their observation",
     "sky constraints",
     "lifecycle histories",
 )
@@ -525,3 +526,34 @@ def test_a_sky_flat_in_civil_twilight_passes(night: Night) -> None:
     _, [flat] = night.submit(doc)
     night.run(flat, T1, at(-90), at(-88))  # 18:30 UTC: the sun a few degrees down
     assert found(night.judge()) == []
+
+
+def fail_observation(night: Night, observation_id: str, when: datetime) -> None:
+    """The observation fails at ``when`` (assigned by its first task's plan, then failed)."""
+    for to_status, actor in (("in_progress", "executor"), ("failed", "system")):
+        record = night.store.get_observation(observation_id)
+        night.store.transition_observation(
+            observation_id,
+            expected_version=record.version,
+            from_status=record.status,
+            to_status=to_status,
+            actor=actor,
+            reason="by hand",
+            at=when,
+        )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "caught"), [(0, 10.1, False), (0, 30, True), (12, 20, True)]
+)
+def test_a_run_going_on_after_its_observation_failed_is_caught(
+    night: Night, start: float, end: float, caught: bool
+) -> None:
+    observation, [one, other] = night.submit(document(mode="parallel", instruments=2))
+    night.run(one, T1, at(0), at(5))
+    fail_observation(night, observation, at(10))
+    night.run(other, T2, at(start), at(end))
+
+    violations = [(rule, subject) for rule, subject, _ in found(night.judge())]
+
+    assert (("runs end with their observation", other) in violations) is caught

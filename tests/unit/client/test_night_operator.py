@@ -46,9 +46,17 @@ def test_a_series_between_runs_says_what_its_runs_did() -> None:
         "status": "pending",
         "is_monitoring": True,
         "cadence_next_eligible": "2026-12-16T18:00:00+00:00",
-        "series_history": [{"run": 1, "outcome": "completed", "at": "2026-12-16T05:40:12+00:00"}],
+        "series_history": [
+            {
+                "run": 1,
+                "outcome": "completed",
+                "at": "2026-12-16T05:40:12+00:00",
+                "tasks_completed": 4,
+                "tasks": 4,
+            }
+        ],
     }
-    assert _series_note(row) == " (run 1 completed; run 2 from 12-16 18:00)"
-    assert _series_note({**row, "status": "completed"}) == " (run 1 completed)"
+    assert _series_note(row) == " (run 1 completed, 4/4 tasks; run 2 from 12-16 18:00)"
+    assert _series_note({**row, "status": "completed"}) == " (run 1 completed, 4/4 tasks)"
     assert _series_note({**row, "is_monitoring": False}) == ""
     assert _series_note({**row, "series_history": []}) == ""

@@ -781,3 +781,31 @@ def test_the_claim_announced_is_the_claim_recorded(rig: Rig) -> None:
     announced = [t for t in rig.announced if t.entity_id == task_id and t.to_status == "running"]
     assert announced == [recorded]
     assert "claimed by controller@astro/telescope/t1 (token 1)" in recorded.reason
+
+
+def test_a_failed_observation_stops_its_tasks_still_running_elsewhere(rig: Rig) -> None:
+    """Its sibling ran on for nothing: the observation had failed, final, while it observed."""
+    document = single_target("capella", 79.17, 45.99)
+    document["requests"][0]["iterations"] = 2
+    document["allow_reassignment"] = False
+    obs = rig.submit(document)
+    one, other = (t.id for t in rig.store.tasks_of_observation(obs))
+    plan_blocks(rig, (one, T1, 0), (other, T2, 0))
+    rig.dispatcher.tick()
+    assert [rig.task(t).status for t in (one, other)] == ["running", "running"]
+    rig.links[T1].finish(
+        one, status=TaskStatus.FAILED, result=[ResultCode.FAILED, "camera: readout failed"]
+    )
+    assert rig.status(obs) == "failed"
+    assert rig.links[T2].stops == 1, "a failed observation frees the other telescope"
+    assert rig.task(other).status == "canceled"
+    assert "observation failed" in rig.store.transitions_of(other)[-1].reason
+    rig.links[T2].finish(
+        other, partial=True, status=TaskStatus.ABORTED, result=[ResultCode.ABORTED, "aborted"]
+    )
+    assert rig.task(other).status == "canceled" and rig.status(obs) == "failed"
+    kept = [
+        a.partial for a in rig.store.assets_of_observation(obs) if a.task_info["task_id"] == other
+    ]
+    assert kept == [True], "what it captured before the stop is kept"
+    assert_every_transition_is_allowed(rig.announced)

@@ -168,7 +168,9 @@ def test_a_failed_series_run_says_what_it_achieved_and_each_task_how_it_ended(ri
     assert broken_reset == "run 1 failed; next run of the series"
     # its data stay registered: nothing of the run is thrown away
     assert {a.task_id for a in rig.store.assets_of_observation(obs)} == {done}
-    assert [(r.run, r.outcome) for r in rig.store.series_history(obs)] == [(1, "failed")]
+    [run] = rig.store.series_history(obs)
+    assert (run.run, run.outcome, run.tasks_completed, run.tasks) == (1, "failed", 1, 2)
+    assert run.reason == "camera fault (reassignment not allowed)"
     assert_every_transition_is_allowed(rig.announced)
 
 

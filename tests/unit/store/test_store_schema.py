@@ -25,7 +25,7 @@ def test_migrated_schema_equals_metadata(store: Store) -> None:
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == head_revision() == "0002"
+        assert context.get_current_revision() == head_revision() == "0003"
 
 
 def test_every_table_is_created(store: Store) -> None:
@@ -40,7 +40,7 @@ def test_open_is_idempotent(store_url: str) -> None:
             assert again.count_by_status() == {}
     with Store.open(store_url) as again, again.engine.connect() as conn:
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert [v for (v,) in versions] == ["0002"]
+        assert [v for (v,) in versions] == ["0003"]
 
 
 def test_sqlite_pragmas(tmp_path) -> None:

@@ -63,7 +63,16 @@ def test_series_history(store: Store, make_observation, t0) -> None:
     store.add_observations([make_observation("obs-m")])
     runs = [
         SeriesRunRecord("obs-m", 1, "completed", t0, t0 + timedelta(days=1)),
-        SeriesRunRecord("obs-m", 2, "failed", t0 + timedelta(days=1), t0 + timedelta(days=2)),
+        SeriesRunRecord(
+            "obs-m",
+            2,
+            "failed",
+            t0 + timedelta(days=1),
+            t0 + timedelta(days=2),
+            reason="window closed",
+            tasks_completed=1,
+            tasks=3,
+        ),
     ]
     for run in reversed(runs):
         store.add_series_run(run)
@@ -72,3 +81,30 @@ def test_series_history(store: Store, make_observation, t0) -> None:
         store.add_series_run(runs[0])
     with pytest.raises(NotFound):
         store.add_series_run(SeriesRunRecord("obs-x", 1, "completed", t0))
+
+
+def test_migration_0003_keeps_older_series_runs_with_nothing_claimed(
+    store_url: str, make_observation, t0
+) -> None:
+    """A series run recorded before 0003 reads back as 0 of 0 tasks, no reason."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from astrotango.store.engine import alembic_config, create_store_engine, upgrade_to_head
+
+    with Store.open(store_url) as store:
+        store.add_observations([make_observation("obs-m")])
+        store.add_series_run(
+            SeriesRunRecord("obs-m", 1, "failed", t0, None, reason="x", tasks_completed=1, tasks=2)
+        )
+    engine = create_store_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(connection=conn), "0002")
+        columns = {c["name"] for c in inspect(engine).get_columns("series_history")}
+        assert not {"reason", "tasks_completed", "tasks"} & columns
+        upgrade_to_head(engine)
+    finally:
+        engine.dispose()
+    with Store.open(store_url) as store:
+        assert store.series_history("obs-m") == [SeriesRunRecord("obs-m", 1, "failed", t0)]

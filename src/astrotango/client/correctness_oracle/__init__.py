@@ -10,6 +10,8 @@ independently of the code that made the decisions:
 * sync groups: every start of a sync group's member was matched by each other member's
   within the sync tolerance;
 * window ends: no run and no exposure ended after the window it was held to;
+* runs end with their observation: no run started after its observation ended, and none
+  ran on more than a tick past that end;
 * sky constraints: every run start and exposure start satisfied the task's constraints
   (altitude, airmass, horizon limit, moon, twilight), computed with plain astropy;
 * lifecycle histories: every observation's and task's history is a path of the lifecycle

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from astrotango.client.correctness_oracle.endings import run_endings
 from astrotango.client.correctness_oracle.facts import NightFacts, read_night
 from astrotango.client.correctness_oracle.fixed_time import fixed_times
 from astrotango.client.correctness_oracle.histories import histories
@@ -37,6 +38,7 @@ def judge_correctness(
             parallel_pairs(night, allowances),
             sync_groups(night, allowances),
             window_ends(night, allowances),
+            run_endings(night, allowances),
             sky_constraints(night, allowances, mounts),
             histories(night, allowances),
         ),

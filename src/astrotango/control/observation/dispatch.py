@@ -98,6 +98,7 @@ class Dispatcher:
         self.links, self.offline, self.lock = fleet.links, fleet.offline, fleet.lock
         self.running, self.adopted = fleet.running, fleet.adopted
         self.outcomes = outcomes
+        outcomes.stop_running = self.stop_task  # the runs are ours to stop
         #: The earliest planned start after the last tick (None: nothing planned later).
         self.next_start: datetime | None = None
         self.eligibility: Eligibility = eligibility or (lambda *_: (True, ""))

@@ -56,6 +56,8 @@ _O, _T = ObservationStatus, TaskState
 _LIVE = frozenset({_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
 #: Where an observation's acquisition can end: it has run.
 _ACQUIRING = frozenset({_O.IN_PROGRESS, _O.SUSPENDED})
+#: The tasks a failed observation cancels: every one not ended yet.
+_OPEN = frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING})
 #: The tasks a series reset moves on to the next run: all but a running one.
 _RESETTABLE = frozenset({_T.PENDING, _T.SCHEDULED, _T.COMPLETED, _T.FAILED, _T.CANCELED})
 
@@ -67,6 +69,9 @@ class OutcomeHandler:
         ledger: The one writer.
         on_progress: Told ``(observation id, progress 0..1)`` when an observation's progress
             changes: the number the store holds for it.
+
+    ``stop_running(task id, reason)`` stops a running task on its telescope; the dispatcher
+    that owns the runs sets it (until then it does nothing).
     """
 
     def __init__(
@@ -75,6 +80,7 @@ class OutcomeHandler:
         self.ledger = ledger
         self.store = ledger.store
         self._on_progress = on_progress or (lambda *_: None)
+        self.stop_running: Callable[[str, str], None] = lambda *_: None
 
     # -- before and at the start --------------------------------------------------------
 
@@ -308,7 +314,11 @@ class OutcomeHandler:
         self.fail_observation(run.observation_id, decision.reason)
 
     def fail_observation(self, observation_id: str, reason: str) -> None:
-        """End the observation's run as failed; a monitoring series goes on to its next run."""
+        """End the observation's run as failed; a monitoring series goes on to its next run.
+
+        A failed observation is final, so its open tasks are canceled, and one still running
+        on another telescope is stopped there: nothing it could capture would count.
+        """
         moved = self.ledger.move_observation(
             observation_id, _O.FAILED, Actor.SYSTEM, reason, expect=_LIVE
         )
@@ -317,8 +327,12 @@ class OutcomeHandler:
         if self._series(observation_id, "failed", reason, self.ledger.clock.now()):
             return
         for task in self.store.tasks_of_observation(observation_id):
-            if task.status in (_T.PENDING, _T.SCHEDULED):
-                self.ledger.move_task(task.id, _T.CANCELED, Actor.SYSTEM, "observation failed")
+            if task.status == _T.RUNNING:
+                self.stop_running(task.id, f"observation failed: {reason}")
+            if task.status in _OPEN:
+                self.ledger.move_task(
+                    task.id, _T.CANCELED, Actor.SYSTEM, "observation failed", expect=_OPEN
+                )
 
     def missed_window(self, observation_id: str, reason: str) -> bool:
         """A pending series run whose window closed before it started: a failed run.
@@ -354,7 +368,14 @@ class OutcomeHandler:
             return False
         document = parse_observation(record.document)
         history = [
-            SeriesRun(run=r.run, outcome=r.outcome, at=r.at)  # type: ignore[arg-type]
+            SeriesRun(
+                run=r.run,
+                outcome=r.outcome,  # type: ignore[arg-type]
+                at=r.at,
+                reason=r.reason,
+                tasks_completed=r.tasks_completed,
+                tasks=r.tasks,
+            )
             for r in self.store.series_history(observation_id)
         ]
         tasks = self.store.tasks_of_observation(observation_id)
@@ -367,9 +388,17 @@ class OutcomeHandler:
             tasks_completed=sum(1 for t in tasks if t.status == _T.COMPLETED),
             tasks=len(tasks),
         )
+        run = decision.run
         self.store.add_series_run(
             SeriesRunRecord(
-                observation_id, decision.run.run, decision.run.outcome, now, decision.next_eligible
+                observation_id,
+                run.run,
+                run.outcome,
+                now,
+                decision.next_eligible,
+                reason=run.reason,
+                tasks_completed=run.tasks_completed,
+                tasks=run.tasks,
             )
         )
         if not decision.continues:
