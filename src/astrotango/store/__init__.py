@@ -35,6 +35,7 @@ from astrotango.store.records import (
     SnapshotRecord,
     TaskRecord,
     TransitionRecord,
+    TransitionWrite,
 )
 from astrotango.store.repository import Store, default_store_url, open_store
 
@@ -58,6 +59,7 @@ __all__ = [
     "Store",
     "TaskRecord",
     "TransitionRecord",
+    "TransitionWrite",
     "default_store_url",
     "open_store",
 ]

@@ -6,8 +6,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from astrotango.store import observations as obs_rows
+from astrotango.store import tasks as task_sql
 from astrotango.store._base import StoreBase
-from astrotango.store.records import NewObservation, ObservationRecord, TaskRecord, TransitionRecord
+from astrotango.store.records import (
+    NewObservation,
+    ObservationRecord,
+    TaskRecord,
+    TransitionRecord,
+    TransitionWrite,
+)
 
 __all__ = ["ObservationMethods"]
 
@@ -125,3 +132,34 @@ class ObservationMethods(StoreBase):
                 at=at,
                 updates=updates,
             )
+
+    def transition_all(self, writes: Sequence[TransitionWrite]) -> None:
+        """Apply several status changes (observations and tasks) in one transaction: all or none.
+
+        Each is written as :meth:`transition_observation` or ``transition_task`` would, in
+        order; an entity may appear more than once (each later write expecting the version
+        the earlier one made).
+
+        Raises:
+            NotFound: an entity does not exist; nothing is written.
+            ConcurrencyConflict: another writer moved one first; nothing is written.
+            ValueError: a write names a protected column or moves a task to running.
+        """
+        with self._write() as conn:
+            for w in writes:
+                write = (
+                    obs_rows.transition_observation
+                    if w.entity_kind == "observation"
+                    else task_sql.update_task
+                )
+                write(
+                    conn,
+                    w.entity_id,
+                    expected_version=w.expected_version,
+                    from_status=w.from_status,
+                    to_status=w.to_status,
+                    actor=w.actor,
+                    reason=w.reason,
+                    at=w.at,
+                    updates=w.updates,
+                )

@@ -29,6 +29,7 @@ __all__ = [
     "SnapshotRecord",
     "TaskRecord",
     "TransitionRecord",
+    "TransitionWrite",
     "field_names",
 ]
 
@@ -149,6 +150,24 @@ class TransitionRecord:
     reason: str
     at: datetime
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionWrite:
+    """One status change to write, if the entity is still at its expected status and version.
+
+    See :meth:`~astrotango.store.Store.transition_all`.
+    """
+
+    entity_kind: EntityKind
+    entity_id: str
+    expected_version: int
+    from_status: str
+    to_status: str
+    actor: str
+    reason: str
+    at: datetime
+    updates: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)

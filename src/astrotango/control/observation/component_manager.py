@@ -15,6 +15,7 @@ from astrotango.clock import Clock
 from astrotango.control.component_manager import BaseComponentManager
 from astrotango.control.observation.intake import ObservationIntake
 from astrotango.control.observation.ledger import Announce, ObservationLedger
+from astrotango.control.observation.records import task_views
 from astrotango.control.observation.runtime import ControllerRuntime
 from astrotango.control.observation.views import counts, list_observations, observation_view
 from astrotango.domain import (
@@ -22,24 +23,21 @@ from astrotango.domain import (
     Actor,
     IllegalTransition,
     ObservationStatus,
-    TaskState,
     Window,
     observation_sources,
     parse_observation,
     resubmit,
-    task_sources,
 )
+from astrotango.domain.decisions import end_observation
 from astrotango.store import Store
 
 __all__ = ["ObservationControllerComponentManager"]
 
 _O = ObservationStatus
 _ACTIVE = frozenset(_O) - TERMINAL_OBSERVATION_STATUSES
-# What a user may end, and which of its tasks that cancels, are read off the lifecycle table:
-# a failed task is absent (failure is its own end; it stays failed), as are completed and
-# canceled ones.
+# What a user may end is read off the lifecycle table (which of its tasks that cancels too:
+# see domain.decisions.end_observation).
 _ABORTABLE = observation_sources(_O.ABORTED, Actor.USER)
-_OPEN_TASKS = task_sources(TaskState.CANCELED, Actor.USER)
 # Cancel is the abort of an observation no telescope has started: a rule of the command, not
 # of the table (which knows one end, aborted).
 _CANCELLABLE = _ABORTABLE & {_O.PENDING, _O.ASSIGNED}
@@ -148,22 +146,17 @@ class ObservationControllerComponentManager(BaseComponentManager):
         self._end(observation_id, reason)
 
     def _end(self, observation_id: str, reason: str) -> None:
-        """Cancel the open tasks, then abort the observation; every other task is kept.
+        """Stop the running tasks, then cancel the open ones and abort it, in one transaction.
 
-        Every edge taken here is one the table allows from the states ``expect`` names, so
-        no task state stops the abort halfway.
+        The decision (:func:`~astrotango.domain.decisions.end_observation`) takes only edges
+        the table allows the user from the states they are in, so no task state stops the
+        abort halfway, and a failed or completed task is kept.
         """
-        for task in self.store.tasks_of_observation(observation_id):
-            if task.status not in _OPEN_TASKS:
-                continue  # completed, failed or canceled: it has ended already
-            if task.status == TaskState.RUNNING:
-                self._stop_task(task.id)
-            self.ledger.move_task(
-                task.id, TaskState.CANCELED, Actor.USER, reason, expect=_OPEN_TASKS
-            )
-        self.ledger.move_observation(
-            observation_id, _O.ABORTED, Actor.USER, reason, expect=_ABORTABLE
-        )
+        tasks = task_views(self.store.tasks_of_observation(observation_id))
+        decision = end_observation(observation_id, tasks, _O.ABORTED, Actor.USER, reason)
+        for task_id in decision.stop:
+            self._stop_task(task_id)
+        self.ledger.apply(decision)
 
     def resubmit(self, observation_id: str, window: Mapping[str, str] | None = None) -> str:
         """A new observation with the same settings (and optionally a new window).

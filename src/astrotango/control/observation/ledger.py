@@ -3,7 +3,8 @@
 Every change is a legal edge of the lifecycle tables (the domain checks it), applied with
 optimistic concurrency (the store refuses a stale version; the ledger re-reads and re-checks a
 few times), recorded as a transition in the same transaction, and announced to ``announce``
-(the device turns that into one ``lastTransition`` event per change).
+(the device turns that into one ``lastTransition`` event per change). A decision of several
+moves (:mod:`astrotango.domain.decisions`) is applied in one transaction: all or none.
 
 A run's end (completed, failed, re-queued) is the executor's fenced write instead: the store
 accepts it only under the run's fencing token, and :meth:`ObservationLedger.end_run` writes
@@ -12,9 +13,9 @@ and announces it in one call, so no caller announces a change by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from astrotango.clock import Clock
 from astrotango.domain import (
@@ -25,7 +26,14 @@ from astrotango.domain import (
     check_observation_transition,
     check_task_transition,
 )
-from astrotango.store import ObservationRecord, Store, TaskRecord, TransitionRecord
+from astrotango.domain.decisions import Decision, Move
+from astrotango.store import (
+    ObservationRecord,
+    Store,
+    TaskRecord,
+    TransitionRecord,
+    TransitionWrite,
+)
 
 _T = TaskState
 
@@ -34,18 +42,17 @@ __all__ = ["Announce", "ObservationLedger"]
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
-    """How to read, check and write one kind of entity."""
+    """How to read and check one kind of entity."""
 
-    name: Literal["observation", "task"]
     states: Callable[[str], Any]
     read: Callable[[str], Any]
-    write: Callable[..., int]
     check: Callable[..., None]
 
 
 #: Receives every applied transition.
 Announce = Callable[[TransitionRecord], None]
 _ATTEMPTS = 4
+_MOVED, _SKIPPED, _THERE = "moved", "skipped", "already there"
 
 
 class ObservationLedger:
@@ -61,6 +68,12 @@ class ObservationLedger:
         self.store = store
         self.clock = clock
         self._announce = announce or (lambda _: None)
+        self._kinds = {
+            "observation": _Kind(
+                ObservationStatus, store.get_observation, check_observation_transition
+            ),
+            "task": _Kind(TaskState, store.get_task, check_task_transition),
+        }
 
     def move_observation(
         self,
@@ -84,23 +97,12 @@ class ObservationLedger:
             NotFound: no such observation.
             ConcurrencyConflict: other writers won every attempt.
         """
-        moved: ObservationRecord | None = self._move(
-            _Kind(
-                "observation",
-                ObservationStatus,
-                self.store.get_observation,
-                self.store.transition_observation,
-                check_observation_transition,
-            ),
-            observation_id,
-            to,
-            actor,
-            reason,
-            expect,
-            updates,
-            monitoring_reset,
+        move = Move(
+            "observation", observation_id, to, actor, reason, expect, updates, monitoring_reset
         )
-        return moved
+        if self._apply((move,)) == [_SKIPPED]:
+            return None
+        return self.store.get_observation(observation_id)
 
     def move_task(
         self,
@@ -120,65 +122,94 @@ class ObservationLedger:
             NotFound: no such task.
             ConcurrencyConflict: other writers won every attempt.
         """
-        moved: TaskRecord | None = self._move(
-            _Kind(
-                "task",
-                TaskState,
-                self.store.get_task,
-                self.store.transition_task,
-                check_task_transition,
-            ),
-            task_id,
-            to,
-            actor,
-            reason,
-            expect,
-            updates,
-            monitoring_reset,
-        )
-        return moved
+        move = Move("task", task_id, to, actor, reason, expect, updates, monitoring_reset)
+        if self._apply((move,)) == [_SKIPPED]:
+            return None
+        return self.store.get_task(task_id)
 
-    def _move(
-        self,
-        kind: _Kind,
-        entity_id: str,
-        to: Any,
-        actor: Actor,
-        reason: str,
-        expect: frozenset[Any] | None,
-        updates: Mapping[str, Any] | None,
-        monitoring_reset: bool,
-    ) -> Any:
-        """Read, check against the lifecycle table, compare-and-set, announce; retry on races."""
+    def apply(self, decision: Decision) -> tuple[Move, ...]:
+        """Apply a decision's moves in ONE transaction: all of them or none.
+
+        Each move is checked against the lifecycle table from the state its entity is in
+        (or the one an earlier move of the same decision leaves it in); a move whose
+        ``expect`` no longer holds is skipped, one already made is not repeated. Every move
+        written is announced after the commit, in order. The caller stops
+        ``decision.stop`` on the telescopes first.
+
+        Returns:
+            The moves written (a skipped or already made one is not among them).
+
+        Raises:
+            IllegalTransition: a move's edge or actor is not allowed; nothing is written.
+            NotFound: an entity does not exist; nothing is written.
+            ConcurrencyConflict: other writers won every attempt; nothing is written.
+        """
+        outcomes = self._apply(decision.moves)
+        return tuple(m for m, done in zip(decision.moves, outcomes, strict=True) if done == _MOVED)
+
+    def _apply(self, moves: Sequence[Move]) -> list[str]:
+        """Read, check, compare-and-set every move in one transaction, announce; retry races.
+
+        Returns each move's outcome: moved, skipped (``expect`` did not hold) or already
+        there.
+        """
         for _ in range(_ATTEMPTS):
-            record = kind.read(entity_id)
-            current = kind.states(record.status)
-            if expect is not None and current not in expect:
-                return None
-            if current == to and not monitoring_reset:
-                return record  # already there; a series reset may stay (pending -> pending)
-            kind.check(current, to, actor, monitoring_reset_allowed=monitoring_reset)
             at = self.clock.now()
-            try:
-                kind.write(
-                    entity_id,
-                    expected_version=record.version,
-                    from_status=current.value,
-                    to_status=to.value,
-                    actor=actor.value,
-                    reason=reason,
-                    at=at,
-                    updates=updates,
+            writes: list[TransitionWrite] = []
+            outcomes: list[str] = []
+            now_at: dict[tuple[str, str], tuple[Any, int]] = {}
+            for move in moves:
+                kind = self._kinds[move.kind]
+                key = (move.kind, move.entity_id)
+                if key not in now_at:
+                    record = kind.read(move.entity_id)
+                    now_at[key] = (kind.states(record.status), record.version)
+                current, version = now_at[key]
+                if move.expect is not None and current not in move.expect:
+                    outcomes.append(_SKIPPED)
+                    continue
+                if current == move.to and not move.monitoring_reset:
+                    outcomes.append(_THERE)  # a series reset may stay (pending -> pending)
+                    continue
+                kind.check(
+                    current, move.to, move.actor, monitoring_reset_allowed=move.monitoring_reset
                 )
+                writes.append(
+                    TransitionWrite(
+                        move.kind,
+                        move.entity_id,
+                        version,
+                        current.value,
+                        move.to.value,
+                        move.actor.value,
+                        move.reason,
+                        at,
+                        move.updates,
+                    )
+                )
+                outcomes.append(_MOVED)
+                now_at[key] = (move.to, version + 1)
+            if not writes:
+                return outcomes
+            try:
+                self.store.transition_all(writes)
             except ConcurrencyConflict:
                 continue
-            self._announce(
-                TransitionRecord(
-                    kind.name, entity_id, current.value, to.value, actor.value, reason, at
+            for w in writes:
+                self._announce(
+                    TransitionRecord(
+                        w.entity_kind,
+                        w.entity_id,
+                        w.from_status,
+                        w.to_status,
+                        w.actor,
+                        w.reason,
+                        w.at,
+                    )
                 )
-            )
-            return kind.read(entity_id)
-        raise ConcurrencyConflict(f"{kind.name} {entity_id}: too many concurrent writers")
+            return outcomes
+        what = ", ".join(f"{m.kind} {m.entity_id}" for m in moves[:3])
+        raise ConcurrencyConflict(f"{what}: too many concurrent writers")
 
     def end_run(
         self,

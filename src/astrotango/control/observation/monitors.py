@@ -10,6 +10,9 @@
 - Time limit: once an observation's window has closed it ends (aborted, by the system); a task
   that cannot finish inside its window is not started (see :mod:`.dispatch`).
 
+What to do is decided in the domain (:mod:`astrotango.domain.decisions`: the stale level
+and action, the end of an observation) and applied by the ledger in one transaction.
+
 An observation with nothing left to do (every task that was to be done is, the rest dropped)
 is neither stuck nor cut by its window: both monitors settle it first
 (:meth:`.OutcomeHandler.settle`), so it ends ``completed``, not ``failed`` or ``aborted``.
@@ -24,24 +27,25 @@ from typing import Any
 
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.links import TelescopeLink
-from astrotango.domain import (
-    Actor,
-    ObservationStatus,
-    TaskState,
-    observation_sources,
-    task_sources,
+from astrotango.control.observation.records import task_views
+from astrotango.domain import Actor, ObservationStatus, observation_sources
+from astrotango.domain.decisions import (
+    STALE_ACTIONS,
+    Decision,
+    Staleness,
+    TaskView,
+    end_observation,
+    stale_decision,
+    staleness,
 )
-from astrotango.store import ObservationRecord, TaskRecord
 
 __all__ = ["MonitorSettings", "Monitors"]
 
-_O, _T = ObservationStatus, TaskState
-_WATCHED = (_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED)
-_STALE_ACTION = {_O.ASSIGNED: _O.PENDING, _O.IN_PROGRESS: _O.FAILED, _O.SUSPENDED: _O.FAILED}
-#: What the system may end (abort), and which tasks that cancels: read off the lifecycle table
-#: (a failed task is not among them: it stays failed).
+_O = ObservationStatus
+#: The statuses watched for staleness: those mission/001's stale table names.
+_WATCHED = tuple(STALE_ACTIONS)
+#: What the system may end (abort): read off the lifecycle table.
 _ENDABLE = observation_sources(_O.ABORTED, Actor.SYSTEM)
-_CANCELABLE_TASKS = task_sources(_T.CANCELED, Actor.SYSTEM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,30 +137,21 @@ class Monitors:
             if outcomes.settle(record.id):
                 continue
             reason = f"window closed at {record.window_end.isoformat()}"
-            self._cancel_tasks(self.store.tasks_of_observation(record.id), reason)
             if record.is_monitoring and _O(record.status) is not _O.PENDING:
-                outcomes.fail_observation(record.id, reason)
+                outcomes.fail_observation(record.id, reason)  # the run fails; the series goes on
                 continue
             if record.is_monitoring and outcomes.missed_window(
                 record.id, f"{reason} before the run could start"
             ):
                 continue
-            self.ledger.move_observation(
-                record.id, _O.ABORTED, Actor.SYSTEM, reason, expect=_ENDABLE
-            )
+            tasks = task_views(self.store.tasks_of_observation(record.id))
+            self._apply(end_observation(record.id, tasks, _O.ABORTED, Actor.SYSTEM, reason))
 
-    def _cancel_tasks(self, tasks: list[TaskRecord], reason: str) -> None:
-        """Stop the running task and cancel every unfinished one."""
-        for task in tasks:
-            if task.status == _T.RUNNING:
-                self.dispatcher.stop_task(task.id, reason)
-            self.ledger.move_task(
-                task.id,
-                _T.CANCELED,
-                Actor.SYSTEM,
-                reason,
-                expect=_CANCELABLE_TASKS,
-            )
+    def _apply(self, decision: Decision) -> None:
+        """Stop the decision's running tasks on their telescopes, then apply its moves."""
+        for task_id in decision.stop:
+            self.dispatcher.stop_task(task_id, decision.why)
+        self.ledger.apply(decision)
 
     def check_stale(self) -> None:
         """Warn at 1 h, act at 2 h in assigned / in_progress / suspended.
@@ -182,80 +177,39 @@ class Monitors:
             ):
                 if self.dispatcher.outcomes.settle(record.id):
                     continue  # nothing left to do: it was not stuck, it was done
-                tasks = self.store.tasks_of_observation(record.id)
-                if _waiting_for_its_time(record, tasks, now):
+                tasks = task_views(self.store.tasks_of_observation(record.id))
+                level, idle = staleness(
+                    status,
+                    record.updated_at,
+                    tasks,
+                    now,
+                    held_at=self._held_at,
+                    cadence_next_eligible=record.cadence_next_eligible,
+                    warn_after=self.settings.warn_after,
+                    stale_after=self.settings.stale_after,
+                )
+                if level not in (Staleness.WARNING, Staleness.STALE):
                     continue
-                age = now - max(_last_activity(record.updated_at, tasks), self._held_at)
-                if age < self.settings.warn_after:
-                    continue
-                level = "stale" if age >= self.settings.stale_after else "warning"
                 flagged.append(
                     {
                         "id": record.id,
                         "status": status.value,
-                        "level": level,
+                        "level": level.value,
                         "since": record.updated_at.isoformat(),
                     }
                 )
-                if level == "stale":
-                    self._act_on_stale(record.id, status, age)
+                if level is Staleness.STALE:
+                    self._act_on_stale(record.id, status, tasks, idle)
         if flagged != self._stale:
             self._stale = flagged
             self._on_stale(flagged)
 
-    def _act_on_stale(self, observation_id: str, status: ObservationStatus, age: timedelta) -> None:
-        reason = f"stale: {status.value} for {age.total_seconds() / 3600:.1f} h"
-        tasks = self.store.tasks_of_observation(observation_id)
-        if _STALE_ACTION[status] == _O.FAILED:  # a monitoring series goes on to its next run
-            self._cancel_tasks(tasks, reason)
-            self.dispatcher.outcomes.fail_observation(observation_id, reason)
+    def _act_on_stale(
+        self, observation_id: str, status: ObservationStatus, tasks: list[TaskView], idle: timedelta
+    ) -> None:
+        """mission/001's stale action; a failed one goes the way every failure goes."""
+        decision = stale_decision(observation_id, status, tasks, idle)
+        if decision.ends is _O.FAILED:  # as every failure: a series goes on to its next run
+            self.dispatcher.outcomes.fail_observation(observation_id, decision.why)
             return
-        if any(t.status == _T.RUNNING for t in tasks):
-            return
-        for task in tasks:
-            self.ledger.move_task(
-                task.id, _T.PENDING, Actor.SYSTEM, reason, expect=frozenset({_T.SCHEDULED})
-            )
-        self.ledger.move_observation(
-            observation_id, _O.PENDING, Actor.SYSTEM, reason, expect=frozenset({status})
-        )
-
-
-def _waiting_for_its_time(
-    record: ObservationRecord, tasks: list[TaskRecord], now: datetime
-) -> bool:
-    """Idle by design: a task planned for later, or the next window or cadence not yet open.
-
-    An observation in progress (or suspended) between tasks, with nothing running and the
-    rest queued or planned, waits for the Scheduler and the telescopes as a pending one does
-    (a planned slot that goes by unstarted is re-planned by dispatch): it is not stuck, and
-    its window's end (the time limit) is what ends it if it never runs.
-    """
-    if record.cadence_next_eligible is not None and record.cadence_next_eligible > now:
-        return True
-    if record.status in (_O.IN_PROGRESS, _O.SUSPENDED) and _between_tasks(tasks):
-        return True
-    return any(
-        (t.status == _T.SCHEDULED and t.planned_start is not None and t.planned_start > now)
-        or (t.status == _T.PENDING and t.window_start > now)
-        for t in tasks
-    )
-
-
-def _between_tasks(tasks: list[TaskRecord]) -> bool:
-    """Nothing running, and work left to plan or start."""
-    states = {t.status for t in tasks}
-    return _T.RUNNING not in states and bool(states & {_T.PENDING, _T.SCHEDULED})
-
-
-def _last_activity(updated_at: datetime, tasks: list[TaskRecord]) -> datetime:
-    """The latest sign of life: its own last transition, a task started or finished.
-
-    A running task is alive until its expected end: a three-hour track is not stuck at 2 h.
-    """
-    times = [updated_at]
-    for task in tasks:
-        times += [t for t in (task.claimed_at, task.completed_at) if t is not None]
-        if task.status == _T.RUNNING and task.claimed_at is not None:
-            times.append(task.claimed_at + timedelta(seconds=task.duration_s))
-    return max(times)
+        self._apply(decision)

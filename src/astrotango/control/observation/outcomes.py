@@ -32,7 +32,7 @@ from typing import Any
 from astrotango.control.observation.fleet import Running
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.links import TelescopeLink
-from astrotango.control.observation.records import task_spec
+from astrotango.control.observation.records import task_spec, task_views
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import (
     DEFAULT_POLICIES,
@@ -47,6 +47,7 @@ from astrotango.domain import (
     parse_observation,
     policy_for_queue,
 )
+from astrotango.domain.decisions import end_observation
 from astrotango.domain.progress import Capture, acquisition_done, task_capture
 from astrotango.store import AssetRecord, DuplicateId, SeriesRunRecord, TaskRecord
 
@@ -56,8 +57,6 @@ _O, _T = ObservationStatus, TaskState
 _LIVE = frozenset({_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
 #: Where an observation's acquisition can end: it has run.
 _ACQUIRING = frozenset({_O.IN_PROGRESS, _O.SUSPENDED})
-#: The tasks a failed observation cancels: every one not ended yet.
-_OPEN = frozenset({_T.PENDING, _T.SCHEDULED, _T.RUNNING})
 #: The tasks a series reset moves on to the next run: all but a running one.
 _RESETTABLE = frozenset({_T.PENDING, _T.SCHEDULED, _T.COMPLETED, _T.FAILED, _T.CANCELED})
 
@@ -316,23 +315,27 @@ class OutcomeHandler:
     def fail_observation(self, observation_id: str, reason: str) -> None:
         """End the observation's run as failed; a monitoring series goes on to its next run.
 
-        A failed observation is final, so its open tasks are canceled, and one still running
-        on another telescope is stopped there: nothing it could capture would count.
+        Its open tasks are canceled with it, in one transaction, and one still running on
+        another telescope is stopped there first: nothing it could capture would count for
+        this run. A series then resets them all to its next run.
         """
-        moved = self.ledger.move_observation(
-            observation_id, _O.FAILED, Actor.SYSTEM, reason, expect=_LIVE
+        decision = end_observation(
+            observation_id,
+            task_views(self.store.tasks_of_observation(observation_id)),
+            _O.FAILED,
+            Actor.SYSTEM,
+            reason,
+            task_reason="observation failed",
+            expect=_LIVE,
         )
-        if moved is None:
+        if _O(self.store.get_observation(observation_id).status) not in _LIVE:
             return
-        if self._series(observation_id, "failed", reason, self.ledger.clock.now()):
-            return
-        for task in self.store.tasks_of_observation(observation_id):
-            if task.status == _T.RUNNING:
-                self.stop_running(task.id, f"observation failed: {reason}")
-            if task.status in _OPEN:
-                self.ledger.move_task(
-                    task.id, _T.CANCELED, Actor.SYSTEM, "observation failed", expect=_OPEN
-                )
+        for task_id in decision.stop:
+            self.stop_running(task_id, f"observation failed: {reason}")
+        moved = self.ledger.apply(decision)
+        if not any(m.kind == "observation" for m in moved):
+            return  # someone else ended it meanwhile
+        self._series(observation_id, "failed", reason, self.ledger.clock.now())
 
     def missed_window(self, observation_id: str, reason: str) -> bool:
         """A pending series run whose window closed before it started: a failed run.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from astrotango.domain import Observation, ObservationStatus, TaskSpec, TaskState
+from astrotango.domain.decisions import TaskView
 from astrotango.store import ObservationRecord, TaskRecord
 
-__all__ = ["observation_record", "task_record", "task_spec"]
+__all__ = ["observation_record", "task_record", "task_spec", "task_views"]
 
 
 def observation_record(
@@ -50,3 +52,19 @@ def task_record(spec: TaskSpec) -> TaskRecord:
 def task_spec(record: TaskRecord) -> TaskSpec:
     """The task a stored row describes."""
     return TaskSpec.model_validate_json(record.spec)
+
+
+def task_views(records: Iterable[TaskRecord]) -> list[TaskView]:
+    """What the domain's decisions read of each task row."""
+    return [
+        TaskView(
+            id=r.id,
+            status=TaskState(r.status),
+            window_start=r.window_start,
+            duration_s=r.duration_s,
+            planned_start=r.planned_start,
+            claimed_at=r.claimed_at,
+            completed_at=r.completed_at,
+        )
+        for r in records
+    ]
