@@ -9,6 +9,8 @@ move checked against the lifecycle table, all written or none, each announced.
 - :func:`end_observation`: an observation ends (aborted by a user or the time limit, failed by
   the system); every open task is canceled, a running one stopped first. Which tasks are open
   is read off the lifecycle table (a failed task is not: it stays failed).
+- :func:`series_reset`: a monitoring series goes on to its next run: every task but a
+  running one and the observation back to pending, with the next run's window.
 - :func:`staleness`: whether an observation is idle long enough to warn or to act on
   (mission/001: warning at 1 h, stale at 2 h), or idle by design.
 - :func:`stale_decision`: what a stale observation's status calls for
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from astrotango.domain.cadence import SeriesDecision
 from astrotango.domain.lifecycle import (
     Actor,
     ObservationStatus,
@@ -38,6 +41,7 @@ __all__ = [
     "Staleness",
     "TaskView",
     "end_observation",
+    "series_reset",
     "stale_decision",
     "staleness",
 ]
@@ -130,6 +134,52 @@ def end_observation(
     moves.append(Move("observation", observation_id, to, actor, reason, expect=endable))
     stop = tuple(t.id for t in tasks if t.status == _T.RUNNING)
     return Decision(tuple(moves), stop, reason, ends=to)
+
+
+#: The tasks a series reset moves on to the next run: all but a running one.
+_RESETTABLE = frozenset({_T.PENDING, _T.SCHEDULED, _T.COMPLETED, _T.FAILED, _T.CANCELED})
+
+
+def series_reset(
+    observation_id: str, tasks: Sequence[TaskView], decision: SeriesDecision
+) -> Decision:
+    """The reset to the series' next run (``decision.continues``), by the system.
+
+    Each task's move says how it ended in the run it leaves; the observation's carries the
+    run's summary and when the next run may start. The tasks and the observation take the
+    next run's window (the time-limit monitor follows it).
+    """
+    window: dict[str, Any] = (
+        {}
+        if decision.next_window is None
+        else {"window_start": decision.next_window.start, "window_end": decision.next_window.end}
+    )
+    run = decision.run
+    moves = [
+        Move(
+            "task",
+            t.id,
+            _T.PENDING,
+            Actor.SYSTEM,
+            f"run {run.run} {t.status.value}; next run of the series",
+            expect=_RESETTABLE,
+            updates=window,
+            monitoring_reset=True,
+        )
+        for t in tasks
+    ]
+    moves.append(
+        Move(
+            "observation",
+            observation_id,
+            _O.PENDING,
+            Actor.SYSTEM,
+            f"{run.summary()}; series continues: run {run.run + 1} from {decision.next_eligible}",
+            updates={"cadence_next_eligible": decision.next_eligible, **window},
+            monitoring_reset=True,
+        )
+    )
+    return Decision(tuple(moves), why=run.summary())
 
 
 class Staleness(enum.StrEnum):

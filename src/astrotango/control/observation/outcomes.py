@@ -33,6 +33,7 @@ from astrotango.control.observation.fleet import Running
 from astrotango.control.observation.ledger import ObservationLedger
 from astrotango.control.observation.links import TelescopeLink
 from astrotango.control.observation.records import task_spec, task_views
+from astrotango.control.observation.series import SeriesRuns
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import (
     DEFAULT_POLICIES,
@@ -40,16 +41,14 @@ from astrotango.domain import (
     Actor,
     ClaimRejected,
     ObservationStatus,
-    SeriesRun,
     TaskState,
     after_failure,
-    next_cadence,
     parse_observation,
     policy_for_queue,
 )
 from astrotango.domain.decisions import end_observation
 from astrotango.domain.progress import Capture, acquisition_done, task_capture
-from astrotango.store import AssetRecord, DuplicateId, SeriesRunRecord, TaskRecord
+from astrotango.store import AssetRecord, DuplicateId, TaskRecord
 
 __all__ = ["OutcomeHandler"]
 
@@ -57,8 +56,6 @@ _O, _T = ObservationStatus, TaskState
 _LIVE = frozenset({_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
 #: Where an observation's acquisition can end: it has run.
 _ACQUIRING = frozenset({_O.IN_PROGRESS, _O.SUSPENDED})
-#: The tasks a series reset moves on to the next run: all but a running one.
-_RESETTABLE = frozenset({_T.PENDING, _T.SCHEDULED, _T.COMPLETED, _T.FAILED, _T.CANCELED})
 
 
 class OutcomeHandler:
@@ -80,6 +77,7 @@ class OutcomeHandler:
         self.store = ledger.store
         self._on_progress = on_progress or (lambda *_: None)
         self.stop_running: Callable[[str, str], None] = lambda *_: None
+        self.series = SeriesRuns(ledger)
 
     # -- before and at the start --------------------------------------------------------
 
@@ -268,12 +266,12 @@ class OutcomeHandler:
             why = f"upload error: no data recorded for {', '.join(missing)}"
             why += f" ({unrecorded})" if unrecorded else ""
             self.ledger.move_observation(observation_id, _O.FAILED, Actor.SYSTEM, why)
-            self._series(observation_id, "failed", why, self.ledger.clock.now())
+            self.series.end_run(observation_id, "failed", why, self.ledger.clock.now())
             return True
         self.ledger.move_observation(
             observation_id, _O.COMPLETED, Actor.SYSTEM, "assets registered"
         )
-        self._series(observation_id, "completed", "", self.ledger.clock.now())
+        self.series.end_run(observation_id, "completed", "", self.ledger.clock.now())
         return True
 
     def _recorded(self, task: TaskRecord) -> bool:
@@ -335,7 +333,7 @@ class OutcomeHandler:
         moved = self.ledger.apply(decision)
         if not any(m.kind == "observation" for m in moved):
             return  # someone else ended it meanwhile
-        self._series(observation_id, "failed", reason, self.ledger.clock.now())
+        self.series.end_run(observation_id, "failed", reason, self.ledger.clock.now())
 
     def missed_window(self, observation_id: str, reason: str) -> bool:
         """A pending series run whose window closed before it started: a failed run.
@@ -345,7 +343,7 @@ class OutcomeHandler:
         False when the series ends there (or the observation is not a series): the caller
         ends the observation.
         """
-        return self._series(observation_id, "failed", reason, self.ledger.clock.now())
+        return self.series.end_run(observation_id, "failed", reason, self.ledger.clock.now())
 
     def _progress_changed(self, observation_id: str) -> None:
         self._on_progress(observation_id, self.store.observation_progress(observation_id))
@@ -358,83 +356,6 @@ class OutcomeHandler:
             self.ledger.move_observation(
                 observation_id, _O.PENDING, Actor.SYSTEM, reason, expect=frozenset({_O.ASSIGNED})
             )
-
-    def _series(self, observation_id: str, outcome: str, reason: str, now: datetime) -> bool:
-        """Record a run of a monitoring series; reset it to pending if it continues (True).
-
-        The history entry says what the run achieved (its tasks completed, why it failed);
-        the reset moves every task but a running one to the next run's window, each saying
-        how it ended in the run it leaves, and the observation's reset carries the summary.
-        """
-        record = self.store.get_observation(observation_id)
-        if not record.is_monitoring:
-            return False
-        document = parse_observation(record.document)
-        history = [
-            SeriesRun(
-                run=r.run,
-                outcome=r.outcome,  # type: ignore[arg-type]
-                at=r.at,
-                reason=r.reason,
-                tasks_completed=r.tasks_completed,
-                tasks=r.tasks,
-            )
-            for r in self.store.series_history(observation_id)
-        ]
-        tasks = self.store.tasks_of_observation(observation_id)
-        decision = next_cadence(
-            document,
-            history,
-            outcome,
-            now,
-            reason=reason,
-            tasks_completed=sum(1 for t in tasks if t.status == _T.COMPLETED),
-            tasks=len(tasks),
-        )
-        run = decision.run
-        self.store.add_series_run(
-            SeriesRunRecord(
-                observation_id,
-                run.run,
-                run.outcome,
-                now,
-                decision.next_eligible,
-                reason=run.reason,
-                tasks_completed=run.tasks_completed,
-                tasks=run.tasks,
-            )
-        )
-        if not decision.continues:
-            return False
-        # The next run's window: the tasks and the time-limit monitor follow it.
-        window = (
-            {}
-            if decision.next_window is None
-            else {
-                "window_start": decision.next_window.start,
-                "window_end": decision.next_window.end,
-            }
-        )
-        for task in tasks:
-            self.ledger.move_task(
-                task.id,
-                _T.PENDING,
-                Actor.SYSTEM,
-                f"run {decision.run.run} {task.status}; next run of the series",
-                expect=_RESETTABLE,
-                updates=window,
-                monitoring_reset=True,
-            )
-        self.ledger.move_observation(
-            observation_id,
-            _O.PENDING,
-            Actor.SYSTEM,
-            f"{decision.run.summary()}; series continues: run {decision.run.run + 1}"
-            f" from {decision.next_eligible}",
-            updates={"cadence_next_eligible": decision.next_eligible, **window},
-            monitoring_reset=True,
-        )
-        return True
 
 
 def _code(result: Any) -> ResultCode | None:
