@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from control_rig import T1, T2, ControlRig
 from fake_links import FakeLink
 from sched_rig import NIGHT, example, single_target
 
-from astrotango.clock import ManualClock
-from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import Dispatcher
 from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.outcomes import OutcomeHandler
@@ -30,28 +28,18 @@ from astrotango.domain import (
 )
 from astrotango.store import Store, TransitionRecord, open_store
 
-T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
 
+class Rig(ControlRig):
+    links: dict[str, FakeLink]
 
-class Rig:
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self.clock = ManualClock(NIGHT)
-        self.announced: list[TransitionRecord] = []
-        self.ledger = ObservationLedger(store, self.clock, self.announced.append)
-        self.links = {T1: FakeLink(T1), T2: FakeLink(T2)}
+        super().__init__(store, {T1: FakeLink(T1), T2: FakeLink(T2)})
         self.eligible = {T1: (True, ""), T2: (True, "")}
         self.interlocked: set[str] = set()
-        self.dispatcher = Dispatcher(
-            self.ledger,
-            Fleet(self.links),
-            OutcomeHandler(self.ledger),
+        self.dispatcher = self.new_dispatcher(
             eligibility=lambda t, queue: self.eligible[t],
             interlocked=lambda t: t in self.interlocked,
         )
-
-    def submit(self, document: dict[str, Any]) -> str:
-        return ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))
 
     def plan(self, observation_id: str, telescope: str, minutes: int = 0) -> str:
         [task] = [
@@ -62,12 +50,6 @@ class Rig:
             [{"task": task.id, "telescope": telescope, "start": start.isoformat()}]
         )
         return task.id
-
-    def status(self, observation_id: str) -> str:
-        return self.store.get_observation(observation_id).status
-
-    def task(self, task_id: str) -> Any:
-        return self.store.get_task(task_id)
 
 
 @pytest.fixture

@@ -7,23 +7,18 @@ raised ``IllegalTransition`` (failed -> canceled is no edge) and left the observ
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from control_rig import T1, T2, ControlRig
 from fake_links import FakeLink
-from sched_rig import NIGHT, single_target
+from sched_rig import single_target
 
-from astrotango.clock import ManualClock
-from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.component_manager import (
     ObservationControllerComponentManager,
 )
-from astrotango.control.observation.dispatch import Dispatcher
-from astrotango.control.observation.fleet import Fleet
-from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.domain import (
     Actor,
     IllegalTransition,
@@ -34,20 +29,17 @@ from astrotango.domain import (
 )
 from astrotango.store import Store, TransitionRecord, open_store
 
-T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
 _T, _O = TaskState, ObservationStatus
 
 
-class Rig:
+class Rig(ControlRig):
     """A controller component manager and a dispatcher on one store, telescopes faked."""
 
+    links: dict[str, FakeLink]
+
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self.clock = ManualClock(NIGHT)
-        self.announced: list[TransitionRecord] = []
-        self.ledger = ObservationLedger(store, self.clock, self.announced.append)
-        self.links = {T1: FakeLink(T1), T2: FakeLink(T2)}
-        self.dispatcher = Dispatcher(self.ledger, Fleet(self.links), OutcomeHandler(self.ledger))
+        super().__init__(store, {T1: FakeLink(T1), T2: FakeLink(T2)})
+        self.dispatcher = self.new_dispatcher()
         self.cm = ObservationControllerComponentManager(
             store=store,
             clock=self.clock,
@@ -55,12 +47,10 @@ class Rig:
             stop_task=self.dispatcher.stop_task,
         )
 
-    def submit(self, tasks: int) -> tuple[str, list[str]]:
+    def submit_tasks(self, tasks: int) -> tuple[str, list[str]]:
         document = single_target("capella", 79.17, 45.99)
         document["requests"] = [copy.deepcopy(document["requests"][0]) for _ in range(tasks)]
-        observation_id = ObservationIntake(self.store, clock=self.clock).submit(
-            json.dumps(document)
-        )
+        observation_id = self.submit(document)
         ids = [t.id for t in self.store.tasks_of_observation(observation_id)]
         assert len(ids) == tasks
         return observation_id, ids
@@ -118,7 +108,7 @@ def test_abort_with_a_failed_last_task_cancels_the_open_ones_and_keeps_the_failu
     rig: Rig,
 ) -> None:
     """Issue 13: seven tasks, the last failed; the abort used to stop after six."""
-    obs, tasks = rig.submit(7)
+    obs, tasks = rig.submit_tasks(7)
     done, running, scheduled, *_, failed = tasks
     rig.put(done, _T.COMPLETED)
     rig.put(running, _T.RUNNING)
@@ -143,7 +133,7 @@ def test_abort_with_a_failed_last_task_cancels_the_open_ones_and_keeps_the_failu
 @pytest.mark.parametrize("state", list(TaskState))
 def test_abort_ends_the_observation_whatever_state_a_task_is_in(rig: Rig, state: TaskState) -> None:
     """Nothing half-applied: every task state is either canceled or left as it is."""
-    obs, (_, probe, last) = rig.submit(3)
+    obs, (_, probe, last) = rig.submit_tasks(3)
     rig.put(probe, state)
     rig.put(last, _T.SCHEDULED)
     before = rig.status(obs)
@@ -158,7 +148,7 @@ def test_abort_ends_the_observation_whatever_state_a_task_is_in(rig: Rig, state:
 
 @pytest.mark.parametrize("state", [_T.PENDING, _T.SCHEDULED, _T.FAILED, _T.CANCELED])
 def test_cancel_before_execution_keeps_a_failed_task_failed(rig: Rig, state: TaskState) -> None:
-    obs, (probe, other) = rig.submit(2)
+    obs, (probe, other) = rig.submit_tasks(2)
     rig.put(probe, state)
     rig.put(other, _T.SCHEDULED)
     assert rig.status(obs) == "assigned"
@@ -172,7 +162,7 @@ def test_cancel_before_execution_keeps_a_failed_task_failed(rig: Rig, state: Tas
 
 
 def test_cancel_and_abort_refuse_what_they_may_not_end_and_change_nothing(rig: Rig) -> None:
-    obs, (running, _) = rig.submit(2)
+    obs, (running, _) = rig.submit_tasks(2)
     rig.put(running, _T.RUNNING)
     with pytest.raises(IllegalTransition, match="abort one that runs"):
         rig.cm.cancel(obs)

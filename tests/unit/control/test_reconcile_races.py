@@ -8,7 +8,6 @@ stale fencing token) before that was so.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -17,20 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from control_rig import T1, T2, ControlRig
 from fake_links import FakeLink
-from sched_rig import NIGHT, single_target
+from sched_rig import single_target
 
-from astrotango.clock import ManualClock
-from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import Dispatcher
-from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.monitors import Monitors
-from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.reconcile import Reconciler
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.store import Store, TransitionRecord, open_store
 
-T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
 EXPOSURES = sum(e["count"] for e in single_target("x", 1, 1)["requests"][0]["exposures"])
 
 
@@ -51,21 +46,16 @@ class ProbedLink(FakeLink):
         return super().assets(task_id)
 
 
-class Rig:
+class Rig(ControlRig):
+    links: dict[str, ProbedLink]
+
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self.clock = ManualClock(NIGHT)
-        self.announced: list[TransitionRecord] = []
-        self.ledger = ObservationLedger(store, self.clock, self.announced.append)
-        self.links = {T1: ProbedLink(T1), T2: ProbedLink(T2)}
+        super().__init__(store, {T1: ProbedLink(T1), T2: ProbedLink(T2)})
         self.dispatcher = self.controller()
 
     def controller(self) -> Dispatcher:
-        """A dispatcher over the rig's store and telescopes (a fresh one: a restart)."""
-        return Dispatcher(self.ledger, Fleet(self.links), OutcomeHandler(self.ledger))
-
-    def submit(self, document: dict[str, Any]) -> str:
-        return ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))
+        """A fresh dispatcher over the rig's store and telescopes: a restart."""
+        return self.new_dispatcher()
 
     def run_on(self, observation_id: str, telescope: str, dispatcher: Dispatcher) -> str:
         """Plan the observation's first pending task on ``telescope`` now and start it."""

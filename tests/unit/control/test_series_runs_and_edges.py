@@ -13,22 +13,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from control_rig import T1, T2, ControlRig
 from fake_links import FakeLink
 from sched_rig import NIGHT, example, single_target
 
-from astrotango.clock import ManualClock
-from astrotango.control.observation import ObservationIntake, ObservationLedger
-from astrotango.control.observation.dispatch import Dispatcher
-from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.monitors import Monitors
-from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import (
     OBSERVATION_RESET_TRANSITIONS,
@@ -41,8 +36,6 @@ from astrotango.domain import (
 )
 from astrotango.store import Store, TransitionRecord, open_store
 
-T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
-
 
 class UnreachableAssets(FakeLink):
     """A telescope that ran the task but does not answer GetAssets."""
@@ -51,24 +44,14 @@ class UnreachableAssets(FakeLink):
         raise ConnectionError(f"{self.name}: GetAssets timed out")
 
 
-class Rig:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.clock = ManualClock(NIGHT)
-        self.announced: list[TransitionRecord] = []
-        self.ledger = ObservationLedger(store, self.clock, self.announced.append)
-        self.links: dict[str, FakeLink] = {T1: FakeLink(T1), T2: UnreachableAssets(T2)}
-        self.eligible = {T1: (True, ""), T2: (True, "")}
-        self.dispatcher = Dispatcher(
-            self.ledger,
-            Fleet(self.links),
-            OutcomeHandler(self.ledger),
-            eligibility=lambda t, queue: self.eligible[t],
-        )
-        self.monitors = Monitors(self.dispatcher)
+class Rig(ControlRig):
+    links: dict[str, FakeLink]
 
-    def submit(self, document: dict[str, Any]) -> str:
-        return ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))
+    def __init__(self, store: Store) -> None:
+        super().__init__(store, {T1: FakeLink(T1), T2: UnreachableAssets(T2)})
+        self.eligible = {T1: (True, ""), T2: (True, "")}
+        self.dispatcher = self.new_dispatcher(eligibility=lambda t, queue: self.eligible[t])
+        self.monitors = Monitors(self.dispatcher)
 
     def start(self, task_id: str, telescope: str, minutes: int = 0) -> None:
         start = self.clock.now() + timedelta(minutes=minutes)
@@ -85,12 +68,6 @@ class Rig:
         link = self.links[telescope]
         link.captured[task_id] = assets
         link.callbacks[task_id][1](status, result)
-
-    def status(self, observation_id: str) -> str:
-        return self.store.get_observation(observation_id).status
-
-    def tasks(self, observation_id: str) -> list[Any]:
-        return self.store.tasks_of_observation(observation_id)
 
     def path(self, observation_id: str) -> list[tuple[str | None, str, str]]:
         return [

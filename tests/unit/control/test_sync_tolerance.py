@@ -7,26 +7,21 @@ otherwise the group is stopped and re-queued whole, never left with members apar
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from control_rig import T1, T2, ControlRig
 from fake_links import FakeLink
-from sched_rig import NIGHT, single_target
+from sched_rig import single_target
 
 from astrotango.clock import ManualClock
-from astrotango.control.observation import ObservationIntake, ObservationLedger
 from astrotango.control.observation.dispatch import DEFAULT_SYNC_TOLERANCE_S, Dispatcher
-from astrotango.control.observation.fleet import Fleet
 from astrotango.control.observation.links import OnDone, OnProgress
-from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.store import Store, open_store
-
-T1, T2 = "astro/telescope/t1", "astro/telescope/t2"
 
 
 @dataclass
@@ -42,22 +37,22 @@ class SlowLink(FakeLink):
         return super().execute(spec_json, on_progress, on_done)
 
 
-class Rig:
+class Rig(ControlRig):
+    links: dict[str, SlowLink]
+
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self.clock = ManualClock(NIGHT)
-        self.ledger = ObservationLedger(store, self.clock)
+        super().__init__(store, {})
         self.links = {name: SlowLink(name, clock=self.clock) for name in (T1, T2)}
 
     def dispatcher(self, **kwargs: Any) -> Dispatcher:
-        return Dispatcher(self.ledger, Fleet(self.links), OutcomeHandler(self.ledger), **kwargs)
+        return self.new_dispatcher(**kwargs)
 
     def pair(self, dispatcher: Dispatcher) -> tuple[str, list[str]]:
         """A synchronized pair planned on T1 and T2 now."""
         document = single_target("capella", 79.17, 45.99)
         document["requests"][0]["assignment_mode"] = "parallel_synchronized"
         document["requests"][0]["instruments"] = 2
-        obs = ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))
+        obs = self.submit(document)
         tasks = [t.id for t in self.store.tasks_of_observation(obs)]
         now = self.clock.now().isoformat()
         dispatcher.apply_schedule(
@@ -67,9 +62,6 @@ class Rig:
             ]
         )
         return obs, tasks
-
-    def status(self, task_id: str) -> str:
-        return self.store.get_task(task_id).status
 
 
 @pytest.fixture
@@ -95,7 +87,7 @@ def test_members_starting_within_the_tolerance_run_together(
     dispatcher = rig.dispatcher(sync_tolerance_s=tolerance_s)
     _, (one, other) = rig.pair(dispatcher)
     dispatcher.tick()
-    assert (rig.status(one), rig.status(other)) == ("running", "running")
+    assert (rig.task(one).status, rig.task(other).status) == ("running", "running")
     assert rig.links[T1].stops == rig.links[T2].stops == 0
 
 
@@ -107,10 +99,10 @@ def test_a_first_member_slow_to_start_requeues_the_group_and_its_partner_never_s
     obs, (one, other) = rig.pair(dispatcher)
     dispatcher.tick()
     assert rig.links[T2].executed == [], "not started once the group is out of tolerance"
-    assert rig.status(other) == "pending"
+    assert rig.task(other).status == "pending"
     assert rig.links[T1].stops == 1, "the member that started is stopped"
     rig.links[T1].finish(one, status=TaskStatus.ABORTED, result=[ResultCode.ABORTED, "stop"])
-    assert (rig.status(one), rig.status(other)) == ("pending", "pending")
+    assert (rig.task(one).status, rig.task(other).status) == ("pending", "pending")
     reasons = [t.reason for t in rig.store.transitions_of(one, "task")]
     assert any("within 30 s" in r for r in reasons), reasons
     assert rig.store.get_observation(obs).status == "suspended"
@@ -124,5 +116,5 @@ def test_a_last_member_slow_to_start_stops_the_whole_group(rig: Rig) -> None:
     assert rig.links[T1].stops == rig.links[T2].stops == 1
     for link, task_id in ((rig.links[T1], one), (rig.links[T2], other)):
         link.finish(task_id, status=TaskStatus.ABORTED, result=[ResultCode.ABORTED, "stop"])
-    assert (rig.status(one), rig.status(other)) == ("pending", "pending")
+    assert (rig.task(one).status, rig.task(other).status) == ("pending", "pending")
     assert rig.store.get_task(one).attempts == 1, "an interrupted start counts as an attempt"
