@@ -8,6 +8,7 @@ declination -80 target never rises.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -163,6 +164,15 @@ def test_a_malformed_task_raises_dev_failed_naming_the_field(device: tango.Devic
         device.ExecuteTask(json.dumps(broken))
     assert info.value.args[0].reason == "API_InvalidArgument"
     assert "target.dec_deg" in info.value.args[0].desc
+
+
+def test_a_telescope_without_a_focuser_refuses_move_focuser(device: tango.DeviceProxy) -> None:
+    with pytest.raises(tango.DevFailed) as info:
+        device.MoveFocuser(1000)
+    error = info.value.args[0]
+    assert error.reason == "FocuserNotFitted"
+    assert "MoveFocuser refused: this telescope has no focuser" in error.desc
+    assert device.focusMaxPosition == 0 and math.isnan(device.focuserTemperature)
 
 
 def test_fault_injection_needs_simulation_mode(device: tango.DeviceProxy) -> None:

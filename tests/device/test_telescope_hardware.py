@@ -60,9 +60,9 @@ class Rig:
 
 def _parameters(kind: str, address: str) -> dict[str, Any]:
     if kind == "indi":
-        return {"server": address}
+        return {"server": address, "focuser": "Focuser Simulator"}
     # offline, alpaca-simulators' light frames fail (they need a network star catalogue)
-    return {"server": address, "poll_period_s": 0.25, "shutter_closed": True}
+    return {"server": address, "poll_period_s": 0.25, "shutter_closed": True, "focuser": 0}
 
 
 @pytest.fixture(
@@ -179,6 +179,7 @@ def test_execute_task_slews_exposes_in_two_filters_and_writes_fits(rig: Rig, eve
             assert (header["ATTASKID"], header["ATOBSID"]) == (spec.id, spec.observation_id)
             assert header["TELESCOP"] == f"{rig.kind}1" and header["EXPTIME"] >= 0.9
             assert hdus[0].data is not None and hdus[0].data.size > 0
+            assert 0 <= header["FOCUSPOS"] <= 100_000
             off_arcsec = angular_separation_deg(header["RA"], header["DEC"], ra, dec) * 3600.0
         assert off_arcsec < 5.0, f"{path.name}: {off_arcsec:.1f} arcsec off the target"
 
@@ -188,6 +189,17 @@ def test_safe_shutdown_parks_and_closes_the_real_simulator(rig: Rig, events: Any
     assert updates[-1]["status"] == TaskStatus.COMPLETED, updates
     wait_for(lambda: bool(rig.proxy.parked), 10.0, lambda: str(rig.proxy.mountState))
     assert rig.proxy.enclosureState == EnclosureState.CLOSED
+
+
+def test_move_focuser_moves_the_real_simulators_focuser(rig: Rig, events: Any) -> None:
+    target = 30_000 if rig.proxy.focusPosition != 30_000 else 40_000
+    updates = run_lrc(rig.proxy, events, "MoveFocuser", target, timeout_s=60.0)
+    assert updates[-1]["status"] == TaskStatus.COMPLETED, updates
+    assert [u["result"] for u in updates if "result" in u] == [
+        [ResultCode.OK, f"MoveFocuser completed: the focuser is at {target} steps"]
+    ]
+    wait_for(lambda: rig.proxy.focusPosition == target, 10.0, lambda: str(rig.proxy.focusPosition))
+    assert rig.proxy.focusMaxPosition == 100_000 and not rig.proxy.focuserMoving
 
 
 def test_a_weather_station_device_reads_the_real_station(rig: Rig) -> None:

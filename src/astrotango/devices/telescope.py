@@ -1,8 +1,9 @@
 """Telescope: one telescope's device (simulator by default), thin over its component manager.
 
 Commands convert and validate their argument, hand it to the component manager and return;
-attributes return the state the monitor last pushed. ``ExecuteTask`` and ``SafeShutdown`` are
-long-running commands; SafeShutdown preempts whatever runs.
+attributes return the state the monitor last pushed. ``ExecuteTask``, ``SafeShutdown`` and the
+motions (``MoveFocuser`` among them) are long-running commands; SafeShutdown preempts whatever
+runs.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ __all__ = ["Telescope"]
 #: Change (and archive) thresholds of the pointing attributes, degrees.
 ANGLE_CHANGE_DEG = 0.01
 _ANGLES = ("ra", "dec", "alt", "az")
+_FOCUS = ("focusPosition", "focusMaxPosition", "focuserMoving", "focuserTemperature")
 _PUSHED = (
     *_ANGLES,
     "tracking",
@@ -72,6 +74,7 @@ _PUSHED = (
     "assets",
     "safe",
     "lastSafing",
+    *_FOCUS,
 )
 _DEFAULT_INSTRUMENTS = (
     '[{"kind": "optical_camera", "name": "cam", "fov_deg": 0.5, "filters": ["g", "r", "i"]}]'
@@ -95,11 +98,11 @@ def _angle(name: str, doc: str) -> Any:
     )
 
 
-def _cached(name: str, dtype: Any, doc: str) -> Any:
+def _cached(name: str, dtype: Any, doc: str, **options: Any) -> Any:
     def read(self: Telescope) -> Any:
         return self._values[name]
 
-    return attribute(name=name, dtype=dtype, access=_R, doc=doc, fget=read)
+    return attribute(name=name, dtype=dtype, access=_R, doc=doc, fget=read, **options)
 
 
 class Telescope(AstroDevice):
@@ -166,7 +169,9 @@ class Telescope(AstroDevice):
             "assets": "[]",
             "safe": True,
             "lastSafing": "{}",
+            **dict(zip(_FOCUS, (0, 0, False, float("nan")), strict=True)),
         }
+        self._focus_bound = 0  # the upper bound focusPosition's configuration shows
         super().init_device()
         for name in _PUSHED:
             self.set_change_event(name, True, False)
@@ -260,9 +265,22 @@ class Telescope(AstroDevice):
         self._update("enclosureState", t.enclosure.state)
         self._update("enclosureOpen", t.enclosure.state is EnclosureState.OPEN)
         self._update("safe", is_safe(t))
+        focus = self.component_manager.focusing.view(t.focuser)
+        for name, value in zip(_FOCUS, focus, strict=True):
+            self._update(name, value)
         if self.get_state() not in (DevState.DISABLE, DevState.UNKNOWN, DevState.INIT):
             self._set_state(getattr(DevState, state.name), status)
             self._set_health(health)
+
+    def always_executed_hook(self) -> None:
+        """Bound focusPosition by the focuser's travel once it is known (on a Tango thread)."""
+        top = self._values["focusMaxPosition"]
+        if top != self._focus_bound:
+            config = self.get_device_attr().get_attr_by_name("focusPosition")
+            properties = config.get_properties()
+            properties.max_value = str(top)
+            config.set_properties(properties)
+            self._focus_bound = top
 
     def _communication_changed(self, status: CommunicationStatus) -> None:
         """A driver that says why it cannot be read is a FAULT (it keeps reconnecting).
@@ -309,6 +327,7 @@ class Telescope(AstroDevice):
 
     is_ExecuteTask_allowed = is_SafeShutdown_allowed = is_Park_allowed = _allowed
     is_Unpark_allowed = is_OpenEnclosure_allowed = is_CloseEnclosure_allowed = _allowed
+    is_MoveFocuser_allowed = _allowed
 
     @command(dtype_in=str, dtype_out=DevVarLongStringArray)
     def ExecuteTask(self, argument: str) -> Any:
@@ -363,6 +382,22 @@ class Telescope(AstroDevice):
         """Close the enclosure; an LRC."""
         self._need_enclosure()
         return self.submit_lrc("CloseEnclosure", self.component_manager.motions.close_enclosure)
+
+    @command(dtype_in=int, dtype_out=DevVarLongStringArray)
+    def MoveFocuser(self, position_steps: int) -> Any:
+        """Move the focuser to ``position_steps`` (0..focusMaxPosition); an LRC Abort stops.
+
+        DevFailed at once without a focuser (FocuserNotFitted), outside its travel
+        (API_InvalidArgument, naming ``position_steps`` and the bound), or before its travel
+        is known (TelescopeNotReady).
+        """
+        try:
+            move = self.component_manager.prepare_focus_move(position_steps)
+        except ValueError as exc:
+            raise_dev_failed("API_InvalidArgument", f"MoveFocuser argument: {exc}")
+        except TaskRefused as exc:
+            raise_dev_failed(exc.reason, f"MoveFocuser refused: {exc}")
+        return self.submit_lrc("MoveFocuser", move)
 
     def _guarded(self, action: Action, motion: str) -> Any:
         cm = self.component_manager
@@ -422,6 +457,17 @@ class Telescope(AstroDevice):
     safe = _cached("safe", bool, "Parked, and the enclosure (if any) closed")
     lastSafing = _cached(
         "lastSafing", str, "The last time the telescope made itself safe: at, reason (JSON)"
+    )
+
+    focusPosition = _cached(
+        "focusPosition", int, "Focuser position (0..focusMaxPosition)", unit="steps", min_value=0
+    )
+    focusMaxPosition = _cached(
+        "focusMaxPosition", int, "Focuser travel (0: no focuser, or not known yet)", unit="steps"
+    )
+    focuserMoving = _cached("focuserMoving", bool, "Whether the focuser is moving")
+    focuserTemperature = _cached(
+        "focuserTemperature", float, "Focuser sensor (NaN: none)", unit="degC"
     )
 
     @attribute(dtype=str, doc="optical (with an enclosure) or radio")

@@ -27,6 +27,7 @@ from astrotango.hardware.errors import HardwareError
 from astrotango.hardware.types import (
     Asset,
     ExposureRequest,
+    FocuserStatus,
     HeaderValue,
     MountStatus,
     Site,
@@ -39,6 +40,7 @@ __all__ = [
     "data_directory",
     "exposure_header",
     "fits_bytes",
+    "focus_header",
     "new_asset_id",
     "pointing_header",
     "task_header",
@@ -142,11 +144,13 @@ def exposure_header(
     instrument: str,
     filter_name: str,
     mount: MountStatus | None,
+    focuser: FocuserStatus | None = None,
 ) -> dict[str, HeaderValue]:
     """The standard keywords known when the shutter opens: time, target, filter, pointing, task.
 
     ``mount`` is where the mount pointed then (None or in fault: no pointing keywords, else
-    :func:`pointing_header`).
+    :func:`pointing_header`); ``focuser`` where the focuser stood (None: no focuser, no
+    focus keywords, else :func:`focus_header`).
     """
     task = request.task
     header: dict[str, HeaderValue] = {
@@ -161,6 +165,24 @@ def exposure_header(
     }
     if mount is not None and not mount.fault:
         header.update(pointing_header(mount))
+    if focuser is not None:
+        header.update(focus_header(focuser))
+    return header
+
+
+def focus_header(
+    focuser: FocuserStatus, fwhm_arcsec: float | None = None
+) -> dict[str, HeaderValue]:
+    """Where the focuser stood: ``FOCUSPOS`` (steps), ``FOCTEMP`` (deg C) when it has a sensor.
+
+    ``fwhm_arcsec``, the stars' full width at half maximum (arcseconds) when the driver
+    knows it (the simulator models it), goes in as ``FWHM``.
+    """
+    header: dict[str, HeaderValue] = {"FOCUSPOS": int(focuser.position_steps)}
+    if focuser.temperature_c is not None:
+        header["FOCTEMP"] = round(focuser.temperature_c, 2)
+    if fwhm_arcsec is not None:
+        header["FWHM"] = round(fwhm_arcsec, 3)
     return header
 
 

@@ -1,4 +1,4 @@
-"""The driver Protocol of one telescope: mount, enclosure, instruments, telemetry.
+"""The driver Protocol of one telescope: mount, enclosure, focuser, instruments, telemetry.
 
 Commands start an action and return at once; whether it finished is learnt by monitoring
 (``position()``, ``state()``, ``status()``, ``telemetry()``), never from the command's return.
@@ -17,6 +17,8 @@ from astrotango.hardware.types import (
     Asset,
     EnclosureStatus,
     ExposureRequest,
+    FocuserInfo,
+    FocuserStatus,
     InstrumentStatus,
     IntegrationRequest,
     MountStatus,
@@ -29,6 +31,7 @@ __all__ = [
     "Camera",
     "Connected",
     "Enclosure",
+    "Focuser",
     "Instrument",
     "Mount",
     "Receiver",
@@ -87,6 +90,39 @@ class Enclosure(Protocol):
 
     def state(self) -> EnclosureStatus:
         """Measure the enclosure."""
+        ...
+
+
+class Focuser(Protocol):
+    """A motorised focuser: moves the camera along the optical axis, in motor steps."""
+
+    def info(self) -> FocuserInfo:
+        """Its travel (the highest position, steps).
+
+        Raises:
+            HardwareFault: not known yet (a real focuser not connected).
+        """
+        ...
+
+    def status(self) -> FocuserStatus:
+        """Measure the focuser: position (steps), whether it moves, its temperature (deg C)."""
+        ...
+
+    def move_to(self, position_steps: int) -> None:
+        """Start moving to an absolute position (steps) and return; it moves until there.
+
+        Raises:
+            HardwareError: the position is outside 0..``info().max_steps``, or the focuser
+                refused (disconnected, in fault).
+        """
+        ...
+
+    def stop(self) -> None:
+        """Stop the focuser where it is.
+
+        Raises:
+            HardwareError: it cannot be stopped (it then finishes its move), or disconnected.
+        """
         ...
 
 
@@ -150,7 +186,7 @@ class Receiver(Instrument, Protocol):
 
 
 class TelescopeDriver(Protocol):
-    """One telescope: its site, mount, optional enclosure, instruments and telemetry."""
+    """One telescope: its site, mount, optional enclosure and focuser, instruments, telemetry."""
 
     @property
     def site(self) -> Site:
@@ -165,6 +201,11 @@ class TelescopeDriver(Protocol):
     @property
     def enclosure(self) -> Enclosure | None:
         """The enclosure, or None (a radio dish)."""
+        ...
+
+    @property
+    def focuser(self) -> Focuser | None:
+        """The focuser, or None (a radio dish, or a camera focused by hand)."""
         ...
 
     @property

@@ -16,6 +16,8 @@ __all__ = [
     "EnclosureStatus",
     "EquatorialPointing",
     "ExposureRequest",
+    "FocuserInfo",
+    "FocuserStatus",
     "HorizontalPointing",
     "InstrumentState",
     "InstrumentStatus",
@@ -30,6 +32,8 @@ __all__ = [
 
 #: A FITS-header-like mapping: keyword to a scalar value.
 HeaderValue = str | int | float | bool
+#: The farthest a focuser can travel, steps (a Tango DevLong holds the position).
+MAX_FOCUSER_STEPS = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -142,12 +146,64 @@ class InstrumentStatus:
 
 
 @dataclass(frozen=True)
+class FocuserInfo:
+    """What a focuser can do: its travel, in motor steps.
+
+    Attributes:
+        max_steps: The far end of the travel, steps (1..2**31 - 1); positions run from 0
+            to it.
+        step_size_um: One step along the optical axis, micrometres (None: not known).
+
+    Raises:
+        ValueError: ``max_steps`` or ``step_size_um`` out of bounds (naming the field).
+    """
+
+    max_steps: int
+    step_size_um: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_steps <= MAX_FOCUSER_STEPS:
+            raise ValueError(
+                f"max_steps: must lie in 1..{MAX_FOCUSER_STEPS} steps, got {self.max_steps}"
+            )
+        if self.step_size_um is not None and not self.step_size_um > 0.0:
+            raise ValueError(f"step_size_um: must be > 0 micrometres, got {self.step_size_um}")
+
+    def range_error(self, position_steps: int) -> str:
+        """Why the focuser cannot go to ``position_steps`` ('' when it can: 0..max_steps)."""
+        if 0 <= position_steps <= self.max_steps:
+            return ""
+        return (
+            f"position_steps: {position_steps} is outside the focuser's travel "
+            f"0..{self.max_steps} steps"
+        )
+
+
+@dataclass(frozen=True)
+class FocuserStatus:
+    """The focuser as last measured.
+
+    Attributes:
+        position_steps: Where it is, steps (0..``FocuserInfo.max_steps``).
+        moving: A move is under way.
+        temperature_c: Its temperature sensor, degrees Celsius (None: it has none).
+        fault: Why the focuser is in fault (a move refused or not answered); empty otherwise.
+    """
+
+    position_steps: int
+    moving: bool = False
+    temperature_c: float | None = None
+    fault: str = ""
+
+
+@dataclass(frozen=True)
 class Telemetry:
     """Everything the device publishes, measured at ``time``.
 
     ``next_change`` is when the driver knows this telemetry will next change by itself (a
-    slew, settle, park or enclosure travel ends, an exposure ends or is read out), or None
-    when it cannot tell (real hardware: the monitor then polls while a command waits).
+    slew, settle, park or enclosure travel ends, an exposure ends or is read out, a focuser
+    move ends), or None when it cannot tell (real hardware: the monitor then polls while a
+    command waits). ``focuser`` is None on a telescope without one.
     """
 
     time: datetime
@@ -156,6 +212,7 @@ class Telemetry:
     instruments: tuple[InstrumentStatus, ...]
     sun_alt_deg: float
     next_change: datetime | None = None
+    focuser: FocuserStatus | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ INDI_DRIVERS = (
     "indi_simulator_dome",
     "indi_simulator_wheel",
     "indi_simulator_weather",
+    "indi_simulator_focus",
 )
 
 

@@ -6,8 +6,9 @@ scheduler, constraints, interlocks) is unchanged. The first optical telescope an
 station talk to the driver's default server (``$ASTROTANGO_INDI_SERVER`` or
 ``$ASTROTANGO_ALPACA_SERVER``, else the standard local address, INDI 127.0.0.1:7624, Alpaca
 127.0.0.1:11111); optical telescope *n* to the standard port + *n* on loopback (one simulator
-set per telescope). Edit ``DriverParameters`` for a site's own servers.
-The radio telescopes stay on the simulator: neither protocol's receiver is driven yet.
+set per telescope). A telescope whose simulator has a focuser gets the driver's focuser too
+(INDI ``Focuser Simulator``, Alpaca focuser 0). Edit ``DriverParameters`` for a site's own
+servers. The radio telescopes stay on the simulator: neither protocol's receiver is driven yet.
 
 The variants are generated (``python -m astrotango.launcher.variants``) and a test checks the
 committed files against a fresh generation, so they never drift from the default.
@@ -23,12 +24,14 @@ from typing import Any
 from astrotango.hardware import Site
 from astrotango.launcher.config import config_files, devices_of
 
-__all__ = ["DRIVERS", "hardware_variant", "write_variant"]
+__all__ = ["DRIVERS", "FOCUSERS", "hardware_variant", "write_variant"]
 
 #: Driver -> (host, first port).
 DRIVERS: dict[str, tuple[str, int]] = {"indi": ("127.0.0.1", 7624), "alpaca": ("127.0.0.1", 11111)}
 _DROPPED = ("SimulatorParameters", "ClockScale", "SimulationStart")
 _LIMITS = ("min_altitude_deg", "min_sun_separation_deg")
+#: Driver -> the focuser its simulators serve (the INDI device name, the Alpaca device number).
+FOCUSERS: dict[str, str | int] = {"indi": "Focuser Simulator", "alpaca": 0}
 
 
 def hardware_variant(
@@ -101,10 +104,15 @@ def _is_optical(props: dict[str, Any]) -> bool:
 
 
 def _to_driver(props: dict[str, Any], driver: str, server: str | None) -> None:
-    """On ``driver`` at ``server`` (None: the driver's default), with the simulator's limits."""
+    """On ``driver`` at ``server`` (None: the driver's default), with the simulator's limits.
+
+    A simulated focuser becomes the driver's (:data:`FOCUSERS`).
+    """
     simulated = json.loads("".join(props.get("SimulatorParameters", ["{}"])))
     parameters: dict[str, Any] = {"server": server} if server else {}
     parameters.update({k: simulated[k] for k in _LIMITS if k in simulated})
+    if simulated.get("focuser"):
+        parameters["focuser"] = FOCUSERS[driver]
     for key in _DROPPED:
         props.pop(key, None)
     props["Driver"] = [driver]

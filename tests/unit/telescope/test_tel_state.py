@@ -12,6 +12,7 @@ from astrotango.control_model import HealthState
 from astrotango.hardware import (
     EnclosureState,
     EnclosureStatus,
+    FocuserStatus,
     InstrumentState,
     InstrumentStatus,
     MountState,
@@ -52,6 +53,10 @@ def telemetry(
     )
 
 
+def focused(focuser: FocuserStatus) -> Telemetry:
+    return replace(BASE, focuser=focuser)
+
+
 @pytest.mark.parametrize(
     ("t", "expected", "status"),
     [
@@ -65,6 +70,9 @@ def telemetry(
         (telemetry(MountState.IDLE, EnclosureState.OPEN, sun_alt_deg=5.0), ALARM, "sun"),
         (telemetry(MountState.PARKED, EnclosureState.NONE), STANDBY, "Safe: mount PARKED"),
         (telemetry(MountState.IDLE, EnclosureState.CLOSED), ON, "Ready"),
+        (focused(FocuserStatus(10, moving=True)), MOVING, "Moving: mount PARKED, enclosure "),
+        (focused(FocuserStatus(10, moving=False)), STANDBY, "Safe"),
+        (focused(FocuserStatus(10, fault="stall")), ALARM, "Focuser fault: stall"),
     ],
 )
 def test_the_first_matching_rule_decides(

@@ -1,4 +1,4 @@
-"""The telescope component: monitoring, ExecuteTask, SafeShutdown and motions, Tango-free."""
+"""The telescope component: monitoring, ExecuteTask, SafeShutdown, motions, focus, Tango-free."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from astrotango.control.telescope.component_manager import (
     TelescopeComponentManager,
     TelescopeSettings,
 )
+from astrotango.control.telescope.focusing import FocuserCommands, move_progress
 from astrotango.control.telescope.guard import (
     Action,
     GuardSettings,
@@ -36,6 +37,7 @@ __all__ = [
     "STATE_RULES",
     "Action",
     "ExecutionTimeouts",
+    "FocuserCommands",
     "GuardSettings",
     "SafingRecord",
     "StateRule",
@@ -50,6 +52,7 @@ __all__ = [
     "TelescopeState",
     "derive_state",
     "is_safe",
+    "move_progress",
     "plan_task",
     "resolve_pointing",
 ]

@@ -7,6 +7,7 @@ running commands run on the LRC executor; SafeShutdown preempts whatever runs.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
@@ -18,6 +19,7 @@ from astrotango.clock import Clock, spawn
 from astrotango.control.component_manager import BaseComponentManager, CommunicationCallback
 from astrotango.control.proxies import ProxyFactory
 from astrotango.control.telescope.execution import TaskRun
+from astrotango.control.telescope.focusing import FocuserCommands
 from astrotango.control.telescope.guard import (
     Action,
     GuardSettings,
@@ -157,6 +159,7 @@ class TelescopeComponentManager(BaseComponentManager):
         waiter = Waiter(self.monitor, clock)
         self._waiter = waiter
         self.motions = MotionCommands(driver, waiter, clock, self.settings.timeouts, self.logger)
+        self.focusing = FocuserCommands(driver, waiter, clock, self.settings.timeouts, self.logger)
         self._assets: deque[Asset] = deque(maxlen=self.settings.max_assets)
         self._lock = threading.Lock()
         self.activity = TaskActivity("", "", 0)
@@ -185,6 +188,11 @@ class TelescopeComponentManager(BaseComponentManager):
     def has_enclosure(self) -> bool:
         """Whether the telescope has an enclosure."""
         return self.driver.enclosure is not None
+
+    @property
+    def has_focuser(self) -> bool:
+        """Whether the telescope has a focuser."""
+        return self.focusing.fitted
 
     # -- communication --------------------------------------------------------------------
 
@@ -284,6 +292,20 @@ class TelescopeComponentManager(BaseComponentManager):
         """Queue a planned task."""
         self.guard.note_work()
         return self.submit(self.execute_task, plan, task_callback=task_callback)
+
+    def prepare_focus_move(self, position_steps: int) -> TaskFunction:
+        """The MoveFocuser task function for ``position_steps`` (steps), once checked.
+
+        Moving the focuser is not guarded: it neither opens nor points the telescope.
+
+        Raises:
+            TaskRefused: no focuser (``FocuserNotFitted``), or its travel is not known yet.
+            ValueError: the position is outside the focuser's travel (naming
+                ``position_steps`` and the bound).
+        """
+        self.focusing.check(position_steps)
+        self.guard.note_work()
+        return functools.partial(self.focusing.move_to, position_steps)
 
     def guarded(self, action: Action, motion: TaskFunction) -> TaskFunction:
         """``motion`` checked by the guard now and again when it leaves the queue.

@@ -53,7 +53,7 @@ class TaskRefused(Exception):
 
     Attributes:
         reason: ``TargetBelowHorizon``, ``TargetTooCloseToSun``, ``InstrumentUnavailable``,
-            ``TelescopeNotReady`` or ``TaskNotSupported``.
+            ``TelescopeNotReady``, ``TaskNotSupported`` or (MoveFocuser) ``FocuserNotFitted``.
     """
 
     def __init__(self, reason: str, message: str) -> None:

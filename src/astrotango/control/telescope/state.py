@@ -48,6 +48,8 @@ def _summary(t: Telemetry) -> str:
     parts = [f"mount {t.mount.state.name}"]
     if t.enclosure.state is not EnclosureState.NONE:
         parts.append(f"enclosure {t.enclosure.state.name}")
+    if _focuser_moving(t):
+        parts.append("focuser MOVING")
     busy = [
         f"{i.name} {i.state.name}" for i in t.instruments if i.state is not InstrumentState.IDLE
     ]
@@ -56,6 +58,14 @@ def _summary(t: Telemetry) -> str:
 
 def _instrument_faults(t: Telemetry) -> list[str]:
     return [i.fault or i.name for i in t.instruments if i.state is InstrumentState.FAULT]
+
+
+def _focuser_fault(t: Telemetry) -> str:
+    return t.focuser.fault if t.focuser is not None else ""
+
+
+def _focuser_moving(t: Telemetry) -> bool:
+    return t.focuser is not None and t.focuser.moving
 
 
 #: The rules, in priority order; the last always applies.
@@ -82,6 +92,13 @@ STATE_RULES: tuple[StateRule, ...] = (
         lambda t: f"Instrument fault: {'; '.join(_instrument_faults(t))}",
     ),
     StateRule(
+        "focuser fault",
+        lambda t: bool(_focuser_fault(t)),
+        TelescopeState.ALARM,
+        HealthState.DEGRADED,
+        lambda t: f"Focuser fault: {_focuser_fault(t)}",
+    ),
+    StateRule(
         "open in daylight",
         lambda t: t.sun_alt_deg > 0.0 and t.enclosure.state in _SKY_EXPOSED,
         TelescopeState.ALARM,
@@ -90,7 +107,11 @@ STATE_RULES: tuple[StateRule, ...] = (
     ),
     StateRule(
         "moving",
-        lambda t: t.mount.state in _MOUNT_MOVING or t.enclosure.state in _ENCLOSURE_MOVING,
+        lambda t: (
+            t.mount.state in _MOUNT_MOVING
+            or t.enclosure.state in _ENCLOSURE_MOVING
+            or _focuser_moving(t)
+        ),
         TelescopeState.MOVING,
         HealthState.OK,
         lambda t: f"Moving: {_summary(t)}",

@@ -31,6 +31,7 @@ class ExecutionTimeouts:
     settle_s: float = 300.0
     readout_s: float = 60.0
     enclosure_s: float = 300.0
+    focuser_s: float = 300.0
     upload_per_asset_s: float = 1.0
 
 

@@ -1,7 +1,7 @@
 """An ASCOM Alpaca driver (alpyca client): a :class:`~astrotango.hardware.TelescopeDriver`.
 
-:class:`AlpacaTelescope` drives a Telescope, Dome, Camera and FilterWheel on one Alpaca server,
-addressed by device number; :class:`AlpacaWeather` reads its ObservingConditions and
+:class:`AlpacaTelescope` drives a Telescope, Dome, Focuser, Camera and FilterWheel on one Alpaca
+server, addressed by device number; :class:`AlpacaWeather` reads its ObservingConditions and
 SafetyMonitor. :class:`AlpacaConfig` says where they are.
 """
 

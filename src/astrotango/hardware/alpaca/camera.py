@@ -34,6 +34,7 @@ from astrotango.hardware.instruments import CameraInfo
 from astrotango.hardware.types import (
     Asset,
     ExposureRequest,
+    FocuserStatus,
     HeaderValue,
     InstrumentState,
     InstrumentStatus,
@@ -69,6 +70,8 @@ class AlpacaCamera:
         pointing: Where the telescope points, for the header (None when unknown).
         header: Keywords every image carries (TELESCOP, site).
         data_dir: Where the FITS files go.
+        focus: Where the focuser stands (None when unknown), for the header; None: no
+            focuser.
     """
 
     def __init__(
@@ -83,11 +86,13 @@ class AlpacaCamera:
         pointing: Callable[[], MountStatus | None],
         header: dict[str, HeaderValue],
         data_dir: Path,
+        focus: Callable[[], FocuserStatus | None] | None = None,
     ) -> None:
         self.info = info
         self._camera, self._wheel, self._config, self._clock = camera, wheel, config, clock
         self._reading, self._command, self._pointing = reading, command, pointing
         self._base_header, self._data_dir = header, data_dir
+        self._focus = focus
         self._lock = threading.Lock()
         self._exposure: Exposure | None = None
         self._filter = info.filters[0]
@@ -190,7 +195,8 @@ class AlpacaCamera:
             c = self._camera
             with self._command():
                 start = self._clock.now()
-                exp.header = exposure_header(exp, start, self.info.name, self._pointing())
+                focuser = self._focus() if self._focus is not None else None
+                exp.header = exposure_header(exp, start, self.info.name, self._pointing(), focuser)
                 exp.start = start
                 call(c, "StartExposure", lambda: c.StartExposure(request.exposure_s, exp.light))
         except HardwareError:

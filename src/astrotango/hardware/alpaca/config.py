@@ -24,7 +24,8 @@ def alpaca_server(configured: str) -> str:
 class AlpacaConfig(BaseModel):
     """One telescope's Alpaca devices, addressed by server and device number (no discovery).
 
-    ``None`` for ``dome`` means no enclosure; for ``filterwheel``, a camera without a wheel.
+    ``None`` for ``dome`` means no enclosure; for ``filterwheel``, a camera without a wheel;
+    for ``focuser`` (the default), no focuser (alpaca-simulators has focuser 0).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,6 +39,7 @@ class AlpacaConfig(BaseModel):
     dome: int | None = Field(default=0, ge=0)
     camera: int = Field(default=0, ge=0)
     filterwheel: int | None = Field(default=0, ge=0)
+    focuser: int | None = Field(default=None, ge=0)
     observingconditions: int = Field(default=0, ge=0)
     safetymonitor: int = Field(default=0, ge=0)
     filter_map: dict[str, int] = Field(

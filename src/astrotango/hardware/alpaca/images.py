@@ -11,7 +11,7 @@ import numpy as np
 from alpaca import exceptions as ascom
 
 from astrotango.hardware import fits
-from astrotango.hardware.types import ExposureRequest, HeaderValue, MountStatus
+from astrotango.hardware.types import ExposureRequest, FocuserStatus, HeaderValue, MountStatus
 
 __all__ = ["Exposure", "download", "exposure_header", "to_numpy"]
 
@@ -45,10 +45,16 @@ class Exposure:
 
 
 def exposure_header(
-    exposure: Exposure, start: datetime, instrument: str, mount: MountStatus | None
+    exposure: Exposure,
+    start: datetime,
+    instrument: str,
+    mount: MountStatus | None,
+    focuser: FocuserStatus | None = None,
 ) -> dict[str, HeaderValue]:
-    """The header keywords known when the shutter opens (pointing, task, filter, wheel slot)."""
-    header = fits.exposure_header(exposure.request, start, instrument, exposure.filter, mount)
+    """The header keywords known when the shutter opens (pointing, focus, task, filter, slot)."""
+    header = fits.exposure_header(
+        exposure.request, start, instrument, exposure.filter, mount, focuser
+    )
     if exposure.slot is not None:
         header["FILTSLOT"] = exposure.slot
     return header

@@ -20,12 +20,14 @@ from astrotango.clock.clocks import Clock
 from astrotango.hardware.alpaca.camera import AlpacaCamera, CameraReading
 from astrotango.hardware.alpaca.config import AlpacaConfig
 from astrotango.hardware.alpaca.enclosure import AlpacaEnclosure, ShutterReading
+from astrotango.hardware.alpaca.focuser import AlpacaFocuser, FocuserReading
 from astrotango.hardware.alpaca.mount import AlpacaMount, MountReading
 from astrotango.hardware.alpaca.poller import Snapshot, SnapshotPoller
 from astrotango.hardware.alpaca.transport import (
     TimedCamera,
     TimedDome,
     TimedFilterWheel,
+    TimedFocuser,
     TimedTelescope,
 )
 from astrotango.hardware.errors import HardwareError
@@ -35,6 +37,7 @@ from astrotango.hardware.sky import radec_to_altaz, sun_radec
 from astrotango.hardware.types import (
     EnclosureState,
     EnclosureStatus,
+    FocuserStatus,
     MountStatus,
     Site,
     Telemetry,
@@ -53,10 +56,11 @@ class _Reading:
     mount: MountReading
     shutter: ShutterReading | None
     cameras: Mapping[str, CameraReading]
+    focuser: FocuserReading | None = None
 
 
 class AlpacaTelescope:
-    """A telescope whose mount, dome, camera and filter wheel are ASCOM Alpaca devices.
+    """A telescope whose mount, dome, focuser, camera and filter wheel are ASCOM Alpaca devices.
 
     Args:
         telescope_id: Goes into every asset (``TELESCOP``) and asset id.
@@ -107,7 +111,13 @@ class AlpacaTelescope:
             dome = _timed(TimedDome(server, config.dome), config)
             shutter = self._part(lambda r: r.shutter or ShutterReading())
             self._enclosure = AlpacaEnclosure(dome, clock, shutter, command)
+        self._focuser: AlpacaFocuser | None = None
+        if config.focuser is not None:
+            focuser = _timed(TimedFocuser(server, config.focuser), config)
+            reading = self._part(lambda r: r.focuser or FocuserReading())
+            self._focuser = AlpacaFocuser(focuser, clock, reading, command)
         header = telescope_header(telescope_id, site)
+        focus = self._focus if self._focuser is not None else None
         self._cameras: dict[str, AlpacaCamera] = {}
         for info in cameras:
             wheel = None
@@ -124,6 +134,7 @@ class AlpacaTelescope:
                 self._pointing,
                 {**header, "FOV_DEG": info.fov_deg},
                 data_dir,
+                focus,
             )
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -154,6 +165,11 @@ class AlpacaTelescope:
         return self._enclosure
 
     @property
+    def focuser(self) -> AlpacaFocuser | None:
+        """The focuser, or None (``config.focuser`` None)."""
+        return self._focuser
+
+    @property
     def instruments(self) -> Mapping[str, AlpacaCamera]:
         """The camera by name."""
         return self._cameras
@@ -169,8 +185,9 @@ class AlpacaTelescope:
         mount = self._mount.position()
         enclosure = self._enclosure.state() if self._enclosure else _NO_ENCLOSURE
         instruments = tuple(c.status() for c in self._cameras.values())
+        focuser = self._focuser.status() if self._focuser is not None else None
         sun_alt, _ = radec_to_altaz(*sun_radec(when), when, self._site)
-        return Telemetry(when, mount, enclosure, instruments, sun_alt, None)
+        return Telemetry(when, mount, enclosure, instruments, sun_alt, None, focuser)
 
     # -- the poller's hooks (poller thread) ------------------------------------------------
 
@@ -180,12 +197,15 @@ class AlpacaTelescope:
             self._enclosure.connect()
         for camera in self._cameras.values():
             camera.connect()
+        if self._focuser is not None:
+            self._focuser.connect()
 
     def _read(self, when: datetime) -> _Reading:
         mount = self._mount.read(when)
         shutter = self._enclosure.read() if self._enclosure is not None else None
         cameras = {name: camera.read() for name, camera in self._cameras.items()}
-        return _Reading(mount, shutter, cameras)
+        focuser = self._focuser.read() if self._focuser is not None else None
+        return _Reading(mount, shutter, cameras, focuser)
 
     def _observe(self, snapshot: Snapshot[_Reading]) -> None:
         self._mount.observe(snapshot.time, snapshot.value.mount)
@@ -203,6 +223,12 @@ class AlpacaTelescope:
         except HardwareError:
             return None
 
+    def _focus(self) -> FocuserStatus | None:
+        try:
+            return self._focuser.status() if self._focuser is not None else None
+        except HardwareError:
+            return None
+
 
 def _camera_reading(name: str) -> Callable[[_Reading], CameraReading]:
     def pick(reading: _Reading) -> CameraReading:
@@ -211,7 +237,7 @@ def _camera_reading(name: str) -> Callable[[_Reading], CameraReading]:
     return pick
 
 
-_D = TypeVar("_D", TimedTelescope, TimedDome, TimedCamera, TimedFilterWheel)
+_D = TypeVar("_D", TimedTelescope, TimedDome, TimedCamera, TimedFilterWheel, TimedFocuser)
 
 
 def _timed(device: _D, config: AlpacaConfig) -> _D:

@@ -30,6 +30,7 @@ from alpaca.camera import Camera, raise_alpaca_if
 from alpaca.device import Device
 from alpaca.dome import Dome
 from alpaca.filterwheel import FilterWheel
+from alpaca.focuser import Focuser
 from alpaca.observingconditions import ObservingConditions
 from alpaca.safetymonitor import SafetyMonitor
 from alpaca.telescope import Telescope
@@ -43,6 +44,7 @@ __all__ = [
     "TimedCamera",
     "TimedDome",
     "TimedFilterWheel",
+    "TimedFocuser",
     "TimedObservingConditions",
     "TimedSafetyMonitor",
     "TimedTelescope",
@@ -155,6 +157,10 @@ class TimedCamera(_Timed, Camera):  # type: ignore[misc]
 
 class TimedFilterWheel(_Timed, FilterWheel):  # type: ignore[misc]
     """An alpyca FilterWheel with timed, per-thread requests."""
+
+
+class TimedFocuser(_Timed, Focuser):  # type: ignore[misc]
+    """An alpyca Focuser with timed, per-thread requests."""
 
 
 class TimedObservingConditions(_Timed, ObservingConditions):  # type: ignore[misc]

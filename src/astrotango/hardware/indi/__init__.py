@@ -15,6 +15,7 @@ from astrotango.hardware.indi.config import (
 )
 from astrotango.hardware.indi.connection import Blob, IndiConnection
 from astrotango.hardware.indi.enclosure import IndiEnclosure
+from astrotango.hardware.indi.focuser import IndiFocuser
 from astrotango.hardware.indi.frames import JNowFrame, icrs_to_jnow, jnow_to_icrs
 from astrotango.hardware.indi.mount import IndiMount
 from astrotango.hardware.indi.properties import Prop, PropState
@@ -29,6 +30,7 @@ __all__ = [
     "IndiConfig",
     "IndiConnection",
     "IndiEnclosure",
+    "IndiFocuser",
     "IndiMount",
     "IndiTelescope",
     "IndiWeather",

@@ -30,6 +30,7 @@ from astrotango.hardware.instruments import CameraInfo
 from astrotango.hardware.types import (
     Asset,
     ExposureRequest,
+    FocuserStatus,
     HeaderValue,
     InstrumentState,
     InstrumentStatus,
@@ -71,6 +72,8 @@ class IndiCamera:
         data_dir: Where the FITS files are written.
         pointing: Where the telescope points (None when unknown), for the header.
         header: Keywords common to every image (TELESCOP, site).
+        focus: Where the focuser stands (None when unknown), for the header; None: no
+            focuser.
     """
 
     kind = "fits_image"
@@ -84,11 +87,13 @@ class IndiCamera:
         data_dir: Path,
         pointing: Callable[[], MountStatus | None],
         header: dict[str, HeaderValue],
+        focus: Callable[[], FocuserStatus | None] | None = None,
     ) -> None:
         self.info = info
         self._conn, self._config, self._clock, self._dir = conn, config, clock, data_dir
         self._ccd, self._wheel = config.ccd, config.wheel
         self._pointing, self._base_header = pointing, header
+        self._focus = focus
         self._lock = threading.Lock()
         self._phase, self._fault = _Phase.IDLE, ""
         self._filter = info.filters[0]
@@ -222,7 +227,10 @@ class IndiCamera:
         self._header = self._start_header(request, self._start)
 
     def _start_header(self, request: ExposureRequest, start: datetime) -> dict[str, HeaderValue]:
-        header = exposure_header(request, start, self._name, self._filter, self._pointing())
+        focuser = self._focus() if self._focus is not None else None
+        header = exposure_header(
+            request, start, self._name, self._filter, self._pointing(), focuser
+        )
         header["FOV_DEG"] = self.info.fov_deg
         return header
 

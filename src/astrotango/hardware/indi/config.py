@@ -43,7 +43,16 @@ class IndiConfig(BaseModel):
         dome: The dome device, or None (no enclosure).
         ccd: The camera device; its BLOB ``CCD1`` carries the FITS image.
         wheel: The filter wheel device, or None (the filter is only written to the header).
+        focuser: The focuser device, or None (no focuser); the simulator's is
+            ``Focuser Simulator``.
         weather: The weather station device (read by ``IndiWeather``).
+        receiver: The radio receiver device (INDI's receiver interface); its BLOB ``SENSOR``
+            carries the FITS data of an integration.
+        receiver_tuning_ghz: The receiver device's ``RECEIVER_FREQUENCY`` range (the
+            property's min and max, in GHz; the device speaks Hz). The driver refuses a
+            frequency outside it. The default is the INDI Receiver Simulator's 24 MHz-2 GHz.
+        receiver_tolerance_hz: How far from the frequency asked the device may report itself
+            tuned (the simulator keeps single precision: 128 Hz steps near 1.4 GHz).
         filter_slots: Filter name to wheel slot (1-based); a filter left out takes its
             position in the camera's filter list, plus one.
     """
@@ -57,7 +66,11 @@ class IndiConfig(BaseModel):
     dome: str | None = "Dome Simulator"
     ccd: str = Field(default="CCD Simulator", min_length=1)
     wheel: str | None = "Filter Simulator"
+    focuser: str | None = Field(default=None, min_length=1)
     weather: str = Field(default="Weather Simulator", min_length=1)
+    receiver: str = Field(default="Receiver Simulator", min_length=1)
+    receiver_tuning_ghz: tuple[float, float] = (0.024, 2.0)
+    receiver_tolerance_hz: float = Field(default=1_000.0, gt=0.0, le=1e9)
     filter_slots: dict[str, int] = Field(default_factory=dict)
     connect_timeout_s: float = Field(
         default=2.0, gt=0.0, le=60.0, description="One connection attempt, real seconds."
@@ -89,6 +102,14 @@ class IndiConfig(BaseModel):
     def _valid_slots(cls, value: dict[str, int]) -> dict[str, int]:
         if any(slot < 1 for slot in value.values()):
             raise ValueError("filter_slots: slots count from 1")
+        return value
+
+    @field_validator("receiver_tuning_ghz")
+    @classmethod
+    def _ordered_tuning(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if not 0 < low < high:
+            raise ValueError("receiver_tuning_ghz: must be [low, high] with 0 < low < high")
         return value
 
     @property

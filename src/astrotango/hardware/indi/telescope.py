@@ -1,7 +1,8 @@
 """A whole telescope on an INDI server: one :class:`~astrotango.hardware.TelescopeDriver`.
 
-One background connection serves the mount, the dome and the camera; every read comes from
-its snapshot and every command only queues a message, so nothing here waits on the network.
+One background connection serves the mount, the dome, the focuser and the camera; every read
+comes from its snapshot and every command only queues a message, so nothing here waits on the
+network.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from astrotango.hardware.indi.camera import IndiCamera
 from astrotango.hardware.indi.config import IndiConfig
 from astrotango.hardware.indi.connection import IndiConnection
 from astrotango.hardware.indi.enclosure import IndiEnclosure
+from astrotango.hardware.indi.focuser import IndiFocuser
 from astrotango.hardware.indi.mount import IndiMount
 from astrotango.hardware.instruments import CameraInfo, ReceiverInfo
 from astrotango.hardware.sky import radec_to_altaz, sun_radec
 from astrotango.hardware.types import (
     EnclosureState,
     EnclosureStatus,
+    FocuserStatus,
     MountStatus,
     Site,
     Telemetry,
@@ -33,7 +36,7 @@ _NO_ENCLOSURE = EnclosureStatus(EnclosureState.NONE, 1.0)
 
 
 class IndiTelescope:
-    """A telescope whose mount, dome and camera are INDI devices.
+    """A telescope whose mount, dome, focuser and camera are INDI devices.
 
     Call :meth:`start` to connect (in the background) and :meth:`close` when done. While the
     server is unreachable every read raises ``HardwareFault("INDI server host:port:
@@ -64,7 +67,8 @@ class IndiTelescope:
         if len(cameras) != len(instruments) or len(cameras) > 1:
             raise ValueError("INDI telescope: supports one optical camera and no receiver")
         self._site, self._clock, self.config = site, clock, config
-        devices = [config.mount, config.ccd, *(d for d in (config.dome, config.wheel) if d)]
+        optional = (config.dome, config.wheel, config.focuser)
+        devices = [config.mount, config.ccd, *(d for d in optional if d)]
         host, port = config.address
         self._conn = IndiConnection(
             host,
@@ -76,9 +80,13 @@ class IndiTelescope:
         )
         self._mount = IndiMount(self._conn, config.mount, site, config, clock)
         self._enclosure = IndiEnclosure(self._conn, config.dome) if config.dome else None
+        self._focuser = IndiFocuser(self._conn, config.focuser, config) if config.focuser else None
         header = telescope_header(telescope_id, site)
+        focus = self._focus if self._focuser is not None else None
         self._instruments = {
-            info.name: IndiCamera(info, self._conn, config, clock, data_dir, self._pointing, header)
+            info.name: IndiCamera(
+                info, self._conn, config, clock, data_dir, self._pointing, header, focus
+            )
             for info in cameras
         }
 
@@ -113,6 +121,11 @@ class IndiTelescope:
         return self._enclosure
 
     @property
+    def focuser(self) -> IndiFocuser | None:
+        """The focuser, or None when the configuration names none."""
+        return self._focuser
+
+    @property
     def instruments(self) -> Mapping[str, IndiCamera]:
         """The camera by name."""
         return self._instruments
@@ -129,10 +142,17 @@ class IndiTelescope:
         mount = self._mount.position()
         enclosure = self._enclosure.state() if self._enclosure else _NO_ENCLOSURE
         instruments = tuple(camera.status() for camera in self._instruments.values())
-        return Telemetry(now, mount, enclosure, instruments, sun_alt, None)
+        focuser = self._focuser.status() if self._focuser else None
+        return Telemetry(now, mount, enclosure, instruments, sun_alt, None, focuser)
 
     def _pointing(self) -> MountStatus | None:
         try:
             return self._mount.position()
+        except HardwareError:
+            return None
+
+    def _focus(self) -> FocuserStatus | None:
+        try:
+            return self._focuser.status() if self._focuser is not None else None
         except HardwareError:
             return None

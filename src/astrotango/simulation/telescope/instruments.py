@@ -19,20 +19,39 @@ from astrotango.hardware import (
     Asset,
     CameraInfo,
     ExposureRequest,
+    FocuserStatus,
     HardwareError,
     InstrumentState,
     InstrumentStatus,
     MountStatus,
     TaskInfo,
 )
-from astrotango.hardware.fits import new_asset_id, pointing_header, task_header, write_asset
+from astrotango.hardware.fits import (
+    focus_header,
+    new_asset_id,
+    pointing_header,
+    task_header,
+    write_asset,
+)
 from astrotango.hardware.types import HeaderValue
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
 
-__all__ = ["PointingSource", "SimulatedCamera", "SimulatedInstrument"]
+__all__ = [
+    "FocusReading",
+    "FocusSource",
+    "PointingSource",
+    "SimulatedCamera",
+    "SimulatedInstrument",
+]
 
 #: Where the telescope points when an acquisition starts (None if the mount does not answer).
 PointingSource = Callable[[], MountStatus | None]
+#: The focuser as an exposure starts, and the FWHM (arcsec) of the stars it then images.
+FocusReading = tuple[FocuserStatus, float]
+#: Where the focuser stands when an exposure starts (None if it does not answer).
+FocusSource = Callable[[], FocusReading | None]
+#: Image types with stars in them (their frames get a FWHM).
+_STARRY = frozenset({"object", "light"})
 #: The synthetic frames' level, ADU.
 _BIAS_LEVEL = 1000
 
@@ -177,6 +196,8 @@ class SimulatedCamera(SimulatedInstrument):
         header: Header keywords common to every image (TELESCOP, site).
         readout_s: Time to read the detector out.
         filter_change_s: Time to change filter before an exposure.
+        focus: Where the focuser stands (None: no focuser): every image gets ``FOCUSPOS``,
+            and those of the sky (object, light) the ``FWHM`` of their stars, arcseconds.
     """
 
     kind = "fits_image"
@@ -192,12 +213,14 @@ class SimulatedCamera(SimulatedInstrument):
         readout_s: float,
         filter_change_s: float,
         data_dir: Path | None = None,
+        focus: FocusSource | None = None,
     ) -> None:
         super().__init__(info.name, clock, faults, pointing, header, data_dir)
         self.info = info
         self._readout_s = readout_s
         self._filter_change_s = filter_change_s
         self._filter = info.filters[0]
+        self._focus = focus
 
     def set_filter(self, name: str) -> None:
         """Select a filter (the wheel moves at the next exposure).
@@ -217,6 +240,7 @@ class SimulatedCamera(SimulatedInstrument):
         wanted = request.filter or self._filter
         if wanted not in self.info.filters:
             raise HardwareError(f"{self._name}: no filter {wanted!r}")
+        focus = self._focus() if self._focus is not None else None
         with self._lock:
             now = self._advance()
             delay = self._filter_change_s if wanted != self._filter else 0.0
@@ -239,6 +263,7 @@ class SimulatedCamera(SimulatedInstrument):
                     "YBINNING": request.binning,
                     "FOV_DEG": self.info.fov_deg,
                     "INSTRUME": self._name,
+                    **_focus_cards(focus, request.image_type),
                 },
             )
 
@@ -251,3 +276,11 @@ class SimulatedCamera(SimulatedInstrument):
 
     def _stalled(self) -> bool:
         return self._faults.active(Fault.CAMERA_TIMEOUT)
+
+
+def _focus_cards(focus: FocusReading | None, image_type: str) -> dict[str, HeaderValue]:
+    """FOCUSPOS (and FOCTEMP) on every frame; FWHM on frames of the sky."""
+    if focus is None:
+        return {}
+    status, fwhm_arcsec = focus
+    return focus_header(status, fwhm_arcsec if image_type.lower() in _STARRY else None)

@@ -22,7 +22,12 @@ from astrotango.hardware.fits import telescope_header
 from astrotango.simulation.telescope.config import SimulatorConfig
 from astrotango.simulation.telescope.enclosure import SimulatedEnclosure
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
-from astrotango.simulation.telescope.instruments import SimulatedCamera, SimulatedInstrument
+from astrotango.simulation.telescope.focuser import SimulatedFocuser
+from astrotango.simulation.telescope.instruments import (
+    FocusReading,
+    SimulatedCamera,
+    SimulatedInstrument,
+)
 from astrotango.simulation.telescope.mount import SimulatedMount
 from astrotango.simulation.telescope.receiver import SimulatedReceiver
 
@@ -65,6 +70,8 @@ class TelescopeSimulator:
             if self.config.has_enclosure
             else None
         )
+        focuser = self.config.focuser
+        self._focuser = SimulatedFocuser(clock, focuser, self._faults) if focuser else None
         header = telescope_header(telescope_id, site)
         self._instruments: dict[str, SimulatedCamera | SimulatedReceiver] = {}
         for info in instruments:
@@ -78,6 +85,7 @@ class TelescopeSimulator:
                     readout_s=self.config.readout_s,
                     filter_change_s=self.config.filter_change_s,
                     data_dir=data_dir,
+                    focus=self._focus if self._focuser else None,
                 )
             else:
                 self._instruments[info.name] = SimulatedReceiver(
@@ -102,6 +110,11 @@ class TelescopeSimulator:
         return self._enclosure
 
     @property
+    def focuser(self) -> SimulatedFocuser | None:
+        """The focuser, or None without one (``focuser`` not configured)."""
+        return self._focuser
+
+    @property
     def instruments(self) -> Mapping[str, SimulatedCamera | SimulatedReceiver]:
         """The instruments by name."""
         return self._instruments
@@ -118,11 +131,15 @@ class TelescopeSimulator:
         mount = self._mount.position()
         enclosure = self._enclosure.state() if self._enclosure else _NO_ENCLOSURE
         instruments = tuple(i.status() for i in self._instruments.values())
-        parts: list[SimulatedMount | SimulatedEnclosure | SimulatedInstrument] = [self._mount]
+        focuser = self._focuser.status() if self._focuser else None
+        parts: list[SimulatedMount | SimulatedEnclosure | SimulatedFocuser | SimulatedInstrument]
+        parts = [self._mount]
         parts += [self._enclosure] if self._enclosure else []
+        parts += [self._focuser] if self._focuser else []
         parts += self._instruments.values()
         changes = [at for at in (part.next_change() for part in parts) if at is not None]
-        return Telemetry(now, mount, enclosure, instruments, sun_alt, min(changes, default=None))
+        change = min(changes, default=None)
+        return Telemetry(now, mount, enclosure, instruments, sun_alt, change, focuser)
 
     # -- fault injection (not part of the Protocol) ---------------------------------------
 
@@ -146,3 +163,12 @@ class TelescopeSimulator:
             return self._mount.position()
         except HardwareError:
             return None
+
+    def _focus(self) -> FocusReading | None:
+        """Where the focuser stands and the FWHM (arcsec) it gives; None when it hangs."""
+        assert self._focuser is not None
+        try:
+            status = self._focuser.status()
+        except HardwareError:
+            return None
+        return status, self._focuser.fwhm_arcsec(status.position_steps)
