@@ -146,3 +146,23 @@ class AlpacaServer(_Server):
             return requests.get(url, timeout=1.0).status_code == 200
         except requests.RequestException:
             return False
+
+
+#: The INDI receiver simulator alone (its device is ``Receiver Simulator``).
+RECEIVER_DRIVERS = ("indi_simulator_receiver",)
+
+#: Marks tests that need indi-bin's receiver simulator.
+needs_indi_receiver = pytest.mark.skipif(
+    shutil.which("indi_simulator_receiver") is None and not _IN_CI,
+    reason="indi_simulator_receiver (Debian indi-bin) is not installed",
+)
+
+
+def receiver_server(home: Path) -> IndiServer:
+    """An ``indiserver`` with only :data:`RECEIVER_DRIVERS` on a free loopback port, listening.
+
+    Restart it after a kill with ``start(RECEIVER_DRIVERS)``.
+    """
+    server = IndiServer(free_port(), home)
+    server.start(RECEIVER_DRIVERS)
+    return server

@@ -1,8 +1,9 @@
 """A short real-time session on real device protocols: ``make run-indi`` / ``make run-alpaca``.
 
-It starts the protocol's simulators (one set per optical telescope, on loopback), the default
-observatory on that driver (``tango-db/<driver>``) in real time, submits one observation of two
-targets through the controller, and follows it to the end: dome opened, mount slewed, frames
+It starts the protocol's simulators on loopback (on INDI one set per telescope, the dishes'
+with a receiver; on Alpaca one per optical telescope), the default observatory on that driver
+(``tango-db/<driver>``) in real time, submits one observation of two targets through the
+controller, and follows it to the end: dome opened, mount slewed, frames
 taken in the requested filters, FITS files written, then every telescope parked and closed.
 
 The simulators have no sky, so the session puts the observatory at La Palma's latitude on the
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,12 @@ from astrotango.hardware.sky import local_sidereal_time_deg
 from astrotango.launcher import System
 from astrotango.launcher.config import devices_of
 from astrotango.launcher.processes import Child
-from astrotango.launcher.simulators import free_port_pair, start_alpaca, start_indi
+from astrotango.launcher.simulators import (
+    INDI_RADIO_DRIVERS,
+    free_port_run,
+    start_alpaca,
+    start_indi,
+)
 from astrotango.launcher.variants import write_variant
 
 __all__ = [
@@ -148,11 +155,11 @@ def run_session(
     simulators: list[Child] = []
     system: System | None = None
     try:
-        port = free_port_pair()
-        start = start_indi if driver == "indi" else start_alpaca
-        for n in range(2):
+        sets = _simulator_sets(driver)
+        port = free_port_run(len(sets))
+        for n, start in enumerate(sets):
             simulators.append(start(port + n, run_dir / f"{driver}-{n + 1}"))
-        say(f"{driver} simulators on 127.0.0.1:{port} and :{port + 1}")
+        say(f"{driver} simulators on 127.0.0.1:{port}..{port + len(sets) - 1}")
         site = night_site_now()
         variant = run_dir / "config"
         write_variant(config, driver, variant, site, weather=False, first_port=port)
@@ -173,6 +180,18 @@ def run_session(
             system.stop()
         for child in simulators:
             child.stop()
+
+
+def _simulator_sets(driver: str) -> list[Callable[[int, Path], Child]]:
+    """What to start, one per port in the variant's order: optical telescopes, then radio.
+
+    INDI serves both optical telescopes and both dishes (mount and receiver); Alpaca has no
+    receiver, so its dishes stay simulated and only the two optical sets run.
+    """
+    if driver == "alpaca":
+        return [start_alpaca, start_alpaca]
+    radio = partial(start_indi, drivers=INDI_RADIO_DRIVERS)
+    return [start_indi, start_indi, radio, radio]
 
 
 def session_constraints(config_dir: Path) -> None:

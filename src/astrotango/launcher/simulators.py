@@ -16,9 +16,17 @@ from pathlib import Path
 
 from astrotango.launcher.processes import Child
 
-__all__ = ["INDI_DRIVERS", "SimulatorError", "free_port_pair", "start_alpaca", "start_indi"]
+__all__ = [
+    "INDI_DRIVERS",
+    "INDI_RADIO_DRIVERS",
+    "SimulatorError",
+    "free_port_pair",
+    "free_port_run",
+    "start_alpaca",
+    "start_indi",
+]
 
-#: The INDI simulators one telescope and its weather station need.
+#: The INDI simulators one optical telescope and its weather station need.
 INDI_DRIVERS = (
     "indi_simulator_telescope",
     "indi_simulator_ccd",
@@ -27,6 +35,8 @@ INDI_DRIVERS = (
     "indi_simulator_weather",
     "indi_simulator_focus",
 )
+#: The INDI simulators one radio telescope needs: its mount and its receiver.
+INDI_RADIO_DRIVERS = ("indi_simulator_telescope", "indi_simulator_receiver")
 
 
 class SimulatorError(RuntimeError):
@@ -35,17 +45,26 @@ class SimulatorError(RuntimeError):
 
 def free_port_pair() -> int:
     """A loopback port ``p`` with ``p + 1`` free too (one simulator set per telescope)."""
+    return free_port_run(2)
+
+
+def free_port_run(count: int) -> int:
+    """A loopback port ``p`` with ``p + 1 .. p + count - 1`` free too.
+
+    Raises:
+        SimulatorError: no such run found in 50 tries.
+    """
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
-        if port < 65_535 and _free(port + 1):
+        if port + count - 1 <= 65_535 and all(_free(port + k) for k in range(1, count)):
             return port
-    raise SimulatorError("no two adjacent free ports on 127.0.0.1")
+    raise SimulatorError(f"no {count} adjacent free ports on 127.0.0.1")
 
 
-def start_indi(port: int, home: Path) -> Child:
-    """``indiserver`` with :data:`INDI_DRIVERS` on ``port``; returns once it accepts clients.
+def start_indi(port: int, home: Path, drivers: tuple[str, ...] = INDI_DRIVERS) -> Child:
+    """``indiserver`` with ``drivers`` on ``port``; returns once it accepts clients.
 
     Raises:
         SimulatorError: indi-bin is not installed, or the server exited or is not listening.
@@ -53,7 +72,7 @@ def start_indi(port: int, home: Path) -> Child:
     if shutil.which("indiserver") is None:
         raise SimulatorError("indiserver is not installed (Debian: apt-get install indi-bin)")
     home.mkdir(parents=True, exist_ok=True)
-    argv = ["indiserver", "-u", str(home / "indi.sock"), "-p", str(port), *INDI_DRIVERS]
+    argv = ["indiserver", "-u", str(home / "indi.sock"), "-p", str(port), *drivers]
     child = Child(
         f"indiserver:{port}", argv, home / "indiserver.log", {**os.environ, "HOME": str(home)}
     )

@@ -8,7 +8,9 @@ station talk to the driver's default server (``$ASTROTANGO_INDI_SERVER`` or
 127.0.0.1:11111); optical telescope *n* to the standard port + *n* on loopback (one simulator
 set per telescope). A telescope whose simulator has a focuser gets the driver's focuser too
 (INDI ``Focuser Simulator``, Alpaca focuser 0). Edit ``DriverParameters`` for a site's own
-servers. The radio telescopes stay on the simulator: neither protocol's receiver is driven yet.
+servers. On INDI the radio telescopes follow, on the ports after the optical ones, without a
+dome or a filter wheel (their receiver is the server's ``Receiver Simulator``); Alpaca has no
+receiver, so there they stay on the simulator.
 
 The variants are generated (``python -m astrotango.launcher.variants``) and a test checks the
 committed files against a fresh generation, so they never drift from the default.
@@ -32,6 +34,8 @@ _DROPPED = ("SimulatorParameters", "ClockScale", "SimulationStart")
 _LIMITS = ("min_altitude_deg", "min_sun_separation_deg")
 #: Driver -> the focuser its simulators serve (the INDI device name, the Alpaca device number).
 FOCUSERS: dict[str, str | int] = {"indi": "Focuser Simulator", "alpaca": 0}
+#: The drivers that drive a radio receiver, and what a dish has not (no dome, no wheel).
+_RECEIVERS: dict[str, dict[str, Any]] = {"indi": {"dome": None, "wheel": None}}
 
 
 def hardware_variant(
@@ -76,9 +80,13 @@ def hardware_variant(
                 entry.update(site=site.name, lat_deg=site.latitude_deg)
                 entry.update(lon_deg=site.longitude_deg, elevation_m=site.elevation_m)
             props["Telescopes"] = [json.dumps(entries)]
-    optical = [p for p in devices_of(every, "Telescope").values() if _is_optical(p)]
+    telescopes = devices_of(every, "Telescope").values()
+    optical = [p for p in telescopes if _is_of(p, "optical_camera")]
+    radio = [p for p in telescopes if _is_of(p, "radio_receiver")] if driver in _RECEIVERS else []
     for n, props in enumerate(optical):
         _to_driver(props, driver, f"{host}:{port + n}" if n else None)
+    for n, props in enumerate(radio, start=len(optical)):
+        _to_driver(props, driver, f"{host}:{port + n}", _RECEIVERS[driver])
     for props in devices_of(every, "WeatherStation").values() if weather else ():
         props["Source"] = [driver]
         props["SourceParameters"] = ["{}"]
@@ -98,18 +106,22 @@ def write_variant(
     return written
 
 
-def _is_optical(props: dict[str, Any]) -> bool:
+def _is_of(props: dict[str, Any], kind: str) -> bool:
     instruments = json.loads("".join(props.get("Instruments", ["[]"])))
-    return bool(instruments) and all(i.get("kind") == "optical_camera" for i in instruments)
+    return bool(instruments) and all(i.get("kind") == kind for i in instruments)
 
 
-def _to_driver(props: dict[str, Any], driver: str, server: str | None) -> None:
+def _to_driver(
+    props: dict[str, Any], driver: str, server: str | None, fixed: dict[str, Any] | None = None
+) -> None:
     """On ``driver`` at ``server`` (None: the driver's default), with the simulator's limits.
 
-    A simulated focuser becomes the driver's (:data:`FOCUSERS`).
+    A simulated focuser becomes the driver's (:data:`FOCUSERS`); ``fixed`` are further
+    parameters (a dish's: no dome, no wheel).
     """
     simulated = json.loads("".join(props.get("SimulatorParameters", ["{}"])))
     parameters: dict[str, Any] = {"server": server} if server else {}
+    parameters.update(fixed or {})
     parameters.update({k: simulated[k] for k in _LIMITS if k in simulated})
     if simulated.get("focuser"):
         parameters["focuser"] = FOCUSERS[driver]

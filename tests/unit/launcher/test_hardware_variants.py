@@ -27,17 +27,27 @@ def test_the_committed_variant_is_the_default_observatory_on_the_driver(driver: 
 
 
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
-def test_every_optical_telescope_and_the_weather_station_are_on_the_driver(driver: str) -> None:
+def test_every_telescope_the_driver_serves_and_the_weather_station_are_on_it(driver: str) -> None:
     documents = list(hardware_variant(BASE, driver).values())
     telescopes = devices_of(documents, "Telescope")
     on_driver = {d: p for d, p in telescopes.items() if p.get("Driver") == [driver]}
-    assert sorted(on_driver) == ["astro/telescope/t1", "astro/telescope/t2"]
-    servers = [json.loads(p["DriverParameters"][0]).get("server") for p in on_driver.values()]
+    optical = ["astro/telescope/t1", "astro/telescope/t2"]
+    radio = ["astro/telescope/r1", "astro/telescope/r2"]
+    # INDI drives a receiver (indi_simulator_receiver); Alpaca has none: its dishes stay
+    served = [*optical, *radio] if driver == "indi" else optical
+    assert sorted(on_driver) == sorted(served)
+    parameters = {d: json.loads(on_driver[d]["DriverParameters"][0]) for d in served}
     host, port = DRIVERS[driver]
-    assert servers == [None, f"{host}:{port + 1}"]  # the first: the default, or the environment
+    # the first on the default server (or the environment's), each next one on the next port
+    assert [parameters[d].get("server") for d in served] == [
+        None,
+        *(f"{host}:{port + n}" for n in range(1, len(served))),
+    ]
     assert all("SimulatorParameters" not in p and "ClockScale" not in p for p in on_driver.values())
-    radio = [p for d, p in telescopes.items() if d not in on_driver]
-    assert radio and all("Driver" not in p for p in radio)  # no receiver driver yet
+    for dish in radio if driver == "indi" else ():
+        assert (parameters[dish]["dome"], parameters[dish]["wheel"]) == (None, None)
+    left = [p for d, p in telescopes.items() if d not in on_driver]
+    assert all("Driver" not in p for p in left) and len(left) == 4 - len(served)
     assert [p["Source"] for p in devices_of(documents, "WeatherStation").values()] == [[driver]]
     assert real_hardware(BASE / driver) == [*sorted(on_driver), "astro/weather/1"]
     assert real_hardware(BASE) == []

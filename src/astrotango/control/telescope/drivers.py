@@ -86,7 +86,7 @@ def build_driver(
     _need_real_time(kind, clock)
     if data_dir is None:
         raise ValueError(
-            f"Driver {kind}: a real camera needs a data directory for its FITS files: set the "
+            f"Driver {kind}: a real instrument needs a data directory for its FITS files: set the "
             "DataDirectory property or $ASTROTANGO_DATA_DIR"
         )
     if kind is DriverKind.INDI:

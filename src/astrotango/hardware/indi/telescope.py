@@ -19,6 +19,7 @@ from astrotango.hardware.indi.connection import IndiConnection
 from astrotango.hardware.indi.enclosure import IndiEnclosure
 from astrotango.hardware.indi.focuser import IndiFocuser
 from astrotango.hardware.indi.mount import IndiMount
+from astrotango.hardware.indi.receiver import IndiReceiver
 from astrotango.hardware.instruments import CameraInfo, ReceiverInfo
 from astrotango.hardware.sky import radec_to_altaz, sun_radec
 from astrotango.hardware.types import (
@@ -45,13 +46,13 @@ class IndiTelescope:
     Args:
         telescope_id: Goes into every asset (``TELESCOP``) and asset id.
         site: Where it stands (also sent to the mount).
-        instruments: Its cameras; the INDI driver has one CCD, so at most one camera.
+        instruments: At most one camera (the CCD) and one receiver (the receiver device).
         config: The server, device names, tolerances and timeouts.
         clock: Timestamps (a wall clock: INDI devices run in real time).
         data_dir: Where FITS files are written.
 
     Raises:
-        ValueError: a receiver, or more than one camera.
+        ValueError: more than one camera, or more than one receiver.
     """
 
     def __init__(
@@ -64,17 +65,19 @@ class IndiTelescope:
         data_dir: Path,
     ) -> None:
         cameras = [i for i in instruments if isinstance(i, CameraInfo)]
-        if len(cameras) != len(instruments) or len(cameras) > 1:
-            raise ValueError("INDI telescope: supports one optical camera and no receiver")
+        receivers = [i for i in instruments if isinstance(i, ReceiverInfo)]
+        if len(cameras) > 1 or len(receivers) > 1:
+            raise ValueError("INDI telescope: supports one optical camera and one receiver")
         self._site, self._clock, self.config = site, clock, config
         optional = (config.dome, config.wheel, config.focuser)
-        devices = [config.mount, config.ccd, *(d for d in optional if d)]
+        images = [config.ccd] * bool(cameras) + [config.receiver] * bool(receivers)
+        devices = [config.mount, *images, *(d for d in optional if d)]
         host, port = config.address
         self._conn = IndiConnection(
             host,
             port,
             devices,
-            blob_devices=[config.ccd],
+            blob_devices=images,
             connect_timeout_s=config.connect_timeout_s,
             reconnect_interval_s=config.reconnect_interval_s,
         )
@@ -83,12 +86,16 @@ class IndiTelescope:
         self._focuser = IndiFocuser(self._conn, config.focuser, config) if config.focuser else None
         header = telescope_header(telescope_id, site)
         focus = self._focus if self._focuser is not None else None
-        self._instruments = {
+        self._instruments: dict[str, IndiCamera | IndiReceiver] = {
             info.name: IndiCamera(
                 info, self._conn, config, clock, data_dir, self._pointing, header, focus
             )
             for info in cameras
         }
+        for radio in receivers:
+            self._instruments[radio.name] = IndiReceiver(
+                radio, self._conn, config, clock, data_dir, self._pointing, header
+            )
 
     def start(self) -> None:
         """Start connecting in the background; returns at once."""
@@ -126,8 +133,8 @@ class IndiTelescope:
         return self._focuser
 
     @property
-    def instruments(self) -> Mapping[str, IndiCamera]:
-        """The camera by name."""
+    def instruments(self) -> Mapping[str, IndiCamera | IndiReceiver]:
+        """The camera and the receiver by name."""
         return self._instruments
 
     def telemetry(self) -> Telemetry:
@@ -141,7 +148,7 @@ class IndiTelescope:
         sun_alt, _ = radec_to_altaz(*sun_radec(now), now, self._site)
         mount = self._mount.position()
         enclosure = self._enclosure.state() if self._enclosure else _NO_ENCLOSURE
-        instruments = tuple(camera.status() for camera in self._instruments.values())
+        instruments = tuple(instrument.status() for instrument in self._instruments.values())
         focuser = self._focuser.status() if self._focuser else None
         return Telemetry(now, mount, enclosure, instruments, sun_alt, None, focuser)
 
