@@ -62,7 +62,7 @@ def test_real_hardware_refuses_a_simulated_clock_and_needs_a_data_directory(
     simulated = ManualClock(datetime(2026, 12, 15, 23, tzinfo=UTC))
     with pytest.raises(ValueError, match="indi: real hardware runs in real time"):
         build(DriverKind.INDI, "", simulated, tmp_path)
-    with pytest.raises(ValueError, match="alpaca: a real camera needs a data directory"):
+    with pytest.raises(ValueError, match="alpaca: a real instrument needs a data directory"):
         build(DriverKind.ALPACA, "", WallClock(), None)
     with pytest.raises(ValueError, match="the simulated weather is a scenario"):
         build_weather_source(DriverKind.SIMULATOR, "", WallClock())
