@@ -138,15 +138,30 @@ class ObservationMethods(StoreBase):
 
         Each is written as :meth:`transition_observation` or ``transition_task`` would, in
         order; an entity may appear more than once (each later write expecting the version
-        the earlier one made).
+        the earlier one made). A write with a ``token`` is a run's end, fenced as
+        :meth:`complete_task`, :meth:`fail_task` or :meth:`requeue_task` would write it.
 
         Raises:
             NotFound: an entity does not exist; nothing is written.
             ConcurrencyConflict: another writer moved one first; nothing is written.
+            ClaimRejected: a run's token is stale; nothing is written.
             ValueError: a write names a protected column or moves a task to running.
         """
         with self._write() as conn:
             for w in writes:
+                if w.token is not None:
+                    error = (w.updates or {}).get("error")
+                    task_sql.end_run(
+                        conn,
+                        w.entity_id,
+                        token=w.token,
+                        to_status=w.to_status,
+                        actor=w.actor,
+                        reason=w.reason,
+                        at=w.at,
+                        error=None if error is None else str(error),
+                    )
+                    continue
                 write = (
                     obs_rows.transition_observation
                     if w.entity_kind == "observation"

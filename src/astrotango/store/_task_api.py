@@ -13,7 +13,6 @@ from astrotango.store import queries
 from astrotango.store import tasks as task_sql
 from astrotango.store._base import StoreBase
 from astrotango.store.records import TaskRecord
-from astrotango.store.schema import tasks as task_table
 
 __all__ = ["TaskMethods"]
 
@@ -139,17 +138,9 @@ class TaskMethods(StoreBase):
             NotFound: no such task.
             ClaimRejected: the token is stale (the task was aborted, requeued or re-claimed).
         """
-        values = {"progress": 1.0, "completed_at": at}
         with self._write() as conn:
-            return task_sql.fenced_transition(
-                conn,
-                task_id,
-                token=token,
-                to_status="completed",
-                actor=actor,
-                reason=reason,
-                at=at,
-                values=values,
+            return task_sql.end_run(
+                conn, task_id, token=token, to_status="completed", actor=actor, reason=reason, at=at
             )
 
     def fail_task(
@@ -171,9 +162,8 @@ class TaskMethods(StoreBase):
             NotFound: no such task.
             ClaimRejected: the token is stale.
         """
-        values = {"error": error, "reason": reason}
         with self._write() as conn:
-            return task_sql.fenced_transition(
+            return task_sql.end_run(
                 conn,
                 task_id,
                 token=token,
@@ -181,7 +171,7 @@ class TaskMethods(StoreBase):
                 actor=actor,
                 reason=reason,
                 at=at,
-                values=values,
+                error=error,
             )
 
     def requeue_task(
@@ -206,9 +196,8 @@ class TaskMethods(StoreBase):
             NotFound: no such task.
             ClaimRejected: the token is stale.
         """
-        values = {"error": error, "reason": reason, "attempts": task_table.c.attempts + 1}
         with self._write() as conn:
-            return task_sql.fenced_transition(
+            return task_sql.end_run(
                 conn,
                 task_id,
                 token=token,
@@ -216,7 +205,7 @@ class TaskMethods(StoreBase):
                 actor=actor,
                 reason=reason,
                 at=at,
-                values=values,
+                error=error,
             )
 
     def report_task_progress(self, task_id: str, *, token: int, progress: float) -> float:

@@ -168,6 +168,9 @@ class TransitionWrite:
     reason: str
     at: datetime
     updates: Mapping[str, object] | None = None
+    #: A run's end (a task leaving ``running``): the write is fenced by this token instead of
+    #: ``expected_version``, and only ``updates["error"]`` is read (the store writes the rest).
+    token: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from astrotango.store.schema import assignment_history, observations, tasks, tra
 __all__ = [
     "TASK_UPDATABLE",
     "claim_task",
+    "end_run",
     "fenced_transition",
     "refresh_progress",
     "report_progress",
@@ -263,6 +264,54 @@ def fenced_transition(
     _record_transition(conn, task_id, "running", to_status, actor, reason, at)
     refresh_progress(conn, observation_id)
     return int(version)
+
+
+def end_run(
+    conn: Connection,
+    task_id: str,
+    *,
+    token: int,
+    to_status: str,
+    actor: str,
+    reason: str,
+    at: datetime,
+    error: str | None = None,
+) -> int:
+    """End the run held under ``token``: completed, failed or back to pending; record it.
+
+    Completed: progress 1, ``completed_at`` = ``at``. Failed: ``error`` (default ``reason``)
+    and ``reason`` kept. Pending (re-queued): the claim cleared, ``attempts`` + 1, ``error``
+    and ``reason`` kept.
+
+    Returns:
+        The new version.
+
+    Raises:
+        NotFound: no such task.
+        ClaimRejected: the task is no longer running under this token.
+        ValueError: ``to_status`` is not completed, failed or pending.
+    """
+    values: dict[str, Any]
+    if to_status == "completed":
+        values = {"progress": 1.0, "completed_at": at}
+    elif to_status == "failed":
+        values = {"error": error or reason, "reason": reason}
+    elif to_status == "pending":
+        values = {"error": error, "reason": reason, "attempts": tasks.c.attempts + 1}
+    else:
+        raise ValueError(
+            f"task {task_id}: a run ends completed, failed or pending, not {to_status}"
+        )
+    return fenced_transition(
+        conn,
+        task_id,
+        token=token,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        at=at,
+        values=values,
+    )
 
 
 def report_progress(conn: Connection, task_id: str, *, token: int, progress: float) -> float:

@@ -11,15 +11,19 @@ from sched_rig import NIGHT, single_target
 
 from astrotango.clock import ManualClock
 from astrotango.control.observation import ObservationIntake, ObservationLedger
+from astrotango.control.observation.fleet import Running
+from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.records import task_views
+from astrotango.control_model import ResultCode, TaskStatus
 from astrotango.domain import (
     Actor,
+    ClaimRejected,
     ConcurrencyConflict,
     IllegalTransition,
     ObservationStatus,
     TaskState,
 )
-from astrotango.domain.decisions import Decision, Move, end_observation
+from astrotango.domain.decisions import Decision, Move, end_observation, run_failed
 from astrotango.store import Store, TransitionRecord, open_store
 
 _O, _T = ObservationStatus, TaskState
@@ -32,8 +36,8 @@ class Rig:
         self.announced: list[TransitionRecord] = []
         self.ledger = ObservationLedger(store, self.clock, self.announced.append)
 
-    def submit(self, iterations: int = 3) -> tuple[str, list[str]]:
-        document = single_target("capella", 79.17, 45.99)
+    def submit(self, iterations: int = 3, **fields: object) -> tuple[str, list[str]]:
+        document = single_target("capella", 79.17, 45.99) | fields
         document["requests"][0]["iterations"] = iterations
         obs = ObservationIntake(self.store, clock=self.clock).submit(json.dumps(document))
         return obs, [t.id for t in self.store.tasks_of_observation(obs)]
@@ -109,3 +113,79 @@ def test_moves_whose_condition_no_longer_holds_are_skipped(rig: Rig) -> None:
     written = rig.ledger.apply(decision)
     assert [m.entity_id for m in written] == [obs]
     assert rig.states(obs) == ["aborted", "canceled"]
+
+
+# -- a run's end and what follows it: one transaction ----------------------------------------
+
+
+def running(rig: Rig, **fields: object) -> tuple[str, list[str], int]:
+    """An observation of two tasks in progress, the first running on t1 (legal edges only)."""
+    obs, tasks = rig.submit(2, **fields)
+    rig.ledger.move_task(
+        tasks[0], _T.SCHEDULED, Actor.SCHEDULER, "planned", updates={"telescope": "t1"}
+    )
+    rig.ledger.move_observation(obs, _O.ASSIGNED, Actor.SCHEDULER, "planned")
+    token = rig.ledger.start_run(tasks[0], "t1")
+    rig.ledger.move_observation(obs, _O.IN_PROGRESS, Actor.EXECUTOR, "t1 started")
+    rig.announced.clear()
+    return obs, tasks, token
+
+
+def test_a_run_end_and_its_retry_are_one_transaction_announced_in_order(rig: Rig) -> None:
+    obs, tasks, token = running(rig)
+    views = task_views(rig.store.tasks_of_observation(obs))
+    decision = run_failed(
+        tasks[0], obs, views, telescope="t1", error="shutter", retry=True, reason="retry 2 of 3"
+    )
+    rig.ledger.apply(decision, token)
+    assert rig.states(obs) == ["in_progress", "pending", "pending"]
+    assert [(t.from_status, t.to_status, t.actor) for t in rig.announced] == [
+        ("running", "failed", "executor"),
+        ("failed", "pending", "scheduler"),
+    ]
+    task = rig.store.get_task(tasks[0])
+    assert task.error == "shutter" and task.claimed_by is None
+
+
+def test_a_stale_token_writes_nothing_of_the_decision(rig: Rig) -> None:
+    obs, tasks, token = running(rig)
+    views = task_views(rig.store.tasks_of_observation(obs))
+    decision = run_failed(
+        tasks[0], obs, views, telescope="t1", error="shutter", retry=False, reason="no retry"
+    )
+    with pytest.raises(ClaimRejected):
+        rig.ledger.apply(decision, token + 1)
+    assert rig.states(obs) == ["in_progress", "running", "pending"]
+    assert rig.announced == []
+
+
+def test_a_crash_while_failing_the_observation_leaves_the_run_open(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after the run's end was written, before its observation failed.
+
+    Nothing may be half-stored: the task must not stay failed under a live observation
+    (nothing would ever end it). Before the fix, the failure was committed on its own.
+    """
+    from astrotango.store import observations as obs_rows
+
+    obs, tasks, token = running(rig, allow_reassignment=False)
+    handler = OutcomeHandler(rig.ledger)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the controller died mid-transaction")
+
+    monkeypatch.setattr(obs_rows, "transition_observation", crash)
+    run = Running(tasks[0], obs, "t1", token)
+    with pytest.raises(RuntimeError):
+        handler.finished(run, TaskStatus.FAILED, [int(ResultCode.FAILED), "shutter"], NoAssets())
+    assert rig.states(obs) == ["in_progress", "running", "pending"]
+    assert rig.announced == []
+    monkeypatch.undo()
+    handler.finished(run, TaskStatus.FAILED, [int(ResultCode.FAILED), "shutter"], NoAssets())
+    assert rig.states(obs) == ["failed", "failed", "canceled"]
+
+
+class NoAssets:
+    def assets(self, task_id: str) -> list[dict[str, object]]:
+        return []

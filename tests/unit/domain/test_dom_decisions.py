@@ -19,6 +19,12 @@ from astrotango.domain.decisions import (
     Staleness,
     TaskView,
     end_observation,
+    interrupted,
+    not_started,
+    refused,
+    resumed,
+    run_failed,
+    settle,
     stale_decision,
     staleness,
 )
@@ -177,3 +183,129 @@ def test_stale_assigned_goes_back_to_pending_with_its_planned_tasks() -> None:
 def test_stale_assigned_with_a_task_running_is_not_stuck() -> None:
     decision = stale_decision("obs", _O.ASSIGNED, [task(0, _T.RUNNING)], 2 * HOUR)
     assert not decision
+
+
+# -- what follows a task's run ---------------------------------------------------------------
+
+
+def legal(decision: Decision, states: dict[str, ObservationStatus | TaskState]) -> None:
+    """Every write of the decision is an edge of the table from the state it meets."""
+    now = dict(states)
+    if decision.run_end is not None:
+        end = decision.run_end
+        assert now[end.task_id] is _T.RUNNING
+        check_task_transition(_T.RUNNING, end.to, end.actor)
+        now[end.task_id] = end.to
+    for move in decision.moves:
+        if move.expect is not None and now[move.entity_id] not in move.expect:
+            continue
+        check = check_task_transition if move.kind == "task" else check_observation_transition
+        check(now[move.entity_id], move.to, move.actor)  # type: ignore[arg-type]
+        now[move.entity_id] = move.to
+
+
+@pytest.mark.parametrize(
+    ("retry", "expected"),
+    [
+        (True, [("t0", "pending")]),
+        (False, [("t1", "canceled"), ("t2", "canceled"), ("obs", "failed")]),
+    ],
+)
+def test_a_failed_run_is_retried_or_fails_its_observation_in_one_decision(
+    retry: bool, expected: list[tuple[str, str]]
+) -> None:
+
+    tasks = [task(0, _T.RUNNING), task(1, _T.PENDING), task(2, _T.RUNNING), task(3, _T.COMPLETED)]
+    decision = run_failed(
+        "t0", "obs", tasks, telescope="t1", error="shutter", retry=retry, reason="r"
+    )
+    end = decision.run_end
+    assert end is not None and (end.task_id, end.to, end.error) == ("t0", _T.FAILED, "shutter")
+    assert end.reason == "failed on t1: shutter"
+    assert edges(decision) == expected
+    # the failed task is not stopped (it ended), its running sibling is
+    assert decision.stop == (() if retry else ("t2",))
+    assert decision.ends is (None if retry else _O.FAILED)
+    legal(decision, {"obs": _O.IN_PROGRESS, **{t.id: t.status for t in tasks}})
+
+
+@pytest.mark.parametrize(
+    ("captured", "to", "actor"),
+    [("3 of 4 frames", _T.COMPLETED, Actor.EXECUTOR), (None, _T.PENDING, Actor.SYSTEM)],
+)
+def test_an_interrupted_run_suspends_and_keeps_what_is_enough(
+    captured: str | None, to: TaskState, actor: Actor
+) -> None:
+
+    decision = interrupted("t0", "obs", "wind", captured=captured)
+    assert decision.run_end is not None
+    assert (decision.run_end.to, decision.run_end.actor) == (to, actor)
+    assert edges(decision) == [("obs", "suspended")]
+    assert decision.moves[0].expect == frozenset({_O.IN_PROGRESS})
+    legal(decision, {"obs": _O.IN_PROGRESS, "t0": _T.RUNNING})
+
+
+def test_not_started_goes_back_to_pending_and_the_observation_when_idle() -> None:
+
+    alone = not_started("t0", "obs", [task(0, _T.SCHEDULED)], "dome", cancel_on=None, now=NOW)
+    assert edges(alone) == [("t0", "pending"), ("obs", "pending")]
+    legal(alone, {"obs": _O.ASSIGNED, "t0": _T.SCHEDULED})
+    busy = not_started(
+        "t0", "obs", [task(0, _T.SCHEDULED), task(1, _T.SCHEDULED)], "dome", cancel_on=None, now=NOW
+    )
+    assert edges(busy) == [("t0", "pending")], "a sibling still holds its slot"
+
+
+def test_not_started_after_cancel_on_fails_the_task_and_the_observation() -> None:
+
+    tasks = [task(0, _T.SCHEDULED), task(1, _T.PENDING)]
+    decision = not_started("t0", "obs", tasks, "dome", cancel_on=NOW - HOUR, now=NOW)
+    assert edges(decision) == [("t0", "failed"), ("t1", "canceled"), ("obs", "failed")]
+    assert decision.ends is _O.FAILED and decision.why == "dome; cancel_on passed"
+    legal(decision, {"obs": _O.ASSIGNED, "t0": _T.SCHEDULED, "t1": _T.PENDING})
+
+
+def test_a_refused_run_ends_in_pending() -> None:
+
+    decision = refused("t0", "obs", [task(0, _T.RUNNING)], "busy")
+    assert decision.run_end is not None and decision.run_end.to is _T.PENDING
+    assert edges(decision) == [("obs", "pending")]
+    legal(decision, {"obs": _O.ASSIGNED, "t0": _T.RUNNING})
+
+
+@pytest.mark.parametrize(
+    ("status", "actor"), [(_O.ASSIGNED, Actor.EXECUTOR), (_O.SUSPENDED, Actor.SYSTEM)]
+)
+def test_a_start_puts_the_observation_in_progress(status: ObservationStatus, actor: Actor) -> None:
+
+    decision = resumed("obs", status, "t1")
+    assert edges(decision) == [("obs", "in_progress")] and decision.moves[0].actor is actor
+    legal(decision, {"obs": status})
+
+
+@pytest.mark.parametrize(
+    ("status", "unrecorded", "expected", "ends"),
+    [
+        (_O.IN_PROGRESS, [], [("obs", "acquisition_complete"), ("obs", "completed")], _O.COMPLETED),
+        (_O.SUSPENDED, ["t0"], [("obs", "acquisition_complete"), ("obs", "failed")], _O.FAILED),
+        (
+            _O.ACQUISITION_COMPLETE,
+            [],
+            [("obs", "acquisition_complete"), ("obs", "completed")],
+            _O.COMPLETED,
+        ),
+    ],
+)
+def test_settling_ends_the_acquisition_and_the_observation_in_one_decision(
+    status: ObservationStatus,
+    unrecorded: list[str],
+    expected: list[tuple[str, str]],
+    ends: ObservationStatus,
+) -> None:
+
+    decision = settle("obs", status, [task(0, _T.COMPLETED)], unrecorded=unrecorded)
+    assert edges(decision) == expected and decision.ends is ends
+    legal(decision, {"obs": status})
+    if unrecorded:
+        assert decision.why == "upload error: no data recorded for t0"
+    assert not settle("obs", _O.PENDING, [task(0, _T.COMPLETED)]), "not acquiring"

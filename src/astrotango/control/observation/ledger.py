@@ -7,8 +7,11 @@ few times), recorded as a transition in the same transaction, and announced to `
 moves (:mod:`astrotango.domain.decisions`) is applied in one transaction: all or none.
 
 A run's end (completed, failed, re-queued) is the executor's fenced write instead: the store
-accepts it only under the run's fencing token, and :meth:`ObservationLedger.end_run` writes
-and announces it in one call, so no caller announces a change by hand.
+accepts it only under the run's fencing token. A decision may start with one
+(:attr:`Decision.run_end`, the token passed to :meth:`ObservationLedger.apply`): the run's end
+and what follows from it (a retry, a suspension, the observation's failure) are then one
+transaction, so a crash between them cannot leave a task failed and its observation live.
+No caller announces a change by hand.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from astrotango.domain import (
     check_observation_transition,
     check_task_transition,
 )
-from astrotango.domain.decisions import Decision, Move
+from astrotango.domain.decisions import Decision, Move, RunEnd
 from astrotango.store import (
     ObservationRecord,
     Store,
@@ -127,37 +130,69 @@ class ObservationLedger:
             return None
         return self.store.get_task(task_id)
 
-    def apply(self, decision: Decision) -> tuple[Move, ...]:
-        """Apply a decision's moves in ONE transaction: all of them or none.
+    def apply(self, decision: Decision, token: int | None = None) -> tuple[Move, ...]:
+        """Apply a decision in ONE transaction: its run's end and all its moves, or none.
 
-        Each move is checked against the lifecycle table from the state its entity is in
-        (or the one an earlier move of the same decision leaves it in); a move whose
-        ``expect`` no longer holds is skipped, one already made is not repeated. Every move
-        written is announced after the commit, in order. The caller stops
-        ``decision.stop`` on the telescopes first.
+        The run's end (``decision.run_end``) is written first, fenced by ``token``. Each
+        move is checked against the lifecycle table from the state its entity is in (or the
+        one an earlier write of the same decision leaves it in); a move whose ``expect`` no
+        longer holds is skipped, one already made is not repeated. Every write is announced
+        after the commit, in order. The caller stops ``decision.stop`` on the telescopes
+        first.
 
         Returns:
             The moves written (a skipped or already made one is not among them).
 
         Raises:
-            IllegalTransition: a move's edge or actor is not allowed; nothing is written.
+            ClaimRejected: the run's token is stale (the task was ended, re-queued or
+                claimed again); nothing is written.
+            IllegalTransition: an edge or actor is not allowed; nothing is written.
             NotFound: an entity does not exist; nothing is written.
             ConcurrencyConflict: other writers won every attempt; nothing is written.
+            ValueError: a run end not to completed, failed or pending, or without a token.
         """
-        outcomes = self._apply(decision.moves)
+        outcomes = self._apply(decision.moves, decision.run_end, token)
         return tuple(m for m, done in zip(decision.moves, outcomes, strict=True) if done == _MOVED)
 
-    def _apply(self, moves: Sequence[Move]) -> list[str]:
-        """Read, check, compare-and-set every move in one transaction, announce; retry races.
+    def _apply(
+        self, moves: Sequence[Move], run_end: RunEnd | None = None, token: int | None = None
+    ) -> list[str]:
+        """Read, check, compare-and-set every write in one transaction, announce; retry races.
 
         Returns each move's outcome: moved, skipped (``expect`` did not hold) or already
         there.
         """
+        if run_end is not None:
+            if run_end.to not in (_T.COMPLETED, _T.FAILED, _T.PENDING):
+                raise ValueError(
+                    f"task {run_end.task_id}: a run ends completed, failed or pending,"
+                    f" not {run_end.to}"
+                )
+            if token is None:
+                raise ValueError(f"task {run_end.task_id}: a run's end needs its fencing token")
+            check_task_transition(_T.RUNNING, run_end.to, run_end.actor)
         for _ in range(_ATTEMPTS):
             at = self.clock.now()
             writes: list[TransitionWrite] = []
             outcomes: list[str] = []
             now_at: dict[tuple[str, str], tuple[Any, int]] = {}
+            if run_end is not None:
+                version = self.store.get_task(run_end.task_id).version
+                writes.append(
+                    TransitionWrite(
+                        "task",
+                        run_end.task_id,
+                        version,
+                        _T.RUNNING.value,
+                        run_end.to.value,
+                        run_end.actor.value,
+                        run_end.reason,
+                        at,
+                        {"error": run_end.error},
+                        token=token,
+                    )
+                )
+                now_at[("task", run_end.task_id)] = (run_end.to, version + 1)
             for move in moves:
                 kind = self._kinds[move.kind]
                 key = (move.kind, move.entity_id)
@@ -223,9 +258,9 @@ class ObservationLedger:
     ) -> None:
         """End a running task held under ``token``: completed, failed or back to pending.
 
-        The fenced write (the store refuses a stale token), its transition recorded in the
-        same transaction, then announced. A re-queue counts an attempt and clears the claim;
-        ``error`` is kept on a failed or re-queued task (a failed one defaults to ``reason``).
+        A decision of that run's end alone (:meth:`apply`). A re-queue counts an attempt and
+        clears the claim; ``error`` is kept on a failed or re-queued task (a failed one
+        defaults to ``reason``).
 
         Raises:
             ClaimRejected: the token is stale (the task was ended, re-queued or claimed
@@ -234,23 +269,7 @@ class ObservationLedger:
             ValueError: ``to`` is not completed, failed or pending.
             NotFound: no such task.
         """
-        if to not in (_T.COMPLETED, _T.FAILED, _T.PENDING):
-            raise ValueError(f"task {task_id}: a run ends completed, failed or pending, not {to}")
-        check_task_transition(_T.RUNNING, to, actor)
-        at, by = self.clock.now(), actor.value
-        if to is _T.COMPLETED:
-            self.store.complete_task(task_id, token=token, at=at, actor=by, reason=reason)
-        elif to is _T.FAILED:
-            self.store.fail_task(
-                task_id, token=token, error=error or reason, reason=reason, at=at, actor=by
-            )
-        else:
-            self.store.requeue_task(
-                task_id, token=token, reason=reason, at=at, error=error, actor=by
-            )
-        self._announce(
-            TransitionRecord("task", task_id, _T.RUNNING.value, to.value, by, reason, at)
-        )
+        self.apply(Decision(run_end=RunEnd(task_id, to, actor, reason, error)), token)
 
     def announce(self, transition: TransitionRecord) -> None:
         """Announce a transition the store applied directly (an observation's creation)."""

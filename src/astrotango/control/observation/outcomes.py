@@ -19,8 +19,9 @@
   what the run achieved, every task moves on to the next run's window, and each task's
   history says how it ended in the run it leaves.
 
-Every end of a run is written and announced by :meth:`ObservationLedger.end_run`; the
-observation's progress is the one the store writes with it, passed on to ``on_progress``.
+Each of these is one decision of :mod:`astrotango.domain.decisions` (the run's fenced end and
+what follows from it), applied by the ledger in one transaction; the observation's progress
+is the one the store writes with it, passed on to ``on_progress``.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from astrotango.domain import (
     ObservationStatus,
     TaskState,
     after_failure,
+    decisions,
     parse_observation,
     policy_for_queue,
 )
-from astrotango.domain.decisions import end_observation
+from astrotango.domain.decisions import Decision, end_observation
 from astrotango.domain.progress import Capture, acquisition_done, task_capture
 from astrotango.store import AssetRecord, DuplicateId, TaskRecord
 
@@ -54,8 +56,6 @@ __all__ = ["OutcomeHandler"]
 
 _O, _T = ObservationStatus, TaskState
 _LIVE = frozenset({_O.ASSIGNED, _O.IN_PROGRESS, _O.SUSPENDED})
-#: Where an observation's acquisition can end: it has run.
-_ACQUIRING = frozenset({_O.IN_PROGRESS, _O.SUSPENDED})
 
 
 class OutcomeHandler:
@@ -84,38 +84,26 @@ class OutcomeHandler:
     def not_started(self, task_id: str, observation_id: str, reason: str) -> None:
         """A constraint failed before the task started."""
         record = self.store.get_observation(observation_id)
-        if record.cancel_on is not None and self.ledger.clock.now() >= record.cancel_on:
-            self.ledger.move_task(task_id, _T.FAILED, Actor.SYSTEM, f"{reason}; cancel_on passed")
-            self.fail_observation(observation_id, f"{reason}; cancel_on passed")
-            return
-        self.ledger.move_task(
-            task_id,
-            _T.PENDING,
-            Actor.SYSTEM,
-            f"re-queued: {reason}",
-            expect=frozenset({_T.SCHEDULED}),
+        self._decide(
+            decisions.not_started(
+                task_id,
+                observation_id,
+                self._tasks(observation_id),
+                reason,
+                cancel_on=record.cancel_on,
+                now=self.ledger.clock.now(),
+            )
         )
-        self._back_to_pending_if_idle(observation_id, reason)
 
     def refused(self, run: Running, reason: str) -> None:
         """The telescope refused the task at once: re-queue it for the next cycle."""
-        self.ledger.end_run(
-            run.task_id, run.token, _T.PENDING, Actor.EXECUTOR, f"refused: {reason}"
-        )
-        self._back_to_pending_if_idle(run.observation_id, f"refused: {reason}")
+        tasks = self._tasks(run.observation_id)
+        self._decide(decisions.refused(run.task_id, run.observation_id, tasks, reason), run)
 
     def started(self, run: Running) -> None:
         """The telescope accepted the task: the observation is in progress."""
         status = _O(self.store.get_observation(run.observation_id).status)
-        actor = Actor.SYSTEM if status == _O.SUSPENDED else Actor.EXECUTOR
-        reason = "conditions restored" if status == _O.SUSPENDED else f"{run.telescope} started"
-        self.ledger.move_observation(
-            run.observation_id,
-            _O.IN_PROGRESS,
-            actor,
-            reason,
-            expect=frozenset({_O.ASSIGNED, _O.SUSPENDED}),
-        )
+        self._decide(decisions.resumed(run.observation_id, status, run.telescope))
 
     def progress(self, run: Running, percent: int) -> None:
         """Progress of a running task (0..100)."""
@@ -187,30 +175,13 @@ class OutcomeHandler:
 
     def _interrupt(self, run: Running, reason: str) -> None:
         capture = self._capture(run.task_id)
+        captured = capture.describe() if capture is not None and capture.enough else None
+        decision = decisions.interrupted(run.task_id, run.observation_id, reason, captured=captured)
         try:
-            if capture is not None and capture.enough:
-                self.ledger.end_run(
-                    run.task_id,
-                    run.token,
-                    _T.COMPLETED,
-                    Actor.EXECUTOR,
-                    f"completed with what it captured before it was interrupted ({reason}):"
-                    f" {capture.describe()}",
-                )
-            else:
-                self.ledger.end_run(
-                    run.task_id, run.token, _T.PENDING, Actor.SYSTEM, f"interrupted: {reason}"
-                )
+            self.ledger.apply(decision, run.token)
         except ClaimRejected:
             return
         self._progress_changed(run.observation_id)
-        self.ledger.move_observation(
-            run.observation_id,
-            _O.SUSPENDED,
-            Actor.SYSTEM,
-            reason,
-            expect=frozenset({_O.IN_PROGRESS}),
-        )
         self.settle(run.observation_id)
 
     def _capture(self, task_id: str) -> Capture | None:
@@ -228,50 +199,35 @@ class OutcomeHandler:
         """End the acquisition of an observation whose tasks are done; True if it ended.
 
         Every task that was to be done is (none open, none failed, one completed at least):
-        ``acquisition_complete`` (from ``suspended``: enough data captured), then
-        ``completed`` when each completed task's data are recorded, ``failed`` (an upload
-        error) when one's are not. A monitoring series then goes on to its next run. An
-        observation not in progress or suspended, or with work left, is left alone (False).
+        one decision (:func:`~astrotango.domain.decisions.settle`) takes it to
+        ``acquisition_complete`` and on to ``completed``, or ``failed`` (an upload error)
+        when a completed task's data are not recorded. A monitoring series then goes on to
+        its next run. An observation not acquiring, or with work left, is left alone (False).
 
         Args:
             observation_id: The observation.
             unrecorded: Why the last run's assets could not be fetched, if they could not.
         """
-        record = self.store.get_observation(observation_id)
-        status = _O(record.status)
+        status = _O(self.store.get_observation(observation_id).status)
         tasks = self.store.tasks_of_observation(observation_id)
-        if status not in _ACQUIRING or not acquisition_done(t.status for t in tasks):
+        if not acquisition_done(t.status for t in tasks):
             return False
-        if status is _O.IN_PROGRESS:  # the executor's reports said so
-            moved = self.ledger.move_observation(
-                observation_id,
-                _O.ACQUISITION_COMPLETE,
-                Actor.EXECUTOR,
-                "all exposures captured",
-                expect=_ACQUIRING,
-            )
-        else:
-            done = sum(1 for t in tasks if t.status == _T.COMPLETED)
-            moved = self.ledger.move_observation(
-                observation_id,
-                _O.ACQUISITION_COMPLETE,
-                Actor.SYSTEM,
-                f"enough data captured: {done} of {len(tasks)} tasks completed",
-                expect=_ACQUIRING,
-            )
-        if moved is None:
-            return False  # another writer ended it first
         missing = [t.id for t in tasks if t.status == _T.COMPLETED and not self._recorded(t)]
-        if missing:
-            why = f"upload error: no data recorded for {', '.join(missing)}"
-            why += f" ({unrecorded})" if unrecorded else ""
-            self.ledger.move_observation(observation_id, _O.FAILED, Actor.SYSTEM, why)
-            self.series.end_run(observation_id, "failed", why, self.ledger.clock.now())
-            return True
-        self.ledger.move_observation(
-            observation_id, _O.COMPLETED, Actor.SYSTEM, "assets registered"
+        decision = decisions.settle(
+            observation_id,
+            status,
+            task_views(tasks),
+            unrecorded=missing,
+            why_unrecorded=unrecorded,
         )
-        self.series.end_run(observation_id, "completed", "", self.ledger.clock.now())
+        if not decision:
+            return False
+        moved = self.ledger.apply(decision)
+        if not any(m.to == decision.ends for m in moved):
+            return False  # another writer ended it first
+        outcome = "completed" if decision.ends is _O.COMPLETED else "failed"
+        reason = "" if decision.ends is _O.COMPLETED else decision.why
+        self.series.end_run(observation_id, outcome, reason, self.ledger.clock.now())
         return True
 
     def _recorded(self, task: TaskRecord) -> bool:
@@ -282,22 +238,13 @@ class OutcomeHandler:
         )
 
     def _failed(self, run: Running, error: str, now: datetime) -> None:
-        self.ledger.end_run(
-            run.task_id,
-            run.token,
-            _T.FAILED,
-            Actor.EXECUTOR,
-            f"failed on {run.telescope}: {error}",
-            error=error,
-        )
-        self._progress_changed(run.observation_id)
         record = self.store.get_observation(run.observation_id)
         document = parse_observation(record.document)
         policy = policy_for_queue(record.queue, DEFAULT_QUEUES, DEFAULT_POLICIES)
-        failures = sum(
+        failures = 1 + sum(  # this failure counted
             1 for t in self.store.transitions_of(run.task_id, "task") if t.to_status == _T.FAILED
         )
-        decision = after_failure(
+        retry = after_failure(
             error=error,
             failures=failures,
             retry_limit=policy.retry_limit,
@@ -305,10 +252,17 @@ class OutcomeHandler:
             cancel_on=record.cancel_on,
             now=now,
         )
-        if decision.retry:
-            self.ledger.move_task(run.task_id, _T.PENDING, Actor.SCHEDULER, decision.reason)
-            return
-        self.fail_observation(run.observation_id, decision.reason)
+        decision = decisions.run_failed(
+            run.task_id,
+            run.observation_id,
+            self._tasks(run.observation_id),
+            telescope=run.telescope,
+            error=error,
+            retry=retry.retry,
+            reason=retry.reason,
+        )
+        self._decide(decision, run)
+        self._progress_changed(run.observation_id)
 
     def fail_observation(self, observation_id: str, reason: str) -> None:
         """End the observation's run as failed; a monitoring series goes on to its next run.
@@ -317,23 +271,36 @@ class OutcomeHandler:
         another telescope is stopped there first: nothing it could capture would count for
         this run. A series then resets them all to its next run.
         """
-        decision = end_observation(
-            observation_id,
-            task_views(self.store.tasks_of_observation(observation_id)),
-            _O.FAILED,
-            Actor.SYSTEM,
-            reason,
-            task_reason="observation failed",
-            expect=_LIVE,
-        )
         if _O(self.store.get_observation(observation_id).status) not in _LIVE:
             return
+        self._decide(
+            end_observation(
+                observation_id,
+                self._tasks(observation_id),
+                _O.FAILED,
+                Actor.SYSTEM,
+                reason,
+                task_reason="observation failed",
+                expect=_LIVE,
+            )
+        )
+
+    def _decide(self, decision: Decision, run: Running | None = None) -> None:
+        """Stop what the decision stops, then apply it in one transaction.
+
+        It is fenced by ``run``'s token when it ends that run. An observation it fails goes
+        on to its series' next run, if it has one.
+        """
         for task_id in decision.stop:
-            self.stop_running(task_id, f"observation failed: {reason}")
-        moved = self.ledger.apply(decision)
-        if not any(m.kind == "observation" for m in moved):
-            return  # someone else ended it meanwhile
-        self.series.end_run(observation_id, "failed", reason, self.ledger.clock.now())
+            if run is None or task_id != run.task_id:
+                self.stop_running(task_id, f"observation failed: {decision.why}")
+        moved = self.ledger.apply(decision, None if run is None else run.token)
+        for move in moved:
+            if move.kind == "observation" and move.to is _O.FAILED:
+                self.series.end_run(move.entity_id, "failed", decision.why, self.ledger.clock.now())
+
+    def _tasks(self, observation_id: str) -> list[decisions.TaskView]:
+        return task_views(self.store.tasks_of_observation(observation_id))
 
     def missed_window(self, observation_id: str, reason: str) -> bool:
         """A pending series run whose window closed before it started: a failed run.
@@ -347,15 +314,6 @@ class OutcomeHandler:
 
     def _progress_changed(self, observation_id: str) -> None:
         self._on_progress(observation_id, self.store.observation_progress(observation_id))
-
-    def _back_to_pending_if_idle(self, observation_id: str, reason: str) -> None:
-        if not any(
-            t.status in (_T.SCHEDULED, _T.RUNNING)
-            for t in self.store.tasks_of_observation(observation_id)
-        ):
-            self.ledger.move_observation(
-                observation_id, _O.PENDING, Actor.SYSTEM, reason, expect=frozenset({_O.ASSIGNED})
-            )
 
 
 def _code(result: Any) -> ResultCode | None:
