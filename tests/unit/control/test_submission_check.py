@@ -139,3 +139,20 @@ def test_an_estimate_uses_the_readout_of_the_telescopes_that_can_take_it(
     [task] = store.tasks_of_observation(obs)
     slew, settle = 60.0, {8.0: 3.0, 20.0: 8.0}[readout_s]
     assert task.duration_s == pytest.approx(slew + settle + 10 * (30 + readout_s))
+
+
+def test_the_warm_up_asks_the_telescopes_and_stores_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The controller answers one visibility question as it starts (the first submission
+    cold took 1.0 s unloaded and over 3 s, a client's timeout, on a loaded machine)."""
+    asked: list[int] = []
+    check = SubmissionCheck.from_json(sample_telescopes())
+    refusals = check.refusals
+    monkeypatch.setattr(
+        check, "refusals", lambda o, t, now: asked.append(len(t)) or refusals(o, t, now)
+    )
+    ObservationIntake(store, clock=ManualClock(SUBMITTED), planning=check).warm_up()
+    assert asked and asked[0] > 0, "the visibility of real tasks was computed"
+    assert sum(store.count_by_status().values()) == 0, "nothing stored"
+    ObservationIntake(store, clock=ManualClock(SUBMITTED)).warm_up()  # no telescopes: nothing

@@ -70,6 +70,7 @@ class ObservationControllerComponentManager(BaseComponentManager):
         self.clock = clock
         self.ledger = ObservationLedger(store, clock, announce)
         self.intake = intake or ObservationIntake(store, clock=clock)
+        self.intake.warm_up()  # the first submission must not pay the astronomy's start-up
         self._stop_task = stop_task or (lambda _: None)
         self.runtime: ControllerRuntime | None = None
         self._runtime_factory: Callable[[ObservationLedger], ControllerRuntime] | None = None

@@ -7,8 +7,10 @@ written; a good one is stored with every task and its creation transition in one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from importlib.resources import files
 from typing import Any, Protocol
 
 from astrotango.clock import Clock
@@ -89,6 +91,35 @@ class ObservationIntake:
         self._fov_deg = fov_deg
         self._overheads = overheads
         self._planning = planning
+
+    def warm_up(self) -> None:
+        """Answer one visibility question now, storing nothing.
+
+        The astronomy's first use in a process (frames, ephemerides, tables) costs about a
+        second, several on a loaded machine: paid by the first submission it would exceed a
+        client's default 3 s timeout. The controller pays it while it starts instead. The
+        question is the packaged M31 mosaic, tonight; its answer is not kept.
+        """
+        if self._planning is None:
+            return
+        now = self._clock.now()
+        sample = files("astrotango.samples").joinpath("observations", "m31_mosaic.json")
+        document = json.loads(sample.read_text())
+        document["window"] = {
+            "start": now.isoformat(),
+            "end": (now + timedelta(hours=12)).isoformat(),
+        }
+        document.pop("cancel_on", None)
+        observation = parse_observation(document)
+        planning = self._planning
+        tasks = expand_observation(
+            observation,
+            "obs-warm-up",
+            fov_deg=self._fov_deg,
+            overheads=self._overheads,
+            setups=[planning.setup(r) for r in observation.requests],
+        )
+        planning.refusals(observation, tasks, now)
 
     def submit(self, document: str | bytes | Mapping[str, Any]) -> str:
         """Validate, expand and store one observation; return its id.
