@@ -7,13 +7,18 @@ control-model attributes (``adminMode`` memorized, ``healthState``, ...), the LR
 ``CheckLongRunningCommandStatus``, and change and archive events for all of them, pushed from a
 publisher thread so worker threads never block on Tango. Subclasses build their component
 manager in :meth:`create_component_manager` and start long-running commands with
-:meth:`submit_lrc`.
+:meth:`submit_lrc`, which logs each command's outcome once, at INFO, with its result.
+
+The device's Python logger (``self.logger``, ``astrotango.device.<name>``, handed to the
+component manager) feeds Tango's logging (:mod:`astrotango.devices.tango_logging`):
+``loggingLevel`` sets both levels, ``loggingTargets`` Tango's targets.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from enum import IntEnum
 from typing import Any
 
 from tango import AttrWriteType, DevState, DevVarLongStringArray, EnsureOmniThread, Util
@@ -23,6 +28,7 @@ from astrotango import __version__
 from astrotango.clock import set_thread_context
 from astrotango.control import BaseComponentManager
 from astrotango.control_model import (
+    TERMINAL_TASK_STATUSES,
     AdminMode,
     CommunicationStatus,
     ControlMode,
@@ -33,6 +39,7 @@ from astrotango.control_model import (
     TaskStatus,
     TestMode,
 )
+from astrotango.devices import tango_logging
 from astrotango.devices.codec import lrc_reply, raise_dev_failed
 from astrotango.devices.events import EventPublisher
 from astrotango.lrc import LRC_PROTOCOL_VERSIONS, CommandRegistry, TaskFunction
@@ -55,7 +62,7 @@ _STANDARD: tuple[str, ...] = (
     "simulationMode",
     "testMode",
 )
-_STANDARD += ("loggingLevel", "buildState", "versionId", "State", "Status")
+_STANDARD += ("loggingLevel", "loggingTargets", "buildState", "versionId", "State", "Status")
 _LRC: tuple[str, ...] = (
     "lrcQueue",
     "lrcExecuting",
@@ -66,14 +73,7 @@ _LRC: tuple[str, ...] = (
 _LRC += ("longRunningCommandStatus", "longRunningCommandProgress", "longRunningCommandResult")
 _LRC += ("longRunningCommandIDsInQueue", "longRunningCommandsInQueue")
 _LRC += ("longRunningCommandInProgress",)
-_PYTHON_LEVELS = {
-    LoggingLevel.OFF: logging.CRITICAL + 10,
-    LoggingLevel.FATAL: logging.CRITICAL,
-    LoggingLevel.ERROR: logging.ERROR,
-    LoggingLevel.WARNING: logging.WARNING,
-    LoggingLevel.INFO: logging.INFO,
-    LoggingLevel.DEBUG: logging.DEBUG,
-}
+_MAX_TARGETS = 8
 # Bounds large enough that nothing is ever truncated: 32 queued + executing + 100 finished.
 _MAX_COMMANDS = 160
 
@@ -103,14 +103,37 @@ def _mode(name: str, dtype: type) -> Any:
     )
 
 
+_MODE_TYPES: dict[str, type[IntEnum]] = {
+    "controlMode": ControlMode,
+    "simulationMode": SimulationMode,
+    "testMode": TestMode,
+    "loggingLevel": LoggingLevel,
+}
+
+
+def _reason(result: Any) -> str:
+    """The message of a ``[ResultCode, message]`` result, or the result as text."""
+    if isinstance(result, list | tuple) and len(result) == 2 and isinstance(result[1], str):
+        try:
+            return f"{ResultCode(result[0]).name} {result[1]}"
+        except ValueError:
+            pass
+    return str(result)
+
+
 class AstroDevice(Device):
     """Base of every astrotango device; Tango class name = Python class name."""
 
     def init_device(self) -> None:
-        """Set up events, the command registry and the component manager."""
+        """Set up logging, events, the command registry and the component manager."""
         super().init_device()
         self.logger = logging.getLogger(f"astrotango.device.{self.get_name()}")
-        self._publisher = EventPublisher(self)
+        tango_logging.attach(self, self.logger)
+        level = tango_logging.initial_level(self)
+        tango_logging.set_levels(self, self.logger, level)
+        # Tango keeps a device's logging targets across Init; so does this list of them.
+        self._logging_targets: tuple[str, ...] = getattr(self, "_logging_targets", ())
+        self._publisher = EventPublisher(self, self.logger)
         self._commands = CommandRegistry(self._publisher.push_many)
         self._admin_mode = AdminMode.OFFLINE
         self._mode_lock = threading.Lock()
@@ -119,7 +142,7 @@ class AstroDevice(Device):
             "controlMode": ControlMode.REMOTE,
             "simulationMode": SimulationMode.TRUE,
             "testMode": TestMode.NONE,
-            "loggingLevel": LoggingLevel.INFO,
+            "loggingLevel": level,
         }
         for name in (*_STANDARD, *_LRC):
             self.set_change_event(name, True, False)
@@ -128,9 +151,10 @@ class AstroDevice(Device):
         self._set_state(DevState.DISABLE, "Admin mode OFFLINE: not talking to the component")
 
     def delete_device(self) -> None:
-        """Stop the component manager and the publisher."""
+        """Stop the component manager and the publisher; returns at once (see EventPublisher)."""
         self.component_manager.close()
         self._publisher.stop()
+        tango_logging.detach(self.logger)
 
     def create_component_manager(self) -> BaseComponentManager:
         """Return this device's component manager; subclasses override."""
@@ -173,22 +197,32 @@ class AstroDevice(Device):
     def submit_lrc(self, name: str, func: TaskFunction, *args: Any, **kwargs: Any) -> Any:
         """Register and queue a long-running command; return its ``[[code], [id or reason]]``."""
         uid = self._commands.new_command(name)
-
-        def report(**changes: Any) -> None:
-            self._commands.update(uid, **changes)
-
+        report = self._reporter(uid, name)
         status, message = self.component_manager.submit(func, *args, task_callback=report, **kwargs)
         if status == TaskStatus.REJECTED:
             return lrc_reply(ResultCode.REJECTED, message)
+        self.logger.debug("%s queued as %s", name, uid)
         return lrc_reply(ResultCode.QUEUED, uid)
 
-    def _abort(self, name: str) -> Any:
-        uid = self._commands.new_command(name)
+    def _reporter(self, uid: str, name: str) -> Any:
+        """The task callback of command ``uid``: records changes, logs the outcome once."""
+        logged = threading.Event()
 
         def report(**changes: Any) -> None:
             self._commands.update(uid, **changes)
+            if changes.get("status") in TERMINAL_TASK_STATUSES and not logged.is_set():
+                logged.set()
+                record = self._commands.record(uid)
+                status = TaskStatus(changes["status"])
+                result = record.result if record is not None else changes.get("result")
+                log = self.logger.error if status == TaskStatus.FAILED else self.logger.info
+                log("%s %s: %s (%s)", name, status.name, _reason(result), uid)
 
-        self.component_manager.abort_commands(report)
+        return report
+
+    def _abort(self, name: str) -> Any:
+        uid = self._commands.new_command(name)
+        self.component_manager.abort_commands(self._reporter(uid, name))
         return lrc_reply(ResultCode.STARTED, uid)
 
     @command(dtype_out=DevVarLongStringArray)
@@ -248,6 +282,8 @@ class AstroDevice(Device):
             )
         with self._mode_lock:
             self._admin_mode = new
+        if new != old:
+            self.logger.info("adminMode %s -> %s", old.name, new.name)
         self._publisher.push("adminMode", new)
         if new not in _ACTIVE_MODES:
             self.component_manager.stop_communicating()
@@ -275,15 +311,34 @@ class AstroDevice(Device):
         return self._health_state
 
     def _write_mode(self, name: str, value: int) -> None:
-        self._modes[name] = value
-        self._publisher.push(name, self._modes[name])
+        old, self._modes[name] = self._modes[name], value
         if name == "loggingLevel":
-            self.logger.setLevel(_PYTHON_LEVELS[LoggingLevel(self._modes[name])])
+            tango_logging.set_levels(self, self.logger, LoggingLevel(value))
+        if value != old:
+            self.logger.info("%s -> %s", name, _MODE_TYPES[name](value).name)
+        self._publisher.push(name, self._modes[name])
 
     controlMode = _mode("controlMode", ControlMode)
     simulationMode = _mode("simulationMode", SimulationMode)
     testMode = _mode("testMode", TestMode)
     loggingLevel = _mode("loggingLevel", LoggingLevel)
+
+    @attribute(dtype=(str,), max_dim_x=_MAX_TARGETS, access=_RW)
+    def loggingTargets(self) -> tuple[str, ...]:
+        """Tango logging targets set here: console::cout, file::<path>, device::<name>."""
+        return self._logging_targets
+
+    @loggingTargets.write  # type: ignore[no-redef]
+    def loggingTargets(self, values: list[str]) -> None:
+        """Replace the targets: remove those left out, add the new ones."""
+        try:
+            targets = tango_logging.parse_targets(values)
+        except ValueError as exc:
+            raise_dev_failed("API_AttrValueNotAllowed", f"loggingTargets: {exc}")
+        tango_logging.apply_targets(self.get_name(), self._logging_targets, targets)
+        self._logging_targets = targets
+        self.logger.info("loggingTargets -> %s", ", ".join(targets) or "none")
+        self._publisher.push("loggingTargets", targets)
 
     @attribute(dtype=str)
     def buildState(self) -> str:
