@@ -30,7 +30,6 @@ __all__ = [
     "TASK_UPDATABLE",
     "claim_task",
     "end_run",
-    "fenced_transition",
     "refresh_progress",
     "report_progress",
     "update_task",
@@ -228,44 +227,6 @@ def _stale(conn: Connection, task_id: str, token: int) -> Exception:
     )
 
 
-def fenced_transition(
-    conn: Connection,
-    task_id: str,
-    *,
-    token: int,
-    to_status: str,
-    actor: str,
-    reason: str,
-    at: datetime,
-    values: Mapping[str, Any],
-) -> int:
-    """Move a ``running`` task held under ``token`` to ``to_status``; record it.
-
-    Returns:
-        The new version.
-
-    Raises:
-        NotFound: no such task.
-        ClaimRejected: the task is no longer running under this token.
-    """
-    new_values = dict(values)
-    new_values.update(status=to_status, version=tasks.c.version + 1)
-    if to_status in _UNCLAIMED:
-        new_values.update(claimed_by=None, claimed_at=None)
-    moved = conn.execute(
-        update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.status == "running", tasks.c.fencing_token == token)
-        .values(new_values)
-        .returning(tasks.c.version, tasks.c.observation_id)
-    ).one_or_none()
-    if moved is None:
-        raise _stale(conn, task_id, token)
-    version, observation_id = moved
-    _record_transition(conn, task_id, "running", to_status, actor, reason, at)
-    refresh_progress(conn, observation_id)
-    return int(version)
-
-
 def end_run(
     conn: Connection,
     task_id: str,
@@ -278,6 +239,8 @@ def end_run(
     error: str | None = None,
 ) -> int:
     """End the run held under ``token``: completed, failed or back to pending; record it.
+
+    The executor's fenced write: it succeeds only while the task is ``running`` under ``token``.
 
     Completed: progress 1, ``completed_at`` = ``at``. Failed: ``error`` (default ``reason``)
     and ``reason`` kept. Pending (re-queued): the claim cleared, ``attempts`` + 1, ``error``
@@ -302,16 +265,21 @@ def end_run(
         raise ValueError(
             f"task {task_id}: a run ends completed, failed or pending, not {to_status}"
         )
-    return fenced_transition(
-        conn,
-        task_id,
-        token=token,
-        to_status=to_status,
-        actor=actor,
-        reason=reason,
-        at=at,
-        values=values,
-    )
+    values.update(status=to_status, version=tasks.c.version + 1)
+    if to_status in _UNCLAIMED:
+        values.update(claimed_by=None, claimed_at=None)
+    moved = conn.execute(
+        update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.status == "running", tasks.c.fencing_token == token)
+        .values(values)
+        .returning(tasks.c.version, tasks.c.observation_id)
+    ).one_or_none()
+    if moved is None:
+        raise _stale(conn, task_id, token)
+    version, observation_id = moved
+    _record_transition(conn, task_id, "running", to_status, actor, reason, at)
+    refresh_progress(conn, observation_id)
+    return int(version)
 
 
 def report_progress(conn: Connection, task_id: str, *, token: int, progress: float) -> float:
