@@ -82,7 +82,7 @@ def _start(config: Path, run_dir: Path | None, port: int, **clock: Any) -> Syste
     if state.exists() and pid_alive(json.loads(state.read_text())["launcher_pid"]):
         _console.print(f"[red]A system is already running from {run_dir}; `astrotango down` first")
         raise typer.Exit(1)
-    system = System(config, run_dir, port=port, **clock)
+    system = System(config, run_dir, port=port, supervise=True, **clock)
     with _console.status(f"Starting {len(system.servers)} device servers..."):
         try:
             system.start()

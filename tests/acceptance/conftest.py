@@ -99,16 +99,18 @@ def safety_verdicts(recorder: SafetyRecorder, system: System) -> list[SafetyVerd
 
 @contextlib.contextmanager
 def observatory(
-    folder: Path, start: datetime, config: Path = ROOT / "tango-db"
+    folder: Path, start: datetime, config: Path = ROOT / "tango-db", *, supervise: bool = False
 ) -> Iterator[tuple[Night, SafetyRecorder]]:
     """The observatory from ``start``, heard by the safety oracle from the first minute.
+
+    ``supervise``: its launcher restarts a server that dies, as ``astrotango up`` does.
 
     The test's thread is a participant of the system's virtual time from the first instant:
     simulated time moves only while the test waits through the clock, so what the test sees
     between two looks does not depend on how fast the machine is.
     """
     tango.ApiUtil.cleanup()  # forked servers must not inherit this process's subscriptions
-    with System(config, folder, sim_start=start, time_scale=VIRTUAL) as system:
+    with System(config, folder, sim_start=start, time_scale=VIRTUAL, supervise=supervise) as system:
         assert system.virtual
         recorder = SafetyRecorder(TELESCOPES, system.proxy, system.clock(), interlocks=INTERLOCKS)
         recorder.start()
@@ -125,6 +127,15 @@ def observatory(
 def night(tmp_path: Path) -> Iterator[Night]:
     """A night that must end with the safety oracle at zero, whatever the test did."""
     with observatory(tmp_path / "run", NIGHT_START) as (running, recorder):
+        yield running
+        verdicts = safety_verdicts(recorder, running.system)
+        assert all_ok(verdicts), safety_text(verdicts)
+
+
+@pytest.fixture
+def supervised_night(tmp_path: Path) -> Iterator[Night]:
+    """:func:`night`, its servers supervised (a dead one is restarted, as in production)."""
+    with observatory(tmp_path / "run", NIGHT_START, supervise=True) as (running, recorder):
         yield running
         verdicts = safety_verdicts(recorder, running.system)
         assert all_ok(verdicts), safety_text(verdicts)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import tango
-from conftest import SUNRISE, Night, safety_verdicts
+from conftest import INTERLOCKS, SUNRISE, Night, safety_verdicts
 from sched_rig import single_target
 
 from astrotango.client.safety_oracle import all_ok, safety_text
@@ -368,3 +368,71 @@ def test_every_optical_telescope_is_closed_and_parked_by_sunrise(dawn: Any) -> N
         assert info.value.args[0].reason == "UnsafeToOpen" and "sun" in info.value.args[0].desc
     verdicts = safety_verdicts(recorder, night.system)
     assert all_ok(verdicts), safety_text(verdicts)
+
+
+#: Every kind of server but the controller (the test's own subscriptions go through it) and
+#: the telescopes (losing one re-plans its work elsewhere: its own test above), killed in turn.
+KILLED = ("AstroConstraints/1", "AstroSensors/1", "AstroScheduler/1", "AstroInterlocks/1")
+
+
+def reset_interlocks(night: Night) -> list[str]:
+    """What the night's operator does: Reset each fired interlock once its trigger cleared
+    (refused while it holds); the ones that had fired."""
+    fired = []
+    for name in INTERLOCKS:
+        proxy = night.system.proxy(name)
+        if not proxy.read_attribute("fired").value:
+            continue
+        fired.append(name)
+
+        def reset(proxy: tango.DeviceProxy = proxy) -> bool:
+            try:
+                proxy.Reset()
+            except tango.DevFailed:
+                return False  # its trigger still holds (no fresh sensor reading yet)
+            return True
+
+        night.wait_until(f"{name} to accept Reset", reset, step_s=10.0)
+    return fired
+
+
+def test_a_supervised_night_restarts_each_killed_server_and_dispatch_carries_on(
+    supervised_night: Night,
+) -> None:
+    """issue 15: after the constraint server was killed and restarted, dispatch once stopped
+    for good (the controller kept its gate subscription's error and never told the Scheduler
+    the telescopes were available again), and nothing restarted a killed server.
+
+    Killing the sensors fires the interlocks (no reading is unsafe): the operator resets
+    them once fresh readings clear them, as in production."""
+    night = supervised_night
+    system = night.system
+    assert system.supervisor is not None
+    fired: dict[str, list[str]] = {}
+    for key in KILLED:
+        old = system.children[key].pid
+        system.children[key].kill()
+        night.wait_until(
+            f"{key} restarted",
+            lambda key=key, old=old: (
+                system.children[key].pid != old and system.children[key].alive()
+            ),
+            step_s=1.0,
+        )
+        system.wait_for_devices(
+            next(s.devices for s in system.servers if s.key == key),
+            servers=[system.children[key]],
+        )
+        fired[key] = reset_interlocks(night)
+        observation = night.submit(capella(exposures=2, exposure_s=30.0))
+        night.wait_until(
+            f"an observation submitted after {key} came back to complete",
+            lambda observation=observation: night.status(observation) == "completed",
+        )
+    assert fired["AstroSensors/1"] == list(INTERLOCKS), "a lost rain sensor is unsafe"
+    assert fired["AstroConstraints/1"] == fired["AstroScheduler/1"] == []
+    restarted = [r.server for r in system.supervisor.restarts if r.started]
+    assert restarted == list(KILLED), system.supervisor.restarts
+    log = (system.run_dir / "logs" / "supervisor.log").read_text()
+    for key in KILLED:
+        assert f"server {key} exited" in log and f"server {key} restarted" in log

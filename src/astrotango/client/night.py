@@ -233,6 +233,13 @@ def _night(
     sites = {name: SiteInfo(*site) for name, site in observatory.sites().items()}
     page = write_night_report(report, rows, samples, sites, start, end, notes, safety, efficiency)
     console.print(f"Night report: {page}")
+    if system.supervisor is not None:
+        for restart in system.supervisor.restarts:
+            done = "restarted" if restart.started else f"restart failed: {restart.error}"
+            console.print(
+                f"[yellow]Server {restart.server} died (exit code {restart.exit_code}); "
+                f"{done} (restart {restart.attempt}, after {restart.backoff_s:g} s)"
+            )
     answered = _every_device_answers(system, console)
     if not all_ok(safety):
         console.print("[red]The safety oracle is not zero: a telescope was not kept safe.")

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -37,6 +38,7 @@ from astrotango.control_model import AdminMode
 from astrotango.hardware.fits import DATA_DIR_ENV
 from astrotango.launcher.config import ServerSpec, config_files, load_servers, real_hardware
 from astrotango.launcher.processes import Child
+from astrotango.launcher.supervision import Supervisor
 
 __all__ = ["STATE_FILE", "LaunchError", "System"]
 
@@ -71,6 +73,8 @@ class System:
             the load: :mod:`astrotango.clock.virtual`). On virtual time the system starts
             with time held at ``sim_start`` (start-up costs no simulated time) until
             :meth:`resume`.
+        supervise: Restart a server that dies, with backoff (:mod:`.supervision`), from the
+            end of :meth:`start` to :meth:`stop`.
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class System:
         startup_timeout_s: float = 60.0,
         sim_start: datetime | None = None,
         time_scale: float = 1.0,
+        supervise: bool = False,
     ) -> None:
         self.config_dir = Path(config_dir)
         self.run_dir = Path(run_dir)
@@ -98,6 +103,9 @@ class System:
         self.children: dict[str, Child] = {}
         self.keeper: ClockKeeper | None = None
         self._held = False
+        self._supervise = supervise
+        self.supervisor: Supervisor | None = None
+        self._starting = threading.Lock()  # one start of a server at a time
 
     @property
     def virtual(self) -> bool:
@@ -225,6 +233,8 @@ class System:
             self.stop()
             raise
         self._write_state()
+        if self._supervise:
+            self.supervisor = Supervisor(self).start()
 
     def _set_aside_last_night(self) -> None:
         """A simulated night starts on an empty store: the run dir's last one moves aside.
@@ -315,21 +325,26 @@ class System:
                 raise LaunchError(f"json2tango {path.name} failed:\n{done.stdout}{done.stderr}")
 
     def start_server(self, key: str, *, wait: bool = True) -> None:
-        """Start (or restart) the server ``Name/instance`` and, with ``wait``, its devices."""
+        """Start (or restart) the server ``Name/instance`` and, with ``wait``, its devices.
+
+        One already running (the supervisor restarted it first) is not started twice: its
+        devices are waited for.
+        """
         spec = next((s for s in self.servers if s.key == key), None)
         if spec is None:
             raise LaunchError(f"no server {key} in {self.config_dir}")
-        old = self.children.get(key)
-        if old is not None and old.alive():
-            raise LaunchError(f"server {key} is already running")
         argv = [sys.executable, "-m", "astrotango.devices.servers", spec.name, spec.instance]
         log = self.run_dir / "logs" / f"{spec.name}-{spec.instance}.log"
         with self.clock().hold():  # a restart mid-night: its start-up costs no simulated time
-            self.children[key] = Child(key, argv, log, {**self.env(), "PYTHONUNBUFFERED": "1"})
+            with self._starting:
+                child = self.children.get(key)
+                if child is None or not child.alive():
+                    child = Child(key, argv, log, {**self.env(), "PYTHONUNBUFFERED": "1"})
+                    self.children[key] = child
             if wait:
-                self.wait_for_devices(spec.devices)
+                self.wait_for_devices(spec.devices, servers=[child])
 
-    def wait_for_devices(self, devices: Sequence[str]) -> None:
+    def wait_for_devices(self, devices: Sequence[str], servers: Sequence[Child] = ()) -> None:
         """Block until every device answers a ping and a state read, its admin mode in force.
 
         A ping is answered by the server's ORB; the state read goes through the device's own
@@ -337,6 +352,10 @@ class System:
         is waited for rather than handed to clients. A device whose remembered admin mode is
         ONLINE or ENGINEERING starts talking to its component once its server serves: until
         then it is DISABLE, and waited for too.
+
+        Args:
+            devices: The devices.
+            servers: The servers serving them (default: every server of the system).
 
         Raises:
             LaunchError: when one does not within the start-up timeout, or its server died.
@@ -353,7 +372,7 @@ class System:
                     continue
             except tango.DevFailed:
                 pass
-            dead = [c for c in self.children.values() if not c.alive()]
+            dead = [c for c in servers or self.children.values() if not c.alive()]
             if dead:
                 raise LaunchError(f"server {dead[0].name} exited:\n{dead[0].log_tail()}")
             if time.monotonic() > deadline:
@@ -377,6 +396,9 @@ class System:
 
     def stop(self) -> None:
         """Stop every server, then the database and the clock keeper; remove the state file."""
+        if self.supervisor is not None:
+            self.supervisor.stop()  # nothing is restarted while the system stops
+            self.supervisor = None
         self.resume()  # servers stopping may wait on the clock
         for child in sorted(self.children.values(), key=_stop_rank):
             child.stop()
