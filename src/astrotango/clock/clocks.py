@@ -72,6 +72,13 @@ class Clock(Protocol):
         """A block during which time must not move (virtual time; elsewhere nothing)."""
         ...
 
+    def settle(self) -> None:
+        """Return once everything else due at this instant is done.
+
+        Virtual time: once the instant is over for every other participant. Elsewhere at once.
+        """
+        ...
+
     def acquire(self) -> None:
         """Count one busy piece of work, to be released by :meth:`release` (any thread)."""
         ...
@@ -134,6 +141,9 @@ class _RealTimeWaits:
     def hold(self) -> Iterator[None]:
         """Real time does not stand still."""
         yield
+
+    def settle(self) -> None:
+        """Real time has no instants to wait out."""
 
     def acquire(self) -> None:
         """Nothing to count on real time."""

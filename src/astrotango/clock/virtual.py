@@ -74,6 +74,8 @@ __all__ = [
 
 _LOG = logging.getLogger(__name__)
 _FALLBACK_POLL_S = 0.01  # a plain threading.Event as a wake: looked at this often (real)
+#: :meth:`VirtualClock.settle`'s step: one tick of the microsecond grid ``now()`` reads in.
+_SETTLE_S = 1e-6
 
 
 def _instant(at: float) -> float:
@@ -270,6 +272,15 @@ class VirtualClock:
         finally:
             self._local.participant = False
             self.release()
+
+    def settle(self) -> None:
+        """Return once this instant is over for everyone else: a sleep to the next microsecond.
+
+        Time gets there only when every participant is idle and every event of this instant
+        is delivered, so a reader that settles first sees all that was written at it, however
+        the threads of the instant raced. Never call it holding the clock.
+        """
+        self.sleep(_SETTLE_S)
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:

@@ -249,3 +249,28 @@ def test_the_keeper_charges_the_real_time_it_waited_to_the_busy_process(
     run_threads(clock, slow)
     assert elapsed(clock) == 10.0
     assert 0.3 <= keeper.held_by[os.getpid()] < 1.0
+
+
+def test_a_reader_that_settles_sees_everything_written_at_its_instant(
+    clock: VirtualClock,
+) -> None:
+    """At one instant a reader (the Scheduler planning) and a writer (the controller ending a
+    task) race: the writer here takes 0.2 real s. Settling first, the reader sees the write,
+    and reads at the next microsecond, an instant nobody else asked for."""
+    store: list[str] = []
+    read: list[tuple[list[str], float]] = []
+
+    def writer() -> None:
+        with clock.participant():
+            clock.sleep(10.0)
+            time.sleep(0.2)  # real work at the instant: time must not move meanwhile
+            store.append("task completed")
+
+    def reader() -> None:
+        with clock.participant():
+            clock.sleep(10.0)
+            clock.settle()
+            read.append((list(store), elapsed(clock)))
+
+    run_threads(clock, writer, reader)
+    assert read == [(["task completed"], 10.000001)]

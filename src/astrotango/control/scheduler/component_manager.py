@@ -147,6 +147,10 @@ class SchedulerComponentManager(BaseComponentManager):
         self.logger.info("Scheduler run superseded: %s", reason)
 
     def _triggered_run(self, *, task_callback: TaskCallback, abort_event: threading.Event) -> None:
+        # Plan from a settled instant: what the other servers write at the instant of the
+        # trigger (a task's end, its observation's moves) is all in the store by then, and
+        # every trigger of that instant joins this run, however their threads raced.
+        self._clock.settle()
         with self._lock:
             self._run_waiting = False  # later triggers queue the next run
         self.run(task_callback=task_callback, abort_event=abort_event)
