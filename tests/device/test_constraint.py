@@ -50,6 +50,27 @@ def is_ok(expected: bool) -> Any:
     return lambda name, value: name == "isok" and bool(value) is expected
 
 
+def test_a_gate_not_yet_judged_is_standby_and_only_a_violation_is_alarm(
+    device: tango.DeviceProxy,
+) -> None:
+    # Waiting for the first reading and settling on good ones are normal operation: an
+    # operator's panel must not show them red (issue 15). ALARM is for a reading beyond a limit.
+    assert device.gateState == "NO_DATA" and device.state() == tango.DevState.STANDBY
+    device.PushReading(20.0)
+    assert device.gateState == "BAD" and device.state() == tango.DevState.ALARM
+    device.PushReading(5.0)
+    assert device.gateState == "SETTLING" and device.state() == tango.DevState.STANDBY
+    device.PushReading(20.0)  # leave the gate closed, as the next test expects
+    assert device.state() == tango.DevState.ALARM
+
+
+def test_value_carries_the_unit_and_the_limits_as_alarm_limits(device: tango.DeviceProxy) -> None:
+    config = device.get_attribute_config("value")
+    assert config.unit == "m/s"
+    assert float(config.alarms.max_alarm) == 15.0
+    assert device.get_attribute_config("maxValue").unit == "m/s"
+
+
 def test_gate_opens_after_stability_and_closes_at_once(
     device: tango.DeviceProxy, events: Any
 ) -> None:
@@ -124,6 +145,7 @@ def test_limits_are_writable_and_rejudge_the_last_reading(device: tango.DevicePr
     assert device.gateState in ("SETTLING", "OK")
     device.maxValue = 10.0
     assert device.gateState == "BAD"
+    assert float(device.get_attribute_config("value").alarms.max_alarm) == 10.0
     with pytest.raises(tango.DevFailed) as info:
         device.minValue = 11.0
     assert "min_value" in info.value.args[0].desc

@@ -21,7 +21,24 @@ from astrotango.domain import (
     ValidationError,
 )
 
-__all__ = ["decode_json_argument", "lrc_reply", "raise_dev_failed"]
+__all__ = [
+    "LRC_REPLY_DOC",
+    "NO_ARGUMENT_DOC",
+    "NO_REPLY_DOC",
+    "decode_json_argument",
+    "lrc_reply",
+    "raise_dev_failed",
+]
+
+#: ``doc_out`` of every long-running command (what jive and Taranta show for its reply).
+LRC_REPLY_DOC = (
+    "[[ResultCode], [text]]: QUEUED (2) and the command id to follow on _lrcEvent/lrcFinished, "
+    "or REJECTED (5) and why"
+)
+#: ``doc_in`` of a command without an argument.
+NO_ARGUMENT_DOC = "No argument"
+#: ``doc_out`` of a command that replies nothing (a refusal raises DevFailed).
+NO_REPLY_DOC = "Nothing; DevFailed (naming the field) when refused or malformed"
 
 
 def raise_dev_failed(reason: str, message: str, origin: str = "astrotango") -> NoReturn:

@@ -33,7 +33,13 @@ from astrotango.control.constraint import (
 from astrotango.control.proxies import TangoProxyFactory
 from astrotango.control_model import HealthState
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import decode_json_argument, raise_dev_failed
+from astrotango.devices.codec import (
+    NO_ARGUMENT_DOC,
+    NO_REPLY_DOC,
+    decode_json_argument,
+    raise_dev_failed,
+)
+from astrotango.devices.event_config import enable_events, push_constants
 from astrotango.domain.constraints import ConstraintType as Kind
 from astrotango.domain.constraints import GateSettings, GateState, GateStatus, build_constraint
 from astrotango.domain.constraints import Scope as ScopeKind
@@ -49,6 +55,20 @@ _HOST_ATTRIBUTES = {
     Kind.CAMERA_TEMPERATURE: "cameraTemperature",
 }
 _DEGRADED = (GateState.NO_DATA, GateState.STALE)
+#: What an operator sees for each gate state (an open or force-cleared gate is ON). ALARM is
+#: kept for a judged violation (BAD) and for data that stopped arriving (STALE); a gate with
+#: no reading yet or settling on good readings is not yet judged: STANDBY, not red.
+_DEV_STATES = {
+    GateState.OK: DevState.ON,
+    GateState.INACTIVE: DevState.ON,
+    GateState.SETTLING: DevState.STANDBY,
+    GateState.NO_DATA: DevState.STANDBY,
+    GateState.BAD: DevState.ALARM,
+    GateState.STALE: DevState.ALARM,
+}
+#: Attributes in the unit of the constraint's quantity (the model's, set at init).
+_IN_UNIT = ("value", "minValue", "maxValue")
+_NOT_SPECIFIED = "Not specified"
 
 
 def _limit(value: float | None) -> float:
@@ -81,12 +101,14 @@ def _read(
     return attribute(name=name, dtype=dtype, doc=doc, fget=read)
 
 
-def _memorized(name: str, dtype: type, read: Any, apply: Any, doc: str) -> Any:
+def _memorized(name: str, dtype: type, read: Any, apply: Any, doc: str, **options: Any) -> Any:
     def write(self: OperationalConstraint, value: Any) -> None:
         try:
             apply(self.component_manager, value)
         except ValueError as exc:
             raise_dev_failed("API_AttrValueNotAllowed", f"{name}: {exc}")
+        if name in _IN_UNIT:
+            self._show_limits()
         self._push(name, value)
 
     return attribute(
@@ -98,6 +120,7 @@ def _memorized(name: str, dtype: type, read: Any, apply: Any, doc: str) -> Any:
         doc=doc,
         fget=lambda self: read(self.component_manager),
         fset=write,
+        **options,
     )
 
 
@@ -116,7 +139,8 @@ def _gate_attribute(name: str, field: str, dtype: type) -> Any:
         cm.set_gate(**{field: value})
 
     read = lambda cm: getattr(cm.gate, field)  # noqa: E731
-    return _memorized(name, dtype, read, apply, f"{field}; memorized")
+    unit = {"unit": "s"} if field.endswith("_s") else {}
+    return _memorized(name, dtype, read, apply, f"{field}; memorized", **unit)
 
 
 class OperationalConstraint(AstroDevice):
@@ -149,9 +173,39 @@ class OperationalConstraint(AstroDevice):
         """Build the component manager, then set up events."""
         self._pushed: dict[str, Any] = {}
         super().init_device()
-        for name in _PUSHED:
-            self.set_change_event(name, True, False)
-            self.set_archive_event(name, True, False)
+        self._show_unit()
+        self._show_limits()
+        enable_events(self, _PUSHED)
+        cm = self.component_manager
+        constants = {"constraintType": str(cm.model.constraint_type)}
+        constants |= {"scope": str(cm.identity.scope), "telescope": cm.identity.telescope}
+        push_constants(self, constants, self._publisher.push)
+
+    def _show_unit(self) -> None:
+        """Give the value and its limits the unit of the quantity the model judges."""
+        unit = self.component_manager.model.unit_name()
+        for name in _IN_UNIT:
+            config = self.get_device_attr().get_attr_by_name(name)
+            properties = config.get_properties()
+            if properties.unit != unit:
+                properties.unit = unit
+                config.set_properties(properties)
+
+    def _show_limits(self) -> None:
+        """Make ``value``'s alarm limits the gate's limits (one source: the model).
+
+        Called on a Tango thread (init, a limit written). Tango then flags a reading beyond
+        them ATTR_ALARM, and shows ALARM on a device that is ON (a force-cleared gate).
+        """
+        model = self.component_manager.model
+        config = self.get_device_attr().get_attr_by_name("value")
+        properties = config.get_properties()
+        low, high = (
+            _NOT_SPECIFIED if v is None else repr(v) for v in (model.min_value, model.max_value)
+        )
+        if (properties.min_alarm, properties.max_alarm) != (low, high):
+            properties.min_alarm, properties.max_alarm = low, high
+            config.set_properties(properties)
 
     def create_component_manager(self) -> ConstraintComponentManager:
         """Build the model, the reading source and the component manager from properties."""
@@ -219,7 +273,7 @@ class OperationalConstraint(AstroDevice):
             self._show(status)
 
     def _show(self, status: GateStatus) -> None:
-        state = DevState.ON if status.is_ok else DevState.ALARM
+        state = DevState.ON if status.is_ok else _DEV_STATES[status.state]
         garbage = status.crossing is not None and status.crossing.threshold == "garbage"
         health = HealthState.DEGRADED if status.state in _DEGRADED or garbage else HealthState.OK
         self._set_state(state, f"{status.state.value}: {status.reason}")
@@ -235,12 +289,21 @@ class OperationalConstraint(AstroDevice):
 
     is_PushReading_allowed = is_ForceClear_allowed = is_Unclear_allowed = _allowed
 
-    @command(dtype_in=float)
+    @command(
+        dtype_in=float,
+        doc_in="One reading in the constraint's unit (see the value attribute); NaN or inf "
+        "counts as garbage",
+        doc_out=NO_REPLY_DOC,
+    )
     def PushReading(self, value: float) -> None:
         """Hand in one reading (for sensors that push); garbage (NaN, inf) closes the gate."""
         self.component_manager.push_reading(value)
 
-    @command(dtype_in=str)
+    @command(
+        dtype_in=str,
+        doc_in='JSON object {"reason": text, "duration_s": seconds > 0, at most one week}',
+        doc_out=NO_REPLY_DOC,
+    )
     def ForceClear(self, argument: str) -> None:
         """Open the gate for a while whatever the data: ``{"reason", "duration_s"}`` JSON."""
         data = decode_json_argument(argument, what="ForceClear argument")
@@ -254,7 +317,7 @@ class OperationalConstraint(AstroDevice):
         except ValueError as exc:
             raise_dev_failed("API_InvalidArgument", f"ForceClear argument: {exc}")
 
-    @command
+    @command(doc_in=NO_ARGUMENT_DOC, doc_out=NO_REPLY_DOC)
     def Unclear(self) -> None:
         """Withdraw a force-clear at once."""
         self.component_manager.unclear()

@@ -18,7 +18,13 @@ from astrotango.control.policy import PolicyMonitor
 from astrotango.control.proxies import TangoProxyFactory
 from astrotango.control.scheduler.submission import SubmissionCheck
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import decode_json_argument, domain_errors, raise_dev_failed
+from astrotango.devices.codec import (
+    NO_REPLY_DOC,
+    decode_json_argument,
+    domain_errors,
+    raise_dev_failed,
+)
+from astrotango.devices.event_config import enable_events
 from astrotango.domain import ObservationStatus
 from astrotango.store import TransitionRecord, default_store_url, open_store
 
@@ -79,15 +85,8 @@ class ObservationController(AstroDevice):
         self._stale = "[]"
         self._online: tuple[str, ...] = ()
         super().init_device()
-        for name in (
-            *_COUNT_ATTRIBUTES,
-            "lastTransition",
-            "activeObservations",
-            "staleObservations",
-            "telescopesOnline",
-        ):
-            self.set_change_event(name, True, False)
-            self.set_archive_event(name, True, False)
+        lists = ("lastTransition", "activeObservations", "staleObservations", "telescopesOnline")
+        enable_events(self, (*_COUNT_ATTRIBUTES, *lists))
         self._refresh_counts()
 
     def create_component_manager(self) -> ObservationControllerComponentManager:
@@ -182,25 +181,35 @@ class ObservationController(AstroDevice):
     is_SubmitObservation_allowed = is_CancelObservation_allowed = _allowed
     is_AbortObservation_allowed = is_ResubmitObservation_allowed = _allowed
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        doc_in="Observation document, JSON (targets, instrument, exposures, window, queue...)",
+        dtype_out=str,
+        doc_out="The new observation's id; DevFailed naming the field when invalid",
+    )
     def SubmitObservation(self, document: str) -> str:
         """Validate, expand and store an observation document; return its id."""
         with domain_errors():
             return self.component_manager.submit_observation(document)
 
-    @command(dtype_in=str)
+    @command(dtype_in=str, doc_in="The observation id", doc_out=NO_REPLY_DOC)
     def CancelObservation(self, observation_id: str) -> None:
         """Cancel an observation that has not started (pending or assigned)."""
         with domain_errors():
             self.component_manager.cancel(observation_id)
 
-    @command(dtype_in=str)
+    @command(dtype_in=str, doc_in="The observation id", doc_out=NO_REPLY_DOC)
     def AbortObservation(self, observation_id: str) -> None:
         """Stop an observation wherever it is."""
         with domain_errors():
             self.component_manager.abort(observation_id)
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        doc_in='The observation id, or JSON {"id": id, "window": {"start": ISO, "end": ISO}}',
+        dtype_out=str,
+        doc_out="The new observation's id",
+    )
     def ResubmitObservation(self, argument: str) -> str:
         """Repeat an observation: an id, or ``{"id", "window": {"start", "end"}}``; new id."""
         text = argument.strip()
@@ -218,13 +227,23 @@ class ObservationController(AstroDevice):
             except ValueError as exc:
                 raise_dev_failed("API_InvalidArgument", f"window: {exc}")
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        doc_in="The observation id",
+        dtype_out=str,
+        doc_out="JSON: the observation, its tasks, history, assignments and assets",
+    )
     def GetObservation(self, observation_id: str) -> str:
         """Everything about one observation: tasks, history, assignments, assets (JSON)."""
         with domain_errors():
             return json.dumps(self.component_manager.observation(observation_id))
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        doc_in='JSON filter {"status", "queue", "limit", "offset"}, all optional; "" = all',
+        dtype_out=str,
+        doc_out="JSON list of matching observations",
+    )
     def ListObservations(self, query: str) -> str:
         """Observations matching ``{"status", "queue", "limit", "offset"}`` (JSON)."""
         data = decode_json_argument(query or "{}", what="filter")

@@ -14,7 +14,7 @@ from tango import DevState
 from tango.server import command
 
 from astrotango.clock import Clock
-from astrotango.devices.codec import raise_dev_failed
+from astrotango.devices.codec import NO_REPLY_DOC, raise_dev_failed
 from astrotango.devices.weather import SimulatedSensors, sensor_attribute
 from astrotango.simulation.sensors import HOST_SENSORS, HostModel
 from astrotango.simulation.sensors import Scenario as SensorScenario
@@ -43,7 +43,11 @@ class HostTelemetry(SimulatedSensors):
         """Not while OFFLINE."""
         return self.get_state() != DevState.DISABLE
 
-    @command(dtype_in=float)
+    @command(
+        dtype_in=float,
+        doc_in="Gigabytes of assets just written (finite, 0 or more)",
+        doc_out=NO_REPLY_DOC,
+    )
     def RecordWrite(self, size_gb: float) -> None:
         """Account for ``size_gb`` gigabytes of assets written to disk."""
         if self._model is None or not math.isfinite(size_gb):

@@ -30,7 +30,8 @@ from astrotango.control.interlock import (
 from astrotango.control.proxies import TangoProxyFactory
 from astrotango.control_model import HealthState, ResultCode, TaskStatus
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import lrc_reply, raise_dev_failed
+from astrotango.devices.codec import NO_ARGUMENT_DOC, lrc_reply, raise_dev_failed
+from astrotango.devices.event_config import enable_events, push_constants
 from astrotango.domain.constraints import InterlockWindow, SensorCondition, TriggerKind
 from astrotango.domain.constraints import Scope as ScopeKind
 from astrotango.lrc import TaskFunction
@@ -128,9 +129,10 @@ class ShutdownInterlock(AstroDevice):
         """Build the component manager, then set up events."""
         self._pushed: dict[str, Any] = {}
         super().init_device()
-        for name in _PUSHED:
-            self.set_change_event(name, True, False)
-            self.set_archive_event(name, True, False)
+        enable_events(self, _PUSHED)
+        config = self.component_manager.config
+        constants = {"scope": str(config.scope), "telescopes": config.telescopes}
+        push_constants(self, constants, self._publisher.push)
 
     def create_component_manager(self) -> InterlockComponentManager:
         """Build the configuration and the component manager from the properties."""
@@ -222,7 +224,13 @@ class ShutdownInterlock(AstroDevice):
 
     is_Fire_allowed = is_Reset_allowed = _allowed
 
-    @command(dtype_in=str, dtype_out=DevVarLongStringArray)
+    @command(
+        dtype_in=str,
+        doc_in="Why, for the record (a non-empty sentence)",
+        dtype_out=DevVarLongStringArray,
+        doc_out="[[ResultCode], [text]]: QUEUED (2) and the shutdown storm's command id, or "
+        "REJECTED (5) when already fired or not armed",
+    )
     def Fire(self, reason: str) -> Any:
         """Fire by hand: SafeShutdown on every telescope in scope; QUEUED and the storm's id.
 
@@ -235,7 +243,10 @@ class ShutdownInterlock(AstroDevice):
                 raise_dev_failed("API_InvalidArgument", f"Fire argument: {exc}")
             return lrc_reply(ResultCode.REJECTED, str(exc))
 
-    @command
+    @command(
+        doc_in=NO_ARGUMENT_DOC,
+        doc_out="Nothing; DevFailed API_CommandNotAllowed while the trigger has not cleared",
+    )
     def Reset(self) -> None:
         """Clear ``fired`` and stop retrying; refused (API_CommandNotAllowed) until cleared.
 

@@ -9,7 +9,7 @@ from tango.server import command
 
 from astrotango.control.reference import ExerciseSpec, ReferenceComponentManager
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import decode_json_argument, raise_dev_failed
+from astrotango.devices.codec import LRC_REPLY_DOC, decode_json_argument, raise_dev_failed
 
 __all__ = ["LrcReference"]
 
@@ -29,7 +29,13 @@ class LrcReference(AstroDevice):
         """Exercise needs the device ONLINE or in ENGINEERING."""
         return self.get_state() != DevState.DISABLE
 
-    @command(dtype_in=str, dtype_out=DevVarLongStringArray)
+    @command(
+        dtype_in=str,
+        doc_in='JSON object {"steps": 1..1000 (5), "step_s": 0..60 s (0.1), "fail_step": '
+        "1-based step that fails, or null}; '' for the defaults",
+        dtype_out=DevVarLongStringArray,
+        doc_out=LRC_REPLY_DOC,
+    )
     def Exercise(self, argument: str) -> Any:
         """Run a self-test LRC; argument JSON ``{"steps", "step_s", "fail_step"}``."""
         data = decode_json_argument(argument or "{}", what="Exercise argument")

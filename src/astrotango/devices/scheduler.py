@@ -16,7 +16,14 @@ from astrotango.control.scheduler import (
     telescopes_from_json,
 )
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import decode_json_argument, raise_dev_failed
+from astrotango.devices.codec import (
+    LRC_REPLY_DOC,
+    NO_ARGUMENT_DOC,
+    NO_REPLY_DOC,
+    decode_json_argument,
+    raise_dev_failed,
+)
+from astrotango.devices.event_config import enable_events
 from astrotango.domain import NotFound
 from astrotango.store import default_store_url, open_store
 
@@ -51,15 +58,8 @@ class Scheduler(AstroDevice):
         self._next = ScheduleSnapshot(0, (), 0.0, 0, True)
         self._stop = Wake()
         super().init_device()
-        for name in (
-            "schedule",
-            "nextBlocks",
-            "scheduleVersion",
-            "lastRunSeconds",
-            "tasksConsidered",
-        ):
-            self.set_change_event(name, True, False)
-            self.set_archive_event(name, True, False)
+        names = ("schedule", "nextBlocks", "scheduleVersion", "lastRunSeconds")
+        enable_events(self, (*names, "tasksConsidered"))
         spawn(self._clock, self._poll_pool, name="pool-monitor")
 
     def delete_device(self) -> None:
@@ -112,7 +112,7 @@ class Scheduler(AstroDevice):
 
     is_Run_allowed = is_Trigger_allowed = is_SetAvailability_allowed = _allowed
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(doc_in=NO_ARGUMENT_DOC, dtype_out=DevVarLongStringArray, doc_out=LRC_REPLY_DOC)
     def Run(self) -> Any:
         """Plan now: one planning run (LRC with progress), its result names the plan.
 
@@ -121,12 +121,21 @@ class Scheduler(AstroDevice):
         self.component_manager.supersede("Run() requested")
         return self.submit_lrc("Run", self.component_manager.run)
 
-    @command(dtype_in=str)
+    @command(
+        dtype_in=str,
+        doc_in="Why re-plan, for the log ('' = triggered)",
+        doc_out=NO_REPLY_DOC,
+    )
     def Trigger(self, reason: str) -> None:
         """Re-plan because something changed (a task started or finished, ...)."""
         self.component_manager.trigger(reason or "triggered")
 
-    @command(dtype_in=str)
+    @command(
+        dtype_in=str,
+        doc_in='JSON object {"telescope": device name, "available": true or false, "until": '
+        'ISO time or null, "closed_queues": at most 100 queue names}',
+        doc_out=NO_REPLY_DOC,
+    )
     def SetAvailability(self, argument: str) -> None:
         """``{"telescope", "available", "until", "closed_queues"}``: a telescope's availability.
 
@@ -157,7 +166,12 @@ class Scheduler(AstroDevice):
         except ValueError as exc:
             raise_dev_failed("API_InvalidArgument", f"until: {exc}")
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        doc_in="The observation id",
+        dtype_out=str,
+        doc_out="JSON: per task, why it is (not) scheduled and when it next could be",
+    )
     def Explain(self, observation_id: str) -> str:
         """Why each task of an observation is (not) scheduled, and when it next could be."""
         try:

@@ -39,7 +39,15 @@ from astrotango.control_model import (
     TaskStatus,
 )
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import decode_json_argument, lrc_reply, raise_dev_failed
+from astrotango.devices.codec import (
+    LRC_REPLY_DOC,
+    NO_ARGUMENT_DOC,
+    NO_REPLY_DOC,
+    decode_json_argument,
+    lrc_reply,
+    raise_dev_failed,
+)
+from astrotango.devices.event_config import enable_events, push_constants
 from astrotango.domain import TaskSpec
 from astrotango.domain.base import field_errors_from_pydantic
 from astrotango.hardware import (
@@ -173,13 +181,15 @@ class Telescope(AstroDevice):
         }
         self._focus_bound = 0  # the upper bound focusPosition's configuration shows
         super().init_device()
-        for name in _PUSHED:
-            self.set_change_event(name, True, False)
-            self.set_archive_event(name, True, False)
+        enable_events(self, _PUSHED)
         cm = self.component_manager
         self._update("instruments", json.dumps([i.model_dump() for i in cm.instruments]))
         site = cm.driver.site
         self._update("site", json.dumps({**vars(site), "telescope_id": self._telescope_id}))
+        guard = cm.settings.guard
+        constants: dict[str, Any] = {"kind": self._kind(), "interlocks": guard.interlocks}
+        constants |= {"safingGates": guard.safing_gates, "sunLimit": self._sun_limit()}
+        push_constants(self, constants, self._publisher.push)
 
     def create_component_manager(self) -> TelescopeComponentManager:
         """Build the driver the properties name and the component manager over it."""
@@ -329,7 +339,13 @@ class Telescope(AstroDevice):
     is_Unpark_allowed = is_OpenEnclosure_allowed = is_CloseEnclosure_allowed = _allowed
     is_MoveFocuser_allowed = _allowed
 
-    @command(dtype_in=str, dtype_out=DevVarLongStringArray)
+    @command(
+        dtype_in=str,
+        doc_in="TaskSpec JSON (id, target, instrument, exposures...), as the controller "
+        "dispatches it",
+        dtype_out=DevVarLongStringArray,
+        doc_out=LRC_REPLY_DOC,
+    )
     def ExecuteTask(self, argument: str) -> Any:
         """Execute a task (TaskSpec JSON): slew, settle, expose/integrate, upload; an LRC.
 
@@ -347,7 +363,7 @@ class Telescope(AstroDevice):
             raise_dev_failed(exc.reason, f"ExecuteTask {spec.id} refused: {exc}")
         return self.submit_lrc("ExecuteTask", self.component_manager.execute_task, plan)
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(doc_in=NO_ARGUMENT_DOC, dtype_out=DevVarLongStringArray, doc_out=LRC_REPLY_DOC)
     def SafeShutdown(self) -> Any:
         """Close the enclosure and park the mount in parallel, ahead of anything else; an LRC."""
         uid = self._commands.new_command("SafeShutdown")
@@ -360,30 +376,35 @@ class Telescope(AstroDevice):
             return lrc_reply(ResultCode.REJECTED, message)
         return lrc_reply(ResultCode.QUEUED, uid)
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(doc_in=NO_ARGUMENT_DOC, dtype_out=DevVarLongStringArray, doc_out=LRC_REPLY_DOC)
     def Park(self) -> Any:
         """Park the mount; an LRC."""
         return self.submit_lrc("Park", self.component_manager.motions.park)
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(doc_in=NO_ARGUMENT_DOC, dtype_out=DevVarLongStringArray, doc_out=LRC_REPLY_DOC)
     def Unpark(self) -> Any:
         """Unpark the mount; an LRC."""
         return self.submit_lrc("Unpark", self._guarded(Action.UNPARK, "unpark"))
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(doc_in=NO_ARGUMENT_DOC, dtype_out=DevVarLongStringArray, doc_out=LRC_REPLY_DOC)
     def OpenEnclosure(self) -> Any:
         """Open the enclosure; an LRC."""
         self._need_enclosure()
         motion = self._guarded(Action.OPEN, "open_enclosure")
         return self.submit_lrc("OpenEnclosure", motion)
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(doc_in=NO_ARGUMENT_DOC, dtype_out=DevVarLongStringArray, doc_out=LRC_REPLY_DOC)
     def CloseEnclosure(self) -> Any:
         """Close the enclosure; an LRC."""
         self._need_enclosure()
         return self.submit_lrc("CloseEnclosure", self.component_manager.motions.close_enclosure)
 
-    @command(dtype_in=int, dtype_out=DevVarLongStringArray)
+    @command(
+        dtype_in=int,
+        doc_in="Target position, focuser steps, 0..focusMaxPosition",
+        dtype_out=DevVarLongStringArray,
+        doc_out=LRC_REPLY_DOC,
+    )
     def MoveFocuser(self, position_steps: int) -> Any:
         """Move the focuser to ``position_steps`` (0..focusMaxPosition); an LRC Abort stops.
 
@@ -414,7 +435,12 @@ class Telescope(AstroDevice):
         """Only in simulation mode."""
         return self._modes["simulationMode"] == SimulationMode.TRUE
 
-    @command(dtype_in=str)
+    @command(
+        dtype_in=str,
+        doc_in='JSON object {"fault": "enclosure_stuck", "mount_fault", "camera_timeout" or '
+        '"hang", "active": true or false}; simulation mode only',
+        doc_out=NO_REPLY_DOC,
+    )
     def InjectFault(self, argument: str) -> None:
         """Simulation only: activate or clear a simulator fault.
 
@@ -431,7 +457,12 @@ class Telescope(AstroDevice):
         except ValueError as exc:
             raise_dev_failed("API_InvalidArgument", f"InjectFault argument: {exc}")
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        doc_in="A task id, or '' for every task",
+        dtype_out=str,
+        doc_out="JSON list of asset records (path, kind, task_info...)",
+    )
     def GetAssets(self, task_id: str) -> str:
         """The asset records (JSON list) of one task, or of every task when empty."""
         return json.dumps(self.component_manager.assets(task_id or None))
@@ -449,8 +480,10 @@ class Telescope(AstroDevice):
     enclosureState = _cached("enclosureState", EnclosureState, "What the enclosure is doing")
     currentTaskId = _cached("currentTaskId", str, "The task being executed ('' when idle)")
     currentSubtask = _cached("currentSubtask", str, "The subtask being executed")
-    taskProgress = _cached("taskProgress", int, "Progress of the current task, 0..100")
-    heartbeat = _cached("heartbeat", float, "Telemetry time (unix s), beaten while healthy")
+    taskProgress = _cached("taskProgress", int, "Progress of the current task, 0..100", unit="%")
+    heartbeat = _cached(
+        "heartbeat", float, "Telemetry time (unix s), beaten while healthy", unit="s"
+    )
     instruments = _cached("instruments", str, "The instruments (JSON list)")
     site = _cached("site", str, "The site and telescope id (JSON)")
     assets = _cached("assets", str, "Asset records kept, with task_info (JSON list)")
@@ -473,6 +506,9 @@ class Telescope(AstroDevice):
     @attribute(dtype=str, doc="optical (with an enclosure) or radio")
     def kind(self) -> str:
         """What kind of telescope this is, for what "safe" means."""
+        return self._kind()
+
+    def _kind(self) -> str:
         return "optical" if self.component_manager.has_enclosure else "radio"
 
     @attribute(dtype=(str,), max_dim_x=64, doc="Interlock devices covering this telescope")
@@ -488,10 +524,14 @@ class Telescope(AstroDevice):
     @attribute(dtype=float, unit="deg", doc="Sun altitude above which it closes (NaN: none)")
     def sunLimit(self) -> float:
         """The sun limit."""
+        return self._sun_limit()
+
+    def _sun_limit(self) -> float:
         limit = self.component_manager.settings.guard.sun_limit_deg
         return float("nan") if limit is None else limit
 
-    @attribute(dtype=str, doc="What the telescope's guard knows (JSON)")
+    # Polled, not pushed: the guard's view changes on its own ticks, with nothing to push it.
+    @attribute(dtype=str, doc="What the telescope's guard knows (JSON)", polling_period=10_000)
     def guard(self) -> str:
         """Interlocks, safing gates, the sun, the safing under way."""
         return json.dumps(self.component_manager.guard.view())

@@ -18,7 +18,13 @@ from astrotango.clock import Clock, make_clock
 from astrotango.control.telescope.drivers import WeatherSource, build_weather_source, driver_kind
 from astrotango.control_model import CommunicationStatus
 from astrotango.devices.base import AstroDevice
-from astrotango.devices.codec import decode_json_argument, raise_dev_failed
+from astrotango.devices.codec import (
+    NO_ARGUMENT_DOC,
+    NO_REPLY_DOC,
+    decode_json_argument,
+    raise_dev_failed,
+)
+from astrotango.devices.event_config import enable_events
 from astrotango.simulation.sensors import (
     WEATHER_SENSORS,
     SensorPanel,
@@ -56,17 +62,21 @@ def start_panel(
     if device.Seed >= 0:
         scenario = scenario.model_copy(update={"seed": device.Seed})
     clock = make_clock(device.ClockScale, device.SimulationStart)
+    push = device._publisher.push
+    shown_faults = ["{}"]
+
+    def publish(name: str, value: Any) -> None:
+        push(name, value)
+        if name == "lastSample":  # the faults in force change only with a sample
+            faults = json.dumps(panel.active_faults())
+            if faults != shown_faults[0]:
+                shown_faults[0] = faults
+                push("faults", faults)
+
     panel = SensorPanel(
-        sensors,
-        make_sampler(scenario, clock),
-        scenario,
-        clock,
-        device.SamplePeriod,
-        device._publisher.push,
+        sensors, make_sampler(scenario, clock), scenario, clock, device.SamplePeriod, publish
     )
-    for name in [*(attribute_name(s) for s in sensors), "lastSample"]:
-        device.set_change_event(name, True, False)
-        device.set_archive_event(name, True, False)
+    enable_events(device, [*(attribute_name(s) for s in sensors), "lastSample", "faults"])
     return panel
 
 
@@ -114,7 +124,12 @@ class SimulatedSensors(AstroDevice):
         """Not while OFFLINE."""
         return bool(self.get_state() != DevState.DISABLE)
 
-    @command(dtype_in=str)
+    @command(
+        dtype_in=str,
+        doc_in='JSON object {"sensor": attribute name (e.g. windSpeed), "fault": "stale", '
+        '"garbage", "fixed" or "none", "value": number, for fixed}',
+        doc_out=NO_REPLY_DOC,
+    )
     def InjectFault(self, argument: str) -> None:
         """``{"sensor": "windSpeed", "fault": "stale|garbage|fixed|none", "value": 20}``."""
         request = decode_json_argument(argument, what="InjectFault argument")
@@ -123,7 +138,7 @@ class SimulatedSensors(AstroDevice):
         except ValueError as exc:
             raise_dev_failed("API_InvalidArgument", f"InjectFault argument: {exc}")
 
-    @command
+    @command(doc_in=NO_ARGUMENT_DOC, doc_out=NO_REPLY_DOC)
     def ClearFaults(self) -> None:
         """Clear every injected fault (scheduled ones keep their times)."""
         self.panel.faults.clear()
