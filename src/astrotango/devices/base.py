@@ -40,7 +40,7 @@ from astrotango.control_model import (
     TestMode,
 )
 from astrotango.devices import tango_logging
-from astrotango.devices.codec import lrc_reply, raise_dev_failed
+from astrotango.devices.codec import NO_ARGUMENT_DOC, lrc_reply, raise_dev_failed
 from astrotango.devices.events import EventPublisher
 from astrotango.lrc import LRC_PROTOCOL_VERSIONS, CommandRegistry, TaskFunction
 
@@ -74,6 +74,7 @@ _LRC += ("longRunningCommandStatus", "longRunningCommandProgress", "longRunningC
 _LRC += ("longRunningCommandIDsInQueue", "longRunningCommandsInQueue")
 _LRC += ("longRunningCommandInProgress",)
 _MAX_TARGETS = 8
+_ABORT_DOC = "[[ResultCode], [text]]: STARTED (1) and the Abort command's id"
 # Bounds large enough that nothing is ever truncated: 32 queued + executing + 100 finished.
 _MAX_COMMANDS = 160
 
@@ -225,17 +226,22 @@ class AstroDevice(Device):
         self.component_manager.abort_commands(self._reporter(uid, name))
         return lrc_reply(ResultCode.STARTED, uid)
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(dtype_out=DevVarLongStringArray, doc_in=NO_ARGUMENT_DOC, doc_out=_ABORT_DOC)
     def Abort(self) -> Any:
         """Abort all queued commands and stop the running one; returns STARTED and an id."""
         return self._abort("Abort")
 
-    @command(dtype_out=DevVarLongStringArray)
+    @command(dtype_out=DevVarLongStringArray, doc_in=NO_ARGUMENT_DOC, doc_out=_ABORT_DOC)
     def AbortCommands(self) -> Any:
         """The older name of :meth:`Abort`, with the same effect."""
         return self._abort("AbortCommands")
 
-    @command(dtype_in=str, dtype_out=str)
+    @command(
+        dtype_in=str,
+        dtype_out=str,
+        doc_in="A command id, as a long-running command's reply gave it",
+        doc_out="Its TaskStatus name (QUEUED, IN_PROGRESS, COMPLETED, ...) or NOT_FOUND",
+    )
     def CheckLongRunningCommandStatus(self, command_id: str) -> str:
         """Return the status name of a command, or ``NOT_FOUND``."""
         return self._commands.status_of(command_id).name
