@@ -76,13 +76,13 @@ def night_of(scenario: Path | None, examples: Path | None, hours: float | None) 
     return night
 
 
-def _start(config: Path, run_dir: Path | None, port: int, **clock: Any) -> System:
+def _start(config: Path, run_dir: Path | None, port: int, **options: Any) -> System:
     run_dir = run_dir or default_run_dir()
     state = run_dir / STATE_FILE
     if state.exists() and pid_alive(json.loads(state.read_text())["launcher_pid"]):
         _console.print(f"[red]A system is already running from {run_dir}; `astrotango down` first")
         raise typer.Exit(1)
-    system = System(config, run_dir, port=port, supervise=True, **clock)
+    system = System(config, run_dir, port=port, supervise=True, **options)
     with _console.status(f"Starting {len(system.servers)} device servers..."):
         try:
             system.start()
@@ -120,15 +120,26 @@ def up(
             "each document is submitted at its simulated instant"
         ),
     ] = None,
+    database: Annotated[
+        str,
+        typer.Option(
+            help="host:port of the site's running Tango database (MariaDB DataBaseds): load "
+            "the configuration into it and serve from it instead of starting the embedded one"
+        ),
+    ] = "",
 ) -> None:
     """Start the Tango database and every device server; stop them all on Ctrl-C or `down`."""
     from astrotango.clock import Wake, spawn
+
+    system_args: dict[str, Any] = {"database": database} if database else {}
 
     if scenario is not None and start:
         raise typer.BadParameter("give --start or --scenario (it starts the night), not both")
     night = night_of(scenario, None, None) if scenario is not None else None
     if night is not None:
-        system = _start(config, run_dir, port, sim_start=night.start, time_scale=_speed(speed))
+        system = _start(
+            config, run_dir, port, sim_start=night.start, time_scale=_speed(speed), **system_args
+        )
     elif start:
         try:
             parsed = datetime.fromisoformat(start)
@@ -136,9 +147,11 @@ def up(
             _console.print(f"[red]--start: {start!r} is not an ISO 8601 time")
             raise typer.Exit(2) from exc
         when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-        system = _start(config, run_dir, port, sim_start=when, time_scale=_speed(speed))
+        system = _start(
+            config, run_dir, port, sim_start=when, time_scale=_speed(speed), **system_args
+        )
     else:
-        system = _start(config, run_dir, port)
+        system = _start(config, run_dir, port, **system_args)
     stop = Wake()
     if night is not None:  # a participant before time runs: the first submission is on time
         from astrotango.client.night import play_scenario

@@ -99,11 +99,17 @@ def safety_verdicts(recorder: SafetyRecorder, system: System) -> list[SafetyVerd
 
 @contextlib.contextmanager
 def observatory(
-    folder: Path, start: datetime, config: Path = ROOT / "tango-db", *, supervise: bool = False
+    folder: Path,
+    start: datetime,
+    config: Path = ROOT / "tango-db",
+    *,
+    supervise: bool = False,
+    database: str | None = None,
 ) -> Iterator[tuple[Night, SafetyRecorder]]:
     """The observatory from ``start``, heard by the safety oracle from the first minute.
 
     ``supervise``: its launcher restarts a server that dies, as ``astrotango up`` does.
+    ``database``: a running Tango database to serve from instead of the embedded one.
 
     The test's thread is a participant of the system's virtual time from the first instant:
     simulated time moves only while the test waits through the clock, so what the test sees

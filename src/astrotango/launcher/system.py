@@ -75,6 +75,9 @@ class System:
             :meth:`resume`.
         supervise: Restart a server that dies, with backoff (:mod:`.supervision`), from the
             end of :meth:`start` to :meth:`stop`.
+        database: ``host:port`` of a running Tango database (a site's MariaDB ``DataBaseds``)
+            to load the configuration into and serve from, instead of starting the embedded
+            one; it is neither started nor stopped here.
     """
 
     def __init__(
@@ -89,11 +92,18 @@ class System:
         sim_start: datetime | None = None,
         time_scale: float = 1.0,
         supervise: bool = False,
+        database: str | None = None,
     ) -> None:
         self.config_dir = Path(config_dir)
         self.run_dir = Path(run_dir)
         self.host = host
         self.port = port
+        self.external_database = database is not None
+        if database is not None:
+            self.host, _, text = database.rpartition(":")
+            if not self.host or not text.isdigit():
+                raise ValueError(f"database: {database!r} is not host:port")
+            self.port = int(text)
         self.extra_env = dict(env or {})
         self.startup_timeout_s = startup_timeout_s
         self.sim_start = sim_start
@@ -224,7 +234,8 @@ class System:
                 self.sim_start, self.time_scale, time.time()
             )
         try:
-            self._start_database()
+            if not self.external_database:
+                self._start_database()
             self._load_configuration()
             for spec in self.servers:
                 self.start_server(spec.key, wait=False)
