@@ -35,6 +35,7 @@ __all__ = [
     "LrcCall",
     "LrcOutcome",
     "LrcRejected",
+    "NoAnswer",
     "ProxyError",
     "ProxyFactory",
     "Subscription",
@@ -56,6 +57,21 @@ class ProxyError(RuntimeError):
 
 class LrcRejected(ProxyError):
     """The device answered REJECTED to a long-running command."""
+
+
+class NoAnswer(ProxyError):
+    """The call timed out on the client: the device may have carried it out, or not."""
+
+
+#: DevFailed reasons and descriptions of a client-side timeout (the request may have arrived).
+_NO_ANSWER = ("API_DeviceTimedOut", "TRANSIENT_CallTimedout")
+
+
+def _call_failed(what: str, exc: tango.DevFailed) -> ProxyError:
+    """The ProxyError for a failed call: :class:`NoAnswer` when it timed out."""
+    said = " ".join(f"{getattr(e, 'reason', '')} {getattr(e, 'desc', '')}" for e in exc.args)
+    kind = NoAnswer if any(marker in said for marker in _NO_ANSWER) else ProxyError
+    return kind(f"{what}: {_describe(exc)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +407,7 @@ class TangoDeviceClient:
         try:
             [code], [text] = self._device().command_inout(command, argument)
         except tango.DevFailed as exc:
-            raise ProxyError(f"{self._name}.{command}: {_describe(exc)}") from None
+            raise _call_failed(f"{self._name}.{command}", exc) from None
         if code == ResultCode.REJECTED:
             raise LrcRejected(f"{self._name}.{command} rejected: {text}")
         return _TangoLrcCall(self, text, on_progress)
@@ -401,7 +417,7 @@ class TangoDeviceClient:
         try:
             return self._device().command_inout(command, argument)
         except tango.DevFailed as exc:
-            raise ProxyError(f"{self._name}.{command}: {_describe(exc)}") from None
+            raise _call_failed(f"{self._name}.{command}", exc) from None
 
     def read(self, attribute: str) -> Any:
         """Read ``attribute`` (see the Protocol)."""

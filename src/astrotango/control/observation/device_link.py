@@ -16,8 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from astrotango.clock import Clock, WallClock, spawn
-from astrotango.control.observation.links import OnDone, OnProgress, TaskRefusedError
-from astrotango.control.proxies import AttributeEvent, DeviceClient, ProxyError
+from astrotango.control.observation.links import (
+    OnDone,
+    OnProgress,
+    TaskRefusedError,
+    TaskUnconfirmedError,
+)
+from astrotango.control.proxies import AttributeEvent, DeviceClient, NoAnswer, ProxyError
 from astrotango.control_model import ResultCode, TaskStatus
 
 __all__ = ["DeviceTelescopeLink"]
@@ -99,9 +104,12 @@ class DeviceTelescopeLink:
 
         Raises:
             TaskRefusedError: the telescope refused it (the reason is the device's message).
+            TaskUnconfirmedError: it did not answer in time (it may be executing the task).
         """
         try:
             call = self._client.invoke_lrc("ExecuteTask", spec_json, on_progress=on_progress)
+        except NoAnswer as exc:
+            raise TaskUnconfirmedError(str(exc)) from exc
         except ProxyError as exc:
             raise TaskRefusedError(str(exc)) from exc
 

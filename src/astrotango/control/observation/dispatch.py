@@ -31,7 +31,7 @@ from typing import Any
 
 from astrotango.control.observation.fleet import Fleet, Running
 from astrotango.control.observation.ledger import ObservationLedger
-from astrotango.control.observation.links import TaskRefusedError
+from astrotango.control.observation.links import TaskRefusedError, TaskUnconfirmedError
 from astrotango.control.observation.outcomes import OutcomeHandler
 from astrotango.control.observation.records import task_spec
 from astrotango.control_model import TaskStatus
@@ -338,9 +338,29 @@ class Dispatcher:
             self.running.pop(task_id, None)
             self.outcomes.refused(run, str(exc))
             return False
+        except TaskUnconfirmedError as exc:
+            return self._unconfirmed(run, str(exc))
         self.outcomes.started(run)
         self.on_change(f"task {task_id} started on {telescope}")
         return True
+
+    def _unconfirmed(self, run: Running, why: str) -> bool:
+        """ExecuteTask got no answer in time: the telescope may be executing the task.
+
+        Re-queued, it could run twice (once unseen). The claim stays, so the task is running
+        in the store and its telescope busy; unfollowed, the reconciler adopts it, follows it
+        while the telescope reports it, and settles it from what it captured (back to pending
+        if the telescope never had it). A sync group member is stopped there first: its group
+        does not start (True: the telescope is taken; False: the group's start failed).
+        """
+        self.running.pop(run.task_id, None)
+        _LOG.warning(
+            "%s: %s not confirmed (%s); left to reconciliation", run.telescope, run.task_id, why
+        )
+        if run.sync_group is None:
+            return True
+        self.links[run.telescope].stop()
+        return False
 
     def _queue(self, observation_id: str) -> str:
         return self.store.get_observation(observation_id).queue

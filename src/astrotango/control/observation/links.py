@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from astrotango.control_model import TaskStatus
 
-__all__ = ["OnDone", "OnProgress", "TaskRefusedError", "TelescopeLink"]
+__all__ = ["OnDone", "OnProgress", "TaskRefusedError", "TaskUnconfirmedError", "TelescopeLink"]
 
 #: Progress of a running task, 0..100.
 OnProgress = Callable[[int], None]
@@ -17,6 +17,10 @@ OnDone = Callable[[TaskStatus, Any], None]
 
 class TaskRefusedError(RuntimeError):
     """The telescope refused the task at once (target below the horizon, not ready, ...)."""
+
+
+class TaskUnconfirmedError(RuntimeError):
+    """The telescope did not answer in time: it may be executing the task, or may not."""
 
 
 class TelescopeLink(Protocol):
@@ -32,6 +36,7 @@ class TelescopeLink(Protocol):
 
         Raises:
             TaskRefusedError: refused at once, with the telescope's reason.
+            TaskUnconfirmedError: no answer in time; whether it runs is not known.
         """
         ...
 
