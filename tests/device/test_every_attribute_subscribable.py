@@ -4,7 +4,7 @@ HDB++ subscribes to ARCHIVE events and web clients (TangoGQL, Taranta) to CHANGE
 attribute that refuses either (``API_AttributePollingNotStarted`` for a pushed attribute whose
 events are not enabled in code, ``API_EventPropertiesNotSet`` for one without criteria) is
 invisible to them. One server subprocess serves one device of each class in
-``servers.SERVERS`` (the configuration ``test_init_fast`` uses), each ONLINE; a plain
+``servers.SERVERS`` (``every_device.one_of_each``), each ONLINE; a plain
 ``tango.DeviceProxy`` subscribes to both events on every attribute ``get_attribute_list()``
 names, then unsubscribes.
 """
@@ -15,10 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 import tango
+from every_device import CLASSES, SETTLED, name_of, one_of_each, wait_state
 from tango.test_context import MultiDeviceTestContext
-from test_init_fast import CLASSES, SETTLED, name_of, properties, wait_state
-
-from astrotango.control_model import AdminMode
 
 EVENTS = (tango.EventType.CHANGE_EVENT, tango.EventType.ARCHIVE_EVENT)
 
@@ -29,16 +27,7 @@ def _ignore(event: tango.EventData) -> None:
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MultiDeviceTestContext]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('subscribable') / 'store.db'}"
-    info = [
-        {"class": c, "devices": [{"name": name_of(c), "properties": properties(c.__name__, url)}]}
-        for c in CLASSES
-    ]
-    # Constraints subscribe to the weather station: start the server from a clean client.
-    tango.ApiUtil.cleanup()
-    with MultiDeviceTestContext(info, process=True, timeout=60) as ctx:
-        for cls in CLASSES:
-            ctx.get_device(name_of(cls)).adminMode = AdminMode.ONLINE
+    with one_of_each(tmp_path_factory.mktemp("subscribable")) as ctx:
         yield ctx
 
 
