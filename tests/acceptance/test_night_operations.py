@@ -370,9 +370,17 @@ def test_every_optical_telescope_is_closed_and_parked_by_sunrise(dawn: Any) -> N
     assert all_ok(verdicts), safety_text(verdicts)
 
 
-#: Every kind of server but the controller (the test's own subscriptions go through it) and
-#: the telescopes (losing one re-plans its work elsewhere: its own test above), killed in turn.
-KILLED = ("AstroConstraints/1", "AstroSensors/1", "AstroScheduler/1", "AstroInterlocks/1")
+#: One server of every kind, killed in turn; the controller last (the test's client of it
+#: reconnects by itself, as any DeviceProxy does).
+KILLED = (
+    "AstroConstraints/1",
+    "AstroSensors/1",
+    "AstroScheduler/1",
+    "AstroInterlocks/1",
+    "AstroReference/1",
+    "AstroTelescope/t2",
+    "AstroController/1",
+)
 
 
 def reset_interlocks(night: Night) -> list[str]:
@@ -403,8 +411,11 @@ def test_a_supervised_night_restarts_each_killed_server_and_dispatch_carries_on(
     for good (the controller kept its gate subscription's error and never told the Scheduler
     the telescopes were available again), and nothing restarted a killed server.
 
-    Killing the sensors fires the interlocks (no reading is unsafe): the operator resets
-    them once fresh readings clear them, as in production."""
+    A supervised restart costs no simulated time (time is held from the death to the
+    restarted devices' answer), so nothing goes stale meanwhile: not even the lost sensors
+    fire an interlock. Were one to fire, the operator's Reset is what would clear it.
+    Before, the sensors' restart fired all three, the restart's real seconds having passed
+    as simulated minutes."""
     night = supervised_night
     system = night.system
     assert system.supervisor is not None
@@ -429,8 +440,7 @@ def test_a_supervised_night_restarts_each_killed_server_and_dispatch_carries_on(
             f"an observation submitted after {key} came back to complete",
             lambda observation=observation: night.status(observation) == "completed",
         )
-    assert fired["AstroSensors/1"] == list(INTERLOCKS), "a lost rain sensor is unsafe"
-    assert fired["AstroConstraints/1"] == fired["AstroScheduler/1"] == []
+    assert all(f == [] for f in fired.values()), fired
     restarted = [r.server for r in system.supervisor.restarts if r.started]
     assert restarted == list(KILLED), system.supervisor.restarts
     log = (system.run_dir / "logs" / "supervisor.log").read_text()

@@ -426,6 +426,10 @@ class ClockKeeper:
         #: between the processes busy together): who the night's wall time waits for.
         self.held_by: dict[int, float] = defaultdict(float)
         self.passed_over: set[int] = set()
+        #: Told each process found dead, before time moves again (the launcher's supervisor
+        #: holds time there, so a restart costs no simulated time).
+        self.on_death: Callable[[int], None] | None = None
+        self._dropped = False
         #: How often an event pushed and not yet delivered kept time still.
         self.in_flight_waits = 0
         self._stop = threading.Event()
@@ -471,6 +475,9 @@ class ClockKeeper:
                 return
             now = self.file.now()
             views = self._live(self.file.slots(), now, stalled)
+            if self._dropped:  # whoever was told may hold time: look again before moving it
+                self._dropped, quiet = False, None
+                continue
             busy, looked = self._count_held(busy, looked, views)
             if any(v.busy > 0 or v.deadline <= now for v in views):
                 quiet = None
@@ -521,6 +528,9 @@ class ClockKeeper:
             if not process_alive(view.pid):
                 self.file.clear(view.index)
                 self.ledger.forget(view.pid)
+                if self.on_death is not None:
+                    self.on_death(view.pid)
+                    self._dropped = True
                 continue
             stuck = view.busy > 0 or view.deadline <= now
             if stuck:

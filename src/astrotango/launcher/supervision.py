@@ -8,10 +8,12 @@ started again after a backoff that doubles with every restart that did not last 
 (``<run dir>/logs/supervisor.log``, and the ``astrotango.launcher.supervision`` logger), and
 kept in :attr:`Supervisor.restarts` for the night's report.
 
-A restart goes through :meth:`System.start_server`, so on virtual time it holds the clock
-while the server starts (its start-up costs no simulated time) and returns once its devices
-answer. The clients of a restarted server carry on by themselves: their subscriptions are
-stateless and re-subscribe (see :mod:`astrotango.control.proxies`).
+On virtual time the clock keeper tells the supervisor of a death before it moves time again
+(:meth:`Supervisor.died`): time is held from that instant until the first restart of the
+outage has its devices answering, so a supervised restart costs no simulated time whatever
+the backoff and the load (a restart that fails lets time go: the outage is then seen). The
+clients of a restarted server carry on by themselves: their subscriptions are stateless and
+re-subscribe (see :mod:`astrotango.control.proxies`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class Supervisor:
         self._restarts: list[Restart] = []
         #: server -> (attempts in a row, when it was last started, monotonic s)
         self._streak: dict[str, tuple[int, float]] = {}
+        self._clock = system.clock()
+        self._holding: set[str] = set()  # servers whose outage holds time
         self._log = _LOG.getChild(f"run{id(self):x}")
         self._log.setLevel(logging.INFO)
         self._file: logging.Handler | None = None
@@ -94,12 +98,35 @@ class Supervisor:
         self._thread.start()
         return self
 
+    def died(self, pid: int) -> None:
+        """A process of the clock died (the keeper's thread): hold time if it is a server.
+
+        Released once its first restart is done (or the supervisor stops).
+        """
+        if self._stopping.is_set():
+            return
+        key = next((k for k, c in self._system.children.items() if c.pid == pid), None)
+        with self._lock:
+            if key is None or key in self._holding:
+                return
+            self._holding.add(key)
+        self._clock.acquire()
+
+    def _let_go(self, key: str) -> None:
+        with self._lock:
+            if key not in self._holding:
+                return
+            self._holding.discard(key)
+        self._clock.release()
+
     def stop(self) -> None:
         """Stop watching; a restart under way finishes first."""
         self._stopping.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         self._thread = None
+        for key in list(self._holding):
+            self._let_go(key)
         if self._file is not None:
             self._log.removeHandler(self._file)
             self._file.close()
@@ -131,5 +158,7 @@ class Supervisor:
             self._log.error("server %s: restart %d failed: %s", key, attempts + 1, error)
         else:
             self._log.warning("server %s restarted (restart %d)", key, attempts + 1)
+        finally:
+            self._let_go(key)
         with self._lock:
             self._restarts.append(Restart(key, exit_code, attempts + 1, backoff, not error, error))

@@ -246,6 +246,8 @@ class System:
         self._write_state()
         if self._supervise:
             self.supervisor = Supervisor(self).start()
+            if self.keeper is not None:
+                self.keeper.on_death = self.supervisor.died
 
     def _set_aside_last_night(self) -> None:
         """A simulated night starts on an empty store: the run dir's last one moves aside.
@@ -408,6 +410,8 @@ class System:
     def stop(self) -> None:
         """Stop every server, then the database and the clock keeper; remove the state file."""
         if self.supervisor is not None:
+            if self.keeper is not None:
+                self.keeper.on_death = None
             self.supervisor.stop()  # nothing is restarted while the system stops
             self.supervisor = None
         self.resume()  # servers stopping may wait on the clock

@@ -14,11 +14,27 @@ from astrotango.launcher.supervision import Supervisor
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 
 
+class HeldClock:
+    """Counts the holds on time (acquire/release), as a virtual clock would keep them."""
+
+    def __init__(self) -> None:
+        self.held = 0
+        self.holds = 0
+
+    def acquire(self) -> None:
+        self.held += 1
+        self.holds += 1
+
+    def release(self) -> None:
+        self.held -= 1
+
+
 class Servers:
-    """What the supervisor needs of a System: its children, and a way to start one."""
+    """What the supervisor needs of a System: its children, its clock, a way to start one."""
 
     def __init__(self, run_dir: Path, *, failing: int = 0) -> None:
         self.run_dir = run_dir
+        self.held_clock = HeldClock()
         self.children: dict[str, Child] = {}
         self.starts: list[tuple[str, float]] = []
         self.failing = failing  # this many starts raise first
@@ -29,6 +45,9 @@ class Servers:
             self.failing -= 1
             raise RuntimeError(f"{key}: device did not answer\nlog tail")
         self.children[key] = Child(key, SLEEPER, self.run_dir / f"{key}.log", {})
+
+    def clock(self) -> HeldClock:
+        return self.held_clock
 
     def stop(self) -> None:
         for child in self.children.values():
@@ -107,3 +126,21 @@ def test_nothing_is_restarted_once_stopped(servers: Servers) -> None:
 def test_a_backoff_that_cannot_be_is_refused(servers: Servers) -> None:
     with pytest.raises(ValueError, match="backoff"):
         Supervisor(servers, first_backoff_s=5, max_backoff_s=1)  # type: ignore[arg-type]
+
+
+def test_a_death_the_clock_reports_holds_time_until_the_restart(servers: Servers) -> None:
+    """The keeper reports the dead process before it moves time: from then until the restart's
+    devices answer, time is held, so the outage costs no simulated time."""
+    servers.start_server("AstroConstraints/1")
+    killed = servers.children["AstroConstraints/1"]
+    supervisor = Supervisor(servers, poll_s=0.02, first_backoff_s=0.2).start()  # type: ignore[arg-type]
+    try:
+        killed.kill()
+        supervisor.died(killed.pid)  # what the keeper does on finding it gone
+        supervisor.died(killed.pid)  # told twice: held once
+        supervisor.died(424242)  # not one of ours: nothing
+        assert servers.held_clock.held == 1
+        wait_for(lambda: len(supervisor.restarts) == 1)
+        assert servers.held_clock.held == 0 and servers.held_clock.holds == 1
+    finally:
+        supervisor.stop()
