@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 #: A host-unique instance name: Starter confuses same-named servers of other systems with ours.
 INSTANCE = f"starter{os.getpid()}"
-#: Servers Starter runs here: the reference device, and two devices of two classes in one process.
-KEYS = (f"AstroReference/{INSTANCE}", f"AstroSensors/{INSTANCE}")
+#: The default observatory's configuration: every server Starter runs here.
+CONFIG = ("astrotango.json", "safety.json", "scheduler.json", "controller.json", "telescopes.json")
 
 
 def test_every_server_has_a_console_script_named_after_it() -> None:
@@ -52,11 +52,12 @@ def rig(tmp_path: Path) -> Iterator[StarterRig]:
     rig = StarterRig(tmp_path, BIN, env)
     try:
         rig.start_database()
-        reference = json.loads((ROOT / "tango-db" / "astrotango.json").read_text())
-        rig.load("reference", reference, INSTANCE)
-        safety = json.loads((ROOT / "tango-db" / "safety.json").read_text())
-        sensors = {"servers": {"AstroSensors": safety["servers"]["AstroSensors"]}}
-        rig.load("sensors", sensors, INSTANCE)
+        for name in CONFIG:  # every server of the default observatory, one instance a load
+            document = json.loads((ROOT / "tango-db" / name).read_text())
+            for server, instances in document["servers"].items():
+                for instance, classes in instances.items():
+                    one = {**document, "servers": {server: {instance: classes}}}
+                    rig.load(f"{server}-{instance}", one, f"{instance}-{INSTANCE}")
         yield rig
     finally:
         rig.close()
@@ -104,14 +105,17 @@ def _seen(rig: StarterRig) -> str:
 
 @pytest.mark.slow
 def test_starter_starts_stops_and_restarts_the_servers(rig: StarterRig) -> None:
+    """Every server of the default observatory (10 processes, every console script)."""
+    keys = [spec.key for spec in rig.servers]
+    assert {k.split("/")[0] for k in keys} == set(SERVERS), "every server kind"
     starter = rig.start_starter()
     assert rig.server_states() == {}  # a server never run on this host is not listed yet
 
-    for key in KEYS:
+    for key in keys:
         starter.DevStart(key)
-    for key in KEYS:
+    for key in keys:
         wait_for(partial(_running, rig, key), 60, lambda: _seen(rig))
-    first = {key: rig.server_pid(key) for key in KEYS}
+    first = {key: rig.server_pid(key) for key in keys}
     for key, pid in first.items():
         name, instance = key.split("/")
         env = process_env(pid)
@@ -120,17 +124,17 @@ def test_starter_starts_stops_and_restarts_the_servers(rig: StarterRig) -> None:
         assert env.get("ASTROTANGO_STORE_URL") == rig.env["ASTROTANGO_STORE_URL"], key
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert str(BIN / name).encode() in cmdline and instance.encode() in cmdline, cmdline
-    assert sorted(starter.read_attribute("RunningServers").value) == sorted(KEYS)
+    assert sorted(starter.read_attribute("RunningServers").value) == sorted(keys)
 
-    for key in KEYS:
+    for key in keys:
         starter.DevStop(key)
-    for key in KEYS:
+    for key in keys:
         wait_for(partial(_stopped, rig, key, first[key]), 30, lambda: _seen(rig))
 
     # Restart (Starter 9.3 has no DevRestart: stop, then start): a new process serves again.
-    starter.DevStart(KEYS[0])
-    wait_for(partial(_running, rig, KEYS[0]), 60, lambda: _seen(rig))
-    assert rig.server_pid(KEYS[0]) not in (0, first[KEYS[0]])
+    starter.DevStart(keys[0])
+    wait_for(partial(_running, rig, keys[0]), 60, lambda: _seen(rig))
+    assert rig.server_pid(keys[0]) not in (0, first[keys[0]])
     proxy = rig.proxy("astro/reference/1")
     assert proxy.state() == tango.DevState.ON
-    assert rig.server_states()[KEYS[1]] == "FAULT"
+    assert rig.server_states()[keys[1]] == "FAULT"
