@@ -41,6 +41,7 @@ __all__ = [
     "exposure_header",
     "fits_bytes",
     "focus_header",
+    "frame_asset",
     "new_asset_id",
     "pointing_header",
     "task_header",
@@ -217,6 +218,38 @@ def telescope_header(telescope_id: str, site: Site) -> dict[str, HeaderValue]:
 def task_header(task: TaskInfo) -> dict[str, HeaderValue]:
     """The task a data product belongs to, as FITS keywords."""
     return {"ATTASKID": task.task_id, "ATOBSID": task.observation_id, "ATSUBTSK": task.subtask}
+
+
+def frame_asset(
+    directory: Path | None,
+    *,
+    kind: str,
+    instrument: str,
+    start: datetime,
+    duration_s: float,
+    partial: bool,
+    header: Mapping[str, HeaderValue],
+    task: TaskInfo,
+    data: np.ndarray | bytes | None,
+) -> Asset:
+    """One frame's asset, written (:func:`write_asset`): what every camera and receiver reads out.
+
+    Its id comes from ``header``'s TELESCOP, the instrument and the start.
+
+    Raises:
+        HardwareError: the file cannot be written.
+    """
+    asset = Asset(
+        asset_id=new_asset_id(str(header["TELESCOP"]), instrument, start),
+        kind=kind,
+        instrument=instrument,
+        start_time=start,
+        duration_s=duration_s,
+        partial=partial,
+        header=header,
+        task_info=task.as_dict(),
+    )
+    return write_asset(directory, asset, data)
 
 
 def write_asset(

@@ -29,7 +29,7 @@ from astrotango.hardware.alpaca.transport import (
     put,
 )
 from astrotango.hardware.errors import HardwareError, HardwareTimeout
-from astrotango.hardware.fits import new_asset_id, write_asset
+from astrotango.hardware.fits import frame_asset
 from astrotango.hardware.instruments import CameraInfo
 from astrotango.hardware.types import (
     Asset,
@@ -242,18 +242,17 @@ class AlpacaCamera:
             "EXPTIME": round(actual, 3),
             "PARTIAL": exp.partial,
         }
-        telescope = str(self._base_header["TELESCOP"])
-        asset = Asset(
-            asset_id=new_asset_id(telescope, self.info.name, exp.start),
+        return frame_asset(
+            self._data_dir,
             kind="fits_image",
             instrument=self.info.name,
-            start_time=exp.start,
+            start=exp.start,
             duration_s=actual,
             partial=exp.partial,
             header=header,
-            task_info=exp.request.task.as_dict(),
+            task=exp.request.task,
+            data=pixels,
         )
-        return write_asset(self._data_dir, asset, pixels)
 
     # -- internals ------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from astrotango.clock.clocks import Clock
 from astrotango.hardware.errors import HardwareError
-from astrotango.hardware.fits import new_asset_id, pointing_header, task_header, write_asset
+from astrotango.hardware.fits import frame_asset, pointing_header, task_header
 from astrotango.hardware.indi.config import IndiConfig
 from astrotango.hardware.indi.connection import Blob, IndiConnection
 from astrotango.hardware.indi.properties import Prop
@@ -298,17 +298,17 @@ class IndiReceiver:
             header = {**self._base_header, **self._header}
             header.update(INTTIME=round(actual_s, 3), PARTIAL=partial)
             self._phase, self._request, self._data = _Phase.IDLE, None, None
-        asset = Asset(
-            asset_id=new_asset_id(str(header["TELESCOP"]), self._name, start),
+        return frame_asset(
+            self._dir,
             kind=self.kind,
             instrument=self._name,
-            start_time=start,
+            start=start,
             duration_s=actual_s,
             partial=partial,
             header=header,
-            task_info=request.task.as_dict(),
+            task=request.task,
+            data=data,
         )
-        return write_asset(self._dir, asset, data)
 
     # -- internals (holding the lock) -----------------------------------------------------
 

@@ -28,10 +28,9 @@ from astrotango.hardware import (
 )
 from astrotango.hardware.fits import (
     focus_header,
-    new_asset_id,
+    frame_asset,
     pointing_header,
     task_header,
-    write_asset,
 )
 from astrotango.hardware.types import HeaderValue
 from astrotango.simulation.telescope.faults import Fault, FaultBoard
@@ -127,18 +126,19 @@ class SimulatedInstrument:
                 raise HardwareError(f"{self._name}: nothing to read out ({self._state.name})")
             actual_s = (self._exposure_end - self._start).total_seconds()
             header = {**self._base_header, **self._header, **self._actual(actual_s)}
-            asset = Asset(
-                asset_id=new_asset_id(str(self._base_header["TELESCOP"]), self._name, self._start),
-                kind=self.kind,
-                instrument=self._name,
-                start_time=self._start,
-                duration_s=actual_s,
-                partial=self._partial,
-                header=header,
-                task_info=self._task.as_dict(),
-            )
+            start, partial, task = self._start, self._partial, self._task
             self._state, self._task = InstrumentState.IDLE, None
-        return write_asset(self._data_dir, asset, self._synthetic_data())
+        return frame_asset(
+            self._data_dir,
+            kind=self.kind,
+            instrument=self._name,
+            start=start,
+            duration_s=actual_s,
+            partial=partial,
+            header=header,
+            task=task,
+            data=self._synthetic_data(),
+        )
 
     def _synthetic_data(self) -> np.ndarray | None:
         """What the data file holds (a stand-in: the simulator has no sky)."""
