@@ -23,7 +23,8 @@ from astrotango.domain import (
     ObservationStatus,
     TaskState,
 )
-from astrotango.domain.decisions import Decision, Move, end_observation, run_failed
+from astrotango.domain.decisions import Decision, Move, end_observation
+from astrotango.domain.run_decisions import run_failed
 from astrotango.store import Store, TransitionRecord, open_store
 
 _O, _T = ObservationStatus, TaskState

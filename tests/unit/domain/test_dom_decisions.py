@@ -19,14 +19,16 @@ from astrotango.domain.decisions import (
     Staleness,
     TaskView,
     end_observation,
+    stale_decision,
+    staleness,
+)
+from astrotango.domain.run_decisions import (
     interrupted,
     not_started,
     refused,
     resumed,
     run_failed,
     settle,
-    stale_decision,
-    staleness,
 )
 
 _O, _T = ObservationStatus, TaskState

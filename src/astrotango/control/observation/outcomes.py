@@ -19,7 +19,7 @@
   what the run achieved, every task moves on to the next run's window, and each task's
   history says how it ended in the run it leaves.
 
-Each of these is one decision of :mod:`astrotango.domain.decisions` (the run's fenced end and
+Each of these is one decision of :mod:`astrotango.domain.run_decisions` (the run's fenced end and
 what follows from it), applied by the ledger in one transaction; the observation's progress
 is the one the store writes with it, passed on to ``on_progress``.
 """
@@ -44,11 +44,11 @@ from astrotango.domain import (
     ObservationStatus,
     TaskState,
     after_failure,
-    decisions,
     parse_observation,
     policy_for_queue,
+    run_decisions,
 )
-from astrotango.domain.decisions import Decision, end_observation
+from astrotango.domain.decisions import Decision, TaskView, end_observation
 from astrotango.domain.progress import Capture, acquisition_done, task_capture
 from astrotango.store import AssetRecord, DuplicateId, TaskRecord
 
@@ -85,7 +85,7 @@ class OutcomeHandler:
         """A constraint failed before the task started."""
         record = self.store.get_observation(observation_id)
         self._decide(
-            decisions.not_started(
+            run_decisions.not_started(
                 task_id,
                 observation_id,
                 self._tasks(observation_id),
@@ -98,12 +98,12 @@ class OutcomeHandler:
     def refused(self, run: Running, reason: str) -> None:
         """The telescope refused the task at once: re-queue it for the next cycle."""
         tasks = self._tasks(run.observation_id)
-        self._decide(decisions.refused(run.task_id, run.observation_id, tasks, reason), run)
+        self._decide(run_decisions.refused(run.task_id, run.observation_id, tasks, reason), run)
 
     def started(self, run: Running) -> None:
         """The telescope accepted the task: the observation is in progress."""
         status = _O(self.store.get_observation(run.observation_id).status)
-        self._decide(decisions.resumed(run.observation_id, status, run.telescope))
+        self._decide(run_decisions.resumed(run.observation_id, status, run.telescope))
 
     def progress(self, run: Running, percent: int) -> None:
         """Progress of a running task (0..100)."""
@@ -176,7 +176,9 @@ class OutcomeHandler:
     def _interrupt(self, run: Running, reason: str) -> None:
         capture = self._capture(run.task_id)
         captured = capture.describe() if capture is not None and capture.enough else None
-        decision = decisions.interrupted(run.task_id, run.observation_id, reason, captured=captured)
+        decision = run_decisions.interrupted(
+            run.task_id, run.observation_id, reason, captured=captured
+        )
         try:
             self.ledger.apply(decision, run.token)
         except ClaimRejected:
@@ -199,7 +201,7 @@ class OutcomeHandler:
         """End the acquisition of an observation whose tasks are done; True if it ended.
 
         Every task that was to be done is (none open, none failed, one completed at least):
-        one decision (:func:`~astrotango.domain.decisions.settle`) takes it to
+        one decision (:func:`~astrotango.domain.run_decisions.settle`) takes it to
         ``acquisition_complete`` and on to ``completed``, or ``failed`` (an upload error)
         when a completed task's data are not recorded. A monitoring series then goes on to
         its next run. An observation not acquiring, or with work left, is left alone (False).
@@ -213,7 +215,7 @@ class OutcomeHandler:
         if not acquisition_done(t.status for t in tasks):
             return False
         missing = [t.id for t in tasks if t.status == _T.COMPLETED and not self._recorded(t)]
-        decision = decisions.settle(
+        decision = run_decisions.settle(
             observation_id,
             status,
             task_views(tasks),
@@ -252,7 +254,7 @@ class OutcomeHandler:
             cancel_on=record.cancel_on,
             now=now,
         )
-        decision = decisions.run_failed(
+        decision = run_decisions.run_failed(
             run.task_id,
             run.observation_id,
             self._tasks(run.observation_id),
@@ -299,7 +301,7 @@ class OutcomeHandler:
             if move.kind == "observation" and move.to is _O.FAILED:
                 self.series.end_run(move.entity_id, "failed", decision.why, self.ledger.clock.now())
 
-    def _tasks(self, observation_id: str) -> list[decisions.TaskView]:
+    def _tasks(self, observation_id: str) -> list[TaskView]:
         return task_views(self.store.tasks_of_observation(observation_id))
 
     def missed_window(self, observation_id: str, reason: str) -> bool:
