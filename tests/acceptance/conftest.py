@@ -138,15 +138,6 @@ def night(tmp_path: Path) -> Iterator[Night]:
         assert all_ok(verdicts), safety_text(verdicts)
 
 
-@pytest.fixture
-def supervised_night(tmp_path: Path) -> Iterator[Night]:
-    """:func:`night`, its servers supervised (a dead one is restarted, as in production)."""
-    with observatory(tmp_path / "run", NIGHT_START, supervise=True) as (running, recorder):
-        yield running
-        verdicts = safety_verdicts(recorder, running.system)
-        assert all_ok(verdicts), safety_text(verdicts)
-
-
 def without_idle_safing(folder: Path) -> Path:
     """``tango-db/`` copied to ``folder`` with no telescope closing for want of work."""
     folder.mkdir()
